@@ -1,0 +1,1 @@
+"""partnerbot: keeps a client-vendor partnership healthy from its shared Slack channel."""

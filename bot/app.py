@@ -1,0 +1,36 @@
+"""Composition root: settings -> database -> gateway -> Bolt app with every listener."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db import Database
+from bot.runtime import Runtime
+from bot.slack.gateway import SlackGateway
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    settings.require_slack()
+    return Runtime(
+        settings=settings,
+        db=Database(settings.database_url),
+        gateway=SlackGateway(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url),
+        clock=clock or SystemClock(),
+    )
+
+
+def build_app(rt: Runtime) -> App:
+    from handlers import register_all  # handlers depend on bot, never the other way round at import time
+
+    secret = rt.settings.slack_signing_secret
+    app = App(
+        client=rt.gateway.client,
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Socket Mode connections are authenticated by the app token; there is no signature to check.
+        request_verification_enabled=not rt.settings.socket_mode,
+        token_verification_enabled=False,  # `partnerbot check` and the first request verify the token
+    )
+    register_all(app, rt)
+    return app

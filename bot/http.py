@@ -1,0 +1,33 @@
+"""HTTP mode: Slack's requests on POST /slack/events and a health check, served by uvicorn."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.db import Database
+
+
+def build_http_app(app: App, db: Database) -> Starlette:
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        # Bolt's dispatch blocks until the listener acks; keep it off the event loop.
+        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    async def healthz(_request: Request) -> Response:
+        healthy = await run_in_threadpool(db.is_healthy)
+        return JSONResponse(
+            {"status": "ok" if healthy else "unhealthy", "database": "ok" if healthy else "unreachable"},
+            status_code=200 if healthy else 503,
+        )
+
+    return Starlette(routes=[
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ])

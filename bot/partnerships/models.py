@@ -1,0 +1,103 @@
+"""A partnership is one shared channel; its members, sides, roles and written charter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db import Base, UTCDateTime
+
+SIDES = ("client", "vendor")
+ROLES = ("lead", "sponsor", "member")
+
+
+def other_side(side: str) -> str:
+    return "vendor" if side == "client" else "client"
+
+
+class Partnership(Base):
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(150))
+    client_org: Mapped[str] = mapped_column(String(150))
+    vendor_org: Mapped[str] = mapped_column(String(150))
+    # The workspace that installed the app, and which side it is: every other team is the other side.
+    home_team_id: Mapped[str] = mapped_column(String(32))
+    home_side: Mapped[str] = mapped_column(String(8))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # ISO weekday numbers (1 = Monday) on which the partnership works.
+    business_days: Mapped[list[int]] = mapped_column(JSON)
+    governance_channel_id: Mapped[str | None] = mapped_column(String(32))
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[Member]] = relationship(back_populates="partnership", order_by="Member.id")
+    charter: Mapped[Charter] = relationship(back_populates="partnership", uselist=False)
+
+    def org_of(self, side: str) -> str:
+        return self.client_org if side == "client" else self.vendor_org
+
+    def side_of_team(self, team_id: str) -> str:
+        return self.home_side if team_id == self.home_team_id else other_side(self.home_side)
+
+
+class Member(Base):
+    """A person in the partnership, keyed by (team, user) as Slack Connect requires."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("partnership_id", "team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(8))
+    # True once a lead set the side by hand; otherwise it follows the person's home team.
+    side_explicit: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[str] = mapped_column(String(8), default="member")
+    ooo_from: Mapped[date | None] = mapped_column(Date)
+    ooo_to: Mapped[date | None] = mapped_column(Date)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    partnership: Mapped[Partnership] = relationship(back_populates="members")
+
+    @property
+    def is_home(self) -> bool:
+        return self.team_id == self.partnership.home_team_id
+
+
+class Charter(Base):
+    """The written expectations. Escalation targets drive timers, so they are structured."""
+
+    __tablename__ = "charters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), unique=True
+    )
+    client_decisions: Mapped[str] = mapped_column(Text, default="")
+    vendor_decisions: Mapped[str] = mapped_column(Text, default="")
+    response_targets: Mapped[str] = mapped_column(Text, default="")
+    update_rhythm: Mapped[str] = mapped_column(Text, default="")
+    # {"P1": {"ack": "30m", "resolve": "8h"}, ...}: see bot.partnerships.targets.
+    escalation_targets: Mapped[dict] = mapped_column(JSON)
+
+    partnership: Mapped[Partnership] = relationship(back_populates="charter")
+
+
+class CharterEdit(Base):
+    """Who changed which charter field, when, from what to what. Only ever appended."""
+
+    __tablename__ = "charter_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    edited_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    changes: Mapped[dict] = mapped_column(JSON)

@@ -1,0 +1,276 @@
+"""The rules of a partnership: setup, members, sides, roles, charter. No Slack in here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.errors import NotALead, NotSetUp, UserError
+from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
+from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_target
+
+
+class PartnershipSettings(BaseModel):
+    """What the setup modal asks for."""
+
+    name: str = Field(min_length=1, max_length=150)
+    client_org: str = Field(min_length=1, max_length=150)
+    vendor_org: str = Field(min_length=1, max_length=150)
+    home_side: Literal["client", "vendor"]
+    timezone: str
+    business_days: list[int] = Field(min_length=1)
+    governance_channel_id: str | None = None
+
+    @field_validator("name", "client_org", "vendor_org", mode="before")
+    @classmethod
+    def _strip(cls, value):
+        return value.strip() if isinstance(value, str) else value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str):
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not an IANA timezone; try e.g. Europe/London") from None
+        return value.strip()
+
+    @field_validator("business_days")
+    @classmethod
+    def _weekdays(cls, value: list[int]):
+        if any(day < 1 or day > 7 for day in value):
+            raise ValueError("business days are ISO weekdays 1 (Monday) to 7 (Sunday)")
+        return sorted(set(value))
+
+
+class CharterFields(BaseModel):
+    """What the charter modal edits."""
+
+    client_decisions: str = Field(default="", max_length=2500)
+    vendor_decisions: str = Field(default="", max_length=2500)
+    response_targets: str = Field(default="", max_length=2500)
+    update_rhythm: str = Field(default="", max_length=2500)
+    escalation_targets: dict[str, dict[str, str]]
+
+    @field_validator("escalation_targets")
+    @classmethod
+    def _targets(cls, value: dict[str, dict[str, str]]):
+        normalised = {}
+        for severity in SEVERITIES:
+            normalised[severity] = {}
+            for kind in KINDS:
+                text = value.get(severity, {}).get(kind, "")
+                try:
+                    normalised[severity][kind] = str(parse_target(text))
+                except ValueError as exc:
+                    raise ValueError(f"{severity} {kind}: {exc}") from None
+        return normalised
+
+
+def form_errors(exc: ValidationError) -> dict[str, str]:
+    """Pydantic's errors as {field: message}, the shape a modal shows next to each input."""
+    errors: dict[str, str] = {}
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "form"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "string_too_short":
+            message = "This is required."
+        errors.setdefault(field, message)
+    return errors
+
+
+def find_partnership(session: Session, channel_id: str) -> Partnership | None:
+    return session.scalar(select(Partnership).where(Partnership.channel_id == channel_id))
+
+
+def require_partnership(session: Session, channel_id: str) -> Partnership:
+    partnership = find_partnership(session, channel_id)
+    if partnership is None:
+        raise NotSetUp()
+    return partnership
+
+
+def find_member(session: Session, partnership: Partnership, team_id: str, user_id: str) -> Member | None:
+    return session.scalar(
+        select(Member).where(
+            Member.partnership_id == partnership.id, Member.team_id == team_id, Member.user_id == user_id
+        )
+    )
+
+
+def ensure_member(
+    session: Session, partnership: Partnership, *, team_id: str, user_id: str, now: datetime
+) -> Member:
+    """The member for (team, user), added on first sight with the side their home team implies."""
+    member = find_member(session, partnership, team_id, user_id)
+    if member is None:
+        member = Member(
+            partnership=partnership,
+            team_id=team_id,
+            user_id=user_id,
+            side=partnership.side_of_team(team_id),
+            role="member",
+            joined_at=now,
+        )
+        session.add(member)
+        session.flush()
+    return member
+
+
+def require_lead(member: Member, what: str) -> None:
+    if member.role != "lead":
+        raise NotALead(what)
+
+
+def create_partnership(
+    session: Session,
+    *,
+    channel_id: str,
+    settings: PartnershipSettings,
+    home_team_id: str,
+    created_by: str,
+    now: datetime,
+) -> Partnership:
+    """A new partnership for the channel; whoever set it up leads their side."""
+    if find_partnership(session, channel_id) is not None:
+        raise UserError("This channel is already a partnership.", usage="/partner status")
+    partnership = Partnership(
+        channel_id=channel_id,
+        home_team_id=home_team_id,
+        created_by=created_by,
+        created_at=now,
+        **settings.model_dump(),
+    )
+    partnership.charter = Charter(escalation_targets=DEFAULT_TARGETS)
+    session.add(partnership)
+    session.flush()
+    creator = ensure_member(session, partnership, team_id=home_team_id, user_id=created_by, now=now)
+    creator.role = "lead"
+    return partnership
+
+
+def update_settings(session: Session, partnership: Partnership, actor: Member, settings: PartnershipSettings) -> None:
+    require_lead(actor, "change the partnership's settings")
+    for field, value in settings.model_dump().items():
+        setattr(partnership, field, value)
+    # Members whose side came from their team follow a change of which side this workspace is.
+    for member in partnership.members:
+        if not member.side_explicit:
+            member.side = partnership.side_of_team(member.team_id)
+
+
+def set_side(
+    session: Session, partnership: Partnership, actor: Member, *, team_id: str, user_id: str, side: str, now: datetime
+) -> Member:
+    if side not in SIDES:
+        raise UserError(f"'{side}' is not a side.", usage="/partner side @user client|vendor")
+    require_lead(actor, "change a member's side")
+    member = ensure_member(session, partnership, team_id=team_id, user_id=user_id, now=now)
+    member.side = side
+    member.side_explicit = True
+    return member
+
+
+def set_role(
+    session: Session, partnership: Partnership, actor: Member, *, team_id: str, user_id: str, role: str, now: datetime
+) -> Member:
+    if role not in ROLES:
+        raise UserError(f"'{role}' is not a role.", usage="/partner role @user lead|sponsor|member")
+    require_lead(actor, "change a member's role")
+    member = ensure_member(session, partnership, team_id=team_id, user_id=user_id, now=now)
+    if member.role == "lead" and role != "lead" and len(leads(partnership)) == 1:
+        raise UserError("That is the partnership's only lead; make someone else a lead first.")
+    member.role = role
+    return member
+
+
+def leads(partnership: Partnership, side: str | None = None) -> list[Member]:
+    return [m for m in partnership.members if m.role == "lead" and (side is None or m.side == side)]
+
+
+def members_by_side(partnership: Partnership) -> dict[str, list[Member]]:
+    order = {role: index for index, role in enumerate(ROLES)}
+    return {
+        side: sorted((m for m in partnership.members if m.side == side), key=lambda m: (order[m.role], m.id))
+        for side in SIDES
+    }
+
+
+def charter_fields(charter: Charter) -> CharterFields:
+    return CharterFields(
+        client_decisions=charter.client_decisions,
+        vendor_decisions=charter.vendor_decisions,
+        response_targets=charter.response_targets,
+        update_rhythm=charter.update_rhythm,
+        escalation_targets=charter.escalation_targets,
+    )
+
+
+def edit_charter(
+    session: Session, partnership: Partnership, actor: Member, fields: CharterFields, now: datetime
+) -> CharterEdit | None:
+    """Apply a lead's edit and log what changed; an edit that changes nothing logs nothing."""
+    require_lead(actor, "edit the charter")
+    charter = partnership.charter
+    before = charter_fields(charter).model_dump()
+    after = fields.model_dump()
+    changes = {name: {"from": before[name], "to": after[name]} for name in after if before[name] != after[name]}
+    if not changes:
+        return None
+    for name in changes:
+        setattr(charter, name, after[name])
+    edit = CharterEdit(
+        partnership_id=partnership.id, team_id=actor.team_id, user_id=actor.user_id, edited_at=now, changes=changes
+    )
+    session.add(edit)
+    return edit
+
+
+def last_charter_edit(session: Session, partnership: Partnership) -> CharterEdit | None:
+    return session.scalar(
+        select(CharterEdit)
+        .where(CharterEdit.partnership_id == partnership.id)
+        .order_by(CharterEdit.edited_at.desc(), CharterEdit.id.desc())
+        .limit(1)
+    )
+
+
+def charter_edit_count(session: Session, partnership: Partnership) -> int:
+    return session.scalar(select(func.count()).where(CharterEdit.partnership_id == partnership.id)) or 0
+
+
+def settings_from_form(values: dict) -> tuple[PartnershipSettings | None, dict[str, str]]:
+    """The setup modal's values as settings, or {field: error} to show next to each input."""
+    data = dict(values)
+    data["business_days"] = [int(day) for day in data.get("business_days") or []]
+    try:
+        return PartnershipSettings(**data), {}
+    except ValidationError as exc:
+        return None, form_errors(exc)
+
+
+def charter_from_form(values: dict) -> tuple[CharterFields | None, dict[str, str]]:
+    """The charter modal's values (one input per severity and kind, e.g. `P1_ack`) as fields or errors."""
+    errors: dict[str, str] = {}
+    targets: dict[str, dict[str, str]] = {}
+    for severity in SEVERITIES:
+        targets[severity] = {}
+        for kind in KINDS:
+            block_id = f"{severity}_{kind}"
+            try:
+                targets[severity][kind] = str(parse_target(values.get(block_id) or ""))
+            except ValueError as exc:
+                errors[block_id] = str(exc)
+    if errors:
+        return None, errors
+    texts = {name: (values.get(name) or "").strip()
+             for name in ("client_decisions", "vendor_decisions", "response_targets", "update_rhythm")}
+    try:
+        return CharterFields(escalation_targets=targets, **texts), {}
+    except ValidationError as exc:
+        return None, form_errors(exc)

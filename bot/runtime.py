@@ -1,0 +1,24 @@
+"""What every handler and job needs, built once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.slack.gateway import Identity, SlackGateway
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    gateway: SlackGateway
+    clock: Clock
+
+    @cached_property
+    def identity(self) -> Identity:
+        """Who the bot is; its team is the installing organisation ('home' in Slack Connect)."""
+        return self.gateway.auth_test()

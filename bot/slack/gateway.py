@@ -1,0 +1,107 @@
+"""The one way out to Slack's Web API: base URL, token, retries and error logging live here."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+from slack_sdk.webhook import WebhookClient
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SlackGateway", "SlackApiError", "Identity"]
+
+
+class AnyServerErrorRetryHandler(RetryHandler):
+    """slack-sdk's ServerErrorRetryHandler covers 500 and 503 only; Slack's edge also answers 502/504."""
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:
+        return response is not None and 500 <= response.status_code < 600
+
+
+def retry_handlers() -> list[RetryHandler]:
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=3),
+        RateLimitErrorRetryHandler(max_retry_count=6),  # sleeps for Retry-After each time
+        AnyServerErrorRetryHandler(max_retry_count=3),  # exponential back-off
+    ]
+
+
+@dataclass(frozen=True)
+class Identity:
+    team: str
+    team_id: str
+    user: str
+    user_id: str
+    bot_id: str
+    scopes: tuple[str, ...]
+
+
+class SlackGateway:
+    def __init__(self, *, token: str, base_url: str, timeout: int = 15):
+        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
+        self._timeout = timeout
+
+    def auth_test(self) -> Identity:
+        response = self.client.auth_test()
+        scopes = response.headers.get("x-oauth-scopes") or response.headers.get("X-OAuth-Scopes") or ""
+        if isinstance(scopes, list):
+            scopes = ",".join(scopes)
+        return Identity(
+            team=response["team"],
+            team_id=response["team_id"],
+            user=response["user"],
+            user_id=response["user_id"],
+            bot_id=response.get("bot_id", ""),
+            scopes=tuple(sorted(s.strip() for s in scopes.split(",") if s.strip())),
+        )
+
+    def post_message(
+        self, *, channel: str, text: str, blocks: list[dict] | None = None, thread_ts: str | None = None
+    ) -> str:
+        """Post and return the message's ts. A user id as channel posts to the app's DM with them."""
+        response = self.client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+        )
+        return response["ts"]
+
+    def update_message(self, *, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def post_ephemeral(self, *, channel: str, user: str, text: str, blocks: list[dict] | None = None) -> None:
+        self.client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+
+    def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None) -> None:
+        """An ephemeral answer through an interaction's response_url (works for external users)."""
+        webhook = WebhookClient(response_url, timeout=self._timeout, retry_handlers=retry_handlers())
+        payload: dict[str, Any] = {"text": text, "response_type": "ephemeral", "replace_original": False}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        response = webhook.send_dict(payload)
+        if response.status_code != 200:
+            log.warning("response_url answered %s: %s", response.status_code, response.body)
+
+    def open_view(self, *, trigger_id: str, view: dict) -> str:
+        return self.client.views_open(trigger_id=trigger_id, view=view)["view"]["id"]
+
+    def update_view(self, *, view_id: str, view: dict) -> None:
+        self.client.views_update(view_id=view_id, view=view)
+
+    def pin(self, *, channel: str, ts: str) -> None:
+        self.client.pins_add(channel=channel, timestamp=ts)
+
+    def react(self, *, channel: str, ts: str, name: str) -> None:
+        try:
+            self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                raise
+
+    def user_team(self, user_id: str) -> str:
+        """The user's home team, which tells their side in a Slack Connect channel."""
+        return self.client.users_info(user=user_id)["user"]["team_id"]

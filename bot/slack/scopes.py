@@ -1,0 +1,15 @@
+"""The bot scopes manifest.yml asks for; `partnerbot check` compares a token's grant with them."""
+
+BOT_SCOPES = (
+    "channels:history",
+    "channels:join",
+    "channels:read",
+    "chat:write",
+    "commands",
+    "groups:history",
+    "groups:read",
+    "im:write",
+    "pins:write",
+    "reactions:write",
+    "users:read",
+)

@@ -1,0 +1,17 @@
+"""Bolt listeners, one module per area. Thin: parse, call a service, render blocks, respond."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from handlers import commands, events, partnerships
+from handlers.router import Router
+
+
+def register_all(app: App, rt: Runtime) -> Router:
+    router = Router()
+    events.register(app, rt)
+    partnerships.register(app, rt, router)
+    commands.register(app, rt, router)
+    return router

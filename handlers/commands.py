@@ -1,0 +1,32 @@
+"""The slash commands themselves; each area adds its subcommands to the router."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from handlers.router import CommandContext, Router
+
+
+def register(app: App, rt: Runtime, router: Router) -> None:
+    @app.command("/partner")
+    def on_partner(ack, command):
+        ctx = CommandContext(
+            runtime=rt,
+            args=[],
+            user_id=command["user_id"],
+            team_id=command.get("user_team_id") or command["team_id"],
+            channel_id=command["channel_id"],
+            trigger_id=command.get("trigger_id", ""),
+            response_url=command.get("response_url", ""),
+            _ack=ack,
+        )
+        router.dispatch(ctx, command.get("text", ""))
+
+    @app.command("/escalate")
+    def on_escalate(ack):
+        ack(text="Escalations are coming soon to partnerbot.", response_type="ephemeral")
+
+    @app.command("/kudos")
+    def on_kudos(ack):
+        ack(text="Kudos are coming soon to partnerbot.", response_type="ephemeral")

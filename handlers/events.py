@@ -1,0 +1,53 @@
+"""Events: each delivered once (by event_id), bots ignored, thread replies routed in one place."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltResponse
+
+from bot.claims import claim_event
+from bot.partnerships import service as partnerships
+from bot.runtime import Runtime
+from handlers.actors import Actor
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, rt: Runtime) -> None:
+    @app.middleware
+    def deliver_each_event_once(body, next):
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            with rt.db.session() as session:
+                first = claim_event(session, event_id=event_id, event_type=body["event"].get("type", ""),
+                                    now=rt.clock.now())
+            if not first:
+                log.info("event %s already handled; acknowledging the retry", event_id)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    @app.event("message")
+    def on_message(event, body):
+        # Bolt runs only the first matching listener, so every kind of message is routed from here.
+        if event.get("bot_id") or event.get("subtype") in ("bot_message", "message_deleted", "message_changed"):
+            return
+        user_id = event.get("user")
+        if not user_id:
+            return
+        actor = Actor(user_id=user_id, team_id=event.get("user_team") or event.get("team") or body.get("team_id", ""))
+        note_participant(rt, event["channel"], actor)
+
+    @app.event("member_joined_channel")
+    def on_member_joined(event, body):
+        actor = Actor(user_id=event["user"], team_id=event.get("team") or body.get("team_id", ""))
+        note_participant(rt, event["channel"], actor)
+
+
+def note_participant(rt: Runtime, channel_id: str, actor: Actor) -> None:
+    """Someone spoke or joined in a partnership channel: make them a member of the side their team implies."""
+    with rt.db.session() as session:
+        partnership = partnerships.find_partnership(session, channel_id)
+        if partnership is not None:
+            partnerships.ensure_member(session, partnership, team_id=actor.team_id, user_id=actor.user_id,
+                                       now=rt.clock.now())

@@ -1,0 +1,120 @@
+"""Fixtures every area's tests share: a database (SQLite, or PostgreSQL via TEST_DATABASE_URL),
+the fake Slack Web API, the real app over HTTP, a driver that signs requests, and a moving clock."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy import text as sql
+
+from bot.db import make_engine, upgrade
+from bot.models import Base, Partnership
+from tests.harness.app_server import SIGNING_SECRET, AppServer
+from tests.harness.clock import FakeClock
+from tests.harness.fake_slack import FakeSlack
+from tests.harness.slack_driver import SlackDriver, checks, conversation, radio, text
+from tests.harness.waiting import eventually
+
+SETTING_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL", "SLACK_API_URL",
+                 "PORT", "LOG_LEVEL", "DEFAULT_TIMEZONE")
+
+# People in the tests: the home (installing) workspace and the other organisation of a Slack Connect channel.
+HOME, EXT = "T_HOME", "T_EXT"
+PEOPLE = {"U_LEAD": HOME, "U_HOME2": HOME, "U_HOME3": HOME, "U_EXT1": EXT, "U_EXT2": EXT, "U_EXT3": EXT}
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_settings(monkeypatch):
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:  # a clean slate: the test database belongs to the tests
+            connection.execute(sql("DROP SCHEMA public CASCADE"))
+            connection.execute(sql("CREATE SCHEMA public"))
+    upgrade(url, engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def db_url(database_url) -> str:
+    """The migrated database, emptied before each test."""
+    engine = make_engine(database_url)
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(sql(f"DELETE FROM {table}"))
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def fake():
+    server = FakeSlack(team_id=HOME).start()
+    for user, team in PEOPLE.items():
+        server.add_user(user, team)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(db_url, fake, clock):
+    server = AppServer(database_url=db_url, api_url=fake.api_url, clock=clock).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slack(app, fake) -> SlackDriver:
+    return SlackDriver(app.url, SIGNING_SECRET, fake)
+
+
+def partnership_count(app) -> int:
+    with app.runtime.db.session() as session:
+        return session.scalar(select(func.count()).select_from(Partnership))
+
+
+def setup_values(**overrides) -> dict:
+    values = {
+        "name": text("Acme support with Globex"),
+        "client_org": text("Acme"),
+        "vendor_org": text("Globex"),
+        "home_side": radio("client"),
+        "timezone": text("Europe/London"),
+        "business_days": checks(["1", "2", "3", "4", "5"]),
+        "governance_channel_id": conversation("C_GOV"),
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def partnership(slack, fake, app) -> str:
+    """A partnership in C_PARTNER set up by U_LEAD of the home (client) workspace; returns the channel."""
+    assert slack.command("setup").status == 200
+    fake.wait_for("views.open")
+    response = slack.submit("partnership_setup", setup_values(),
+                            private_metadata=json.dumps({"channel_id": "C_PARTNER"}))
+    assert response.status == 200 and response.body == ""
+    fake.wait_for("pins.add")
+    fake.wait_for("chat.postMessage", 2)  # the card and the charter in its thread
+    eventually(lambda: partnership_count(app) == 1, what="partnership committed")
+    fake.reset()
+    return "C_PARTNER"
