@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        if args.command in ("run", "check"):
+            settings.require_slack()
         configure_logging(settings)
         if args.command == "run":
             return run(settings)

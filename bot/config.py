@@ -121,3 +121,5 @@ def configure_logging(settings: Settings) -> None:
         level=getattr(logging, settings.log_level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Alembic announces its plugins on import; that says nothing about our migrations.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

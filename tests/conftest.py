@@ -23,7 +23,7 @@ SETTING_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "
 
 # People in the tests: the home (installing) workspace and the other organisation of a Slack Connect channel.
 HOME, EXT = "T_HOME", "T_EXT"
-PEOPLE = {"U_LEAD": HOME, "U_HOME2": HOME, "U_HOME3": HOME, "U_EXT1": EXT, "U_EXT2": EXT, "U_EXT3": EXT}
+PEOPLE = {"ULEAD": HOME, "UHOME2": HOME, "UHOME3": HOME, "UEXT1": EXT, "UEXT2": EXT, "UEXT3": EXT}
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +107,7 @@ def setup_values(**overrides) -> dict:
 
 @pytest.fixture
 def partnership(slack, fake, app) -> str:
-    """A partnership in C_PARTNER set up by U_LEAD of the home (client) workspace; returns the channel."""
+    """A partnership in C_PARTNER set up by ULEAD of the home (client) workspace; returns the channel."""
     assert slack.command("setup").status == 200
     fake.wait_for("views.open")
     response = slack.submit("partnership_setup", setup_values(),

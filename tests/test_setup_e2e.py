@@ -46,7 +46,7 @@ def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
         assert partnership.business_days == [1, 2, 3, 4, 5]
         assert partnership.card_ts == pin.args["timestamp"]
         [creator] = partnership.members
-        assert (creator.user_id, creator.side, creator.role) == ("U_LEAD", "client", "lead")
+        assert (creator.user_id, creator.side, creator.role) == ("ULEAD", "client", "lead")
 
 
 def test_setup_modal_errors_are_shown_and_nothing_is_stored(slack, fake, app):
@@ -65,7 +65,7 @@ def test_setup_where_the_bot_cannot_post_changes_nothing_and_tells_the_user(slac
     fake.error("chat.postMessage", "not_in_channel")
     slack.submit("partnership_setup", setup_values(), private_metadata=META)
     [dm] = fake.wait_for("chat.postMessage")  # the refused card is in fake.attempts only
-    assert dm.args["channel"] == "U_LEAD"
+    assert dm.args["channel"] == "ULEAD"
     assert "/invite @partnerbot" in dm.args["text"] and "not_in_channel" in dm.args["text"]
     assert count(app, Partnership) == 0 and count(app, Member) == 0
     assert fake.calls_to("pins.add") == []
@@ -82,15 +82,15 @@ def test_card_post_rate_limited_is_retried_and_posted_once(slack, fake, app):
 
 
 def test_user_text_is_escaped_on_the_card(slack, fake):
-    slack.submit("partnership_setup", setup_values(name=text("Ops <!channel> & <@U_EXT1>")), private_metadata=META)
+    slack.submit("partnership_setup", setup_values(name=text("Ops <!channel> & <@UEXT1>")), private_metadata=META)
     card = fake.wait_for("chat.postMessage")[0]
     rendered = json.dumps(card.args["blocks"])
-    assert "<!channel>" not in rendered and "<@U_EXT1>" not in rendered
-    assert "Ops &lt;!channel&gt; &amp; &lt;@U_EXT1&gt;" in rendered
+    assert "<!channel>" not in rendered and "<@UEXT1>" not in rendered
+    assert "Ops &lt;!channel&gt; &amp; &lt;@UEXT1&gt;" in rendered
 
 
 def test_rerunning_setup_is_for_leads_and_updates_the_card(slack, fake, app, partnership):
-    refused = slack.command("setup", user="U_HOME2")
+    refused = slack.command("setup", user="UHOME2")
     assert "Only leads" in refused.text
     assert fake.calls_to("views.open") == []
 

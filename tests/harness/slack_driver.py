@@ -80,7 +80,7 @@ class SlackDriver:
         return self._form({"payload": json.dumps(payload)})
 
     # -- what people do ------------------------------------------------------------------------
-    def command(self, text: str = "", *, user: str = "U_LEAD", team: str = "T_HOME", channel: str = "C_PARTNER",
+    def command(self, text: str = "", *, user: str = "ULEAD", team: str = "T_HOME", channel: str = "C_PARTNER",
                 command: str = "/partner", **kwargs) -> Response:
         return self._form({
             "token": "unused", "team_id": team, "team_domain": "home", "channel_id": channel,
@@ -89,7 +89,7 @@ class SlackDriver:
             "trigger_id": f"trigger-{next(_ids)}",
         }, **kwargs)
 
-    def click(self, action_id: str, *, value: str = "", user: str = "U_LEAD", team: str = "T_HOME",
+    def click(self, action_id: str, *, value: str = "", user: str = "ULEAD", team: str = "T_HOME",
               channel: str = "C_PARTNER", message_ts: str = "1700000000.000100",
               block_id: str = "block") -> Response:
         return self._payload({
@@ -107,7 +107,7 @@ class SlackDriver:
         })
 
     def submit(self, callback_id: str, values: dict[str, dict], *, private_metadata: str = "",
-               user: str = "U_LEAD", team: str = "T_HOME") -> Response:
+               user: str = "ULEAD", team: str = "T_HOME") -> Response:
         """values: {block_id: element state} built with text()/radio()/checks()/conversation()."""
         return self._payload({
             "type": "view_submission",

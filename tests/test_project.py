@@ -1,0 +1,78 @@
+"""The project's own contracts: migrations match the models, the manifest matches the code, the CLI."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from bot.cli import main
+from bot.db import alembic_config, make_engine
+from bot.models import Base
+from bot.slack.scopes import BOT_SCOPES
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_migrations_reach_head_and_match_the_models(db_url):
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        head = ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+        assert context.get_current_revision() == head
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_manifest_asks_for_what_the_code_uses():
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert tuple(sorted(manifest["oauth_config"]["scopes"]["bot"])) == BOT_SCOPES
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/partner", "/escalate", "/kudos"}
+    assert all(c["should_escape"] for c in commands.values())  # mentions arrive as <@U…> ids
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] and settings["interactivity"]["is_enabled"]
+    assert {"message.channels", "message.groups", "member_joined_channel"} <= set(
+        settings["event_subscriptions"]["bot_events"])
+    assert manifest["features"]["app_home"]["home_tab_enabled"]
+
+
+def test_check_prints_identity_and_missing_scopes(fake, monkeypatch, capsys):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-check")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+    monkeypatch.chdir(ROOT / "tests")  # no .env here
+    fake.scopes = ("chat:write", "commands")
+    assert main(["check"]) == 1
+    out, err = capsys.readouterr()
+    assert "bot @partnerbot (UBOT, bot BBOT) in Home (T_HOME)" in out
+    assert "granted scopes: chat:write, commands" in out
+    assert "missing scopes: channels:history, channels:join" in err
+    assert "xoxb-check" not in out + err
+    assert fake.calls_to("auth.test")[0].token == "xoxb-check"
+
+    fake.scopes = BOT_SCOPES
+    assert main(["check"]) == 0
+    assert "all scopes in manifest.yml are granted" in capsys.readouterr().out
+
+
+def test_db_upgrade_and_python_dash_m(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    done = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "database is up to date" in done.stdout
+    assert (tmp_path / "cli.db").exists()
+
+
+def test_run_without_a_token_stops_with_one_line(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("partnerbot: SLACK_BOT_TOKEN is not set: create the app from manifest.yml")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "cli.db").exists()  # nothing was started

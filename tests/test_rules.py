@@ -1,0 +1,120 @@
+"""The partnership rules that are easy to get wrong, on the real database without HTTP."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot.db import Database
+from bot.errors import NotALead, UserError
+from bot.partnerships import service
+from bot.partnerships.targets import parse_target
+from bot.slack.text import escape
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def db(db_url):
+    database = Database(db_url)
+    yield database
+    database.engine.dispose()
+
+
+def new_partnership(session, home_side="vendor"):
+    settings = service.PartnershipSettings(name="Ops", client_org="Acme", vendor_org="Globex", home_side=home_side,
+                                           timezone="Asia/Manila", business_days=[5, 1, 2, 3, 4, 1])
+    return service.create_partnership(session, channel_id="C1", settings=settings, home_team_id="T_HOME",
+                                      created_by="ULEAD", now=NOW)
+
+
+def test_sides_follow_home_team_and_the_creator_leads(db):
+    with db.session() as session:
+        partnership = new_partnership(session)
+        assert partnership.business_days == [1, 2, 3, 4, 5]
+        lead = service.ensure_member(session, partnership, team_id="T_HOME", user_id="ULEAD", now=NOW)
+        assert (lead.side, lead.role) == ("vendor", "lead")
+        guest = service.ensure_member(session, partnership, team_id="T_OTHER", user_id="UX", now=NOW)
+        assert (guest.side, guest.role) == ("client", "member")
+        assert service.ensure_member(session, partnership, team_id="T_OTHER", user_id="UX", now=NOW) is guest
+
+
+def test_a_second_setup_of_the_same_channel_is_refused(db):
+    with db.session() as session:
+        new_partnership(session)
+    with pytest.raises(UserError, match="already a partnership"), db.session() as session:
+        new_partnership(session)
+
+
+def test_changing_which_side_this_workspace_is_moves_inferred_members_only(db):
+    with db.session() as session:
+        partnership = new_partnership(session)
+        lead = service.find_member(session, partnership, "T_HOME", "ULEAD")
+        guest = service.ensure_member(session, partnership, team_id="T_OTHER", user_id="UX", now=NOW)
+        pinned = service.set_side(session, partnership, lead, team_id="T_HOME", user_id="UY", side="client", now=NOW)
+        settings = service.PartnershipSettings(name="Ops", client_org="Acme", vendor_org="Globex",
+                                               home_side="client", timezone="UTC", business_days=[1])
+        service.update_settings(session, partnership, lead, settings)
+        assert (lead.side, guest.side, pinned.side) == ("client", "vendor", "client")
+
+
+def test_only_leads_change_roles_and_the_last_lead_stays(db):
+    with db.session() as session:
+        partnership = new_partnership(session)
+        lead = service.find_member(session, partnership, "T_HOME", "ULEAD")
+        guest = service.ensure_member(session, partnership, team_id="T_OTHER", user_id="UX", now=NOW)
+        with pytest.raises(NotALead):
+            service.set_role(session, partnership, guest, team_id="T_OTHER", user_id="UX", role="lead", now=NOW)
+        with pytest.raises(UserError, match="only lead"):
+            service.set_role(session, partnership, lead, team_id="T_HOME", user_id="ULEAD", role="member", now=NOW)
+        service.set_role(session, partnership, lead, team_id="T_OTHER", user_id="UX", role="lead", now=NOW)
+        service.set_role(session, partnership, lead, team_id="T_HOME", user_id="ULEAD", role="sponsor", now=NOW)
+        assert [m.user_id for m in service.leads(partnership)] == ["UX"]
+
+
+def test_charter_edit_logs_only_what_changed(db):
+    with db.session() as session:
+        partnership = new_partnership(session)
+        lead = service.find_member(session, partnership, "T_HOME", "ULEAD")
+        fields = service.charter_fields(partnership.charter)
+        assert service.edit_charter(session, partnership, lead, fields, NOW) is None
+        fields.update_rhythm = "Weekly"
+        edit = service.edit_charter(session, partnership, lead, fields, NOW)
+        assert edit.changes == {"update_rhythm": {"from": "", "to": "Weekly"}}
+        assert service.charter_edit_count(session, partnership) == 1
+
+
+def test_setup_form_errors_point_at_their_inputs():
+    settings, errors = service.settings_from_form({"name": "", "client_org": "A", "vendor_org": "B",
+                                                   "home_side": None, "timezone": "Nowhere/Else",
+                                                   "business_days": ["1", "9"]})
+    assert settings is None
+    assert set(errors) == {"name", "home_side", "timezone", "business_days"}
+    assert errors["name"] == "This is required."
+
+
+@pytest.mark.parametrize("written, amount, unit", [("30m", 30, "m"), ("8H", 8, "h"), (" 2 d", 2, "d"),
+                                                   ("10bd", 10, "bd")])
+def test_targets_parse(written, amount, unit):
+    target = parse_target(written)
+    assert (target.amount, target.unit) == (amount, unit)
+
+
+@pytest.mark.parametrize("written", ["", "30", "m", "0h", "1w", "-2h", "1.5h", "12345m"])
+def test_bad_targets_are_refused(written):
+    with pytest.raises(ValueError, match="is not a target"):
+        parse_target(written)
+
+
+def test_escape_neutralises_mentions_and_links():
+    assert escape("<!channel> <@U1> <https://x|y> & co") == "&lt;!channel&gt; &lt;@U1&gt; &lt;https://x|y&gt; &amp; co"
+
+
+def test_an_event_is_claimed_once(db):
+    from bot.claims import claim_event
+
+    with db.session() as session:
+        assert claim_event(session, event_id="Ev1", event_type="message", now=NOW) is True
+        assert claim_event(session, event_id="Ev1", event_type="message", now=NOW) is False
+        assert claim_event(session, event_id="Ev2", event_type="message", now=NOW) is True
+    with db.session() as session:  # and across sessions, as replicas would see it
+        assert claim_event(session, event_id="Ev1", event_type="message", now=NOW) is False
