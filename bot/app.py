@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackGateway
+from schedules.scheduler import Scheduler
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -21,7 +22,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     )
 
 
-def build_app(rt: Runtime) -> App:
+def build_app(rt: Runtime, scheduler: Scheduler) -> App:
     from handlers import register_all  # handlers depend on bot, never the other way round at import time
 
     secret = rt.settings.slack_signing_secret
@@ -32,5 +33,5 @@ def build_app(rt: Runtime) -> App:
         request_verification_enabled=not rt.settings.socket_mode,
         token_verification_enabled=False,  # `partnerbot check` and the first request verify the token
     )
-    register_all(app, rt)
+    register_all(app, rt, scheduler)
     return app

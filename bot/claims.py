@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import String
+from sqlalchemy import JSON, Index, String, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime, insert_once
@@ -25,3 +26,80 @@ def claim_event(session: Session, *, event_id: str, event_type: str, now: dateti
     return insert_once(
         session, ProcessedEvent.__table__, event_id=event_id, event_type=event_type, received_at=now
     )
+
+
+class ScheduledSend(Base):
+    """A message the scheduler owes someone. The unique key is the claim: planning the same occurrence
+    twice (a restart, a second replica) finds the row already there and adds nothing. A lease lets one
+    worker at a time attempt it; Slack errors push `due_at` back instead of dropping the send."""
+
+    __tablename__ = "scheduled_sends"
+    __table_args__ = (Index("ix_scheduled_sends_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int | None]  # the row the send is about (a check-in, an escalation, ...)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8), default="pending")  # pending, sent, failed, dropped
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+@dataclass(frozen=True)
+class SendJob:
+    """A claimed send, detached from its session: performers get this, not the row."""
+
+    id: int
+    key: str
+    kind: str
+    subject_id: int | None
+    payload: dict
+    due_at: datetime
+    attempts: int
+
+
+def schedule_send(session: Session, *, key: str, kind: str, due_at: datetime, subject_id: int | None = None,
+                  payload: dict | None = None) -> bool:
+    """Owe a send once. True if this call created it; False if it was already owed (or done)."""
+    return insert_once(session, ScheduledSend.__table__, key=key, kind=kind, due_at=due_at, subject_id=subject_id,
+                       payload=payload or {}, status="pending", attempts=0)
+
+
+def due_send_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    return list(session.scalars(
+        select(ScheduledSend.id)
+        .where(ScheduledSend.status == "pending", ScheduledSend.due_at <= now,
+               or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now))
+        .order_by(ScheduledSend.due_at, ScheduledSend.id)
+        .limit(limit)
+    ))
+
+
+def claim_send(session: Session, send_id: int, now: datetime, lease: timedelta) -> SendJob | None:
+    """Take the lease on a due send; None when another worker holds it or it is no longer pending."""
+    taken = session.execute(
+        update(ScheduledSend)
+        .where(ScheduledSend.id == send_id, ScheduledSend.status == "pending",
+               or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now))
+        .values(lease_until=now + lease, attempts=ScheduledSend.attempts + 1)
+    ).rowcount
+    if taken != 1:
+        return None
+    row = session.get(ScheduledSend, send_id)
+    return SendJob(row.id, row.key, row.kind, row.subject_id, dict(row.payload), row.due_at, row.attempts)
+
+
+def finish_send(session: Session, send_id: int, now: datetime, status: str, error: str | None = None) -> None:
+    """sent (done), dropped (no longer wanted, e.g. the window closed) or failed (Slack will never take it)."""
+    session.execute(update(ScheduledSend).where(ScheduledSend.id == send_id)
+                    .values(status=status, done_at=now, lease_until=None, last_error=error))
+
+
+def retry_send(session: Session, send_id: int, at: datetime, error: str) -> None:
+    """Slack said not now (429 after our retries, 5xx, network): try again later, never drop it."""
+    session.execute(update(ScheduledSend).where(ScheduledSend.id == send_id)
+                    .values(due_at=at, lease_until=None, last_error=error[:200]))

@@ -69,18 +69,25 @@ def run(settings) -> int:
     from bot.app import build_app, build_runtime
     from bot.http import build_http_app
 
+    from schedules import build_scheduler
+
     runtime = build_runtime(settings)
     runtime.db.upgrade()
-    app = build_app(runtime)
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    scheduler = build_scheduler(runtime)
+    app = build_app(runtime, scheduler)
+    scheduler.start()  # catches up at once: check-ins due while we were down go out if still in their window
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        log.info("serving in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
-        return 0
-    import uvicorn
+            log.info("serving in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        else:
+            import uvicorn
 
-    log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
-    uvicorn.run(build_http_app(app, runtime.db), host="0.0.0.0", port=settings.port,
-                log_level=settings.log_level.lower())
+            log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
+            uvicorn.run(build_http_app(app, runtime.db), host="0.0.0.0", port=settings.port,
+                        log_level=settings.log_level.lower())
+    finally:
+        scheduler.shutdown()
     return 0

@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 from bot.partnerships import service as partnerships
 from bot.partnerships.blocks import weekdays_text
 from bot.partnerships.models import Partnership
+from bot.rhythms import service as rhythms
+from bot.rhythms.blocks import blocker_blocks, duration_text
+from bot.rhythms.calendar import local_date as local_day
 from bot.slack.forms import context, section
 from bot.slack.text import escape, local_date, mention
 
@@ -30,10 +33,30 @@ def partnership_lines(session: Session, partnership: Partnership, now: datetime)
     return lines
 
 
+def checkin_lines(session: Session, partnership: Partnership, now: datetime) -> list[str]:
+    upcoming = rhythms.next_rhythm(session, partnership)
+    lines = [f"Next check-in: *{escape(upcoming.name)}* {local_date(upcoming.next_run_at)}" if upcoming
+             else "Next check-in: none scheduled (`/partner rhythm add`)"]
+    last = rhythms.last_closed_checkin(session, partnership, now)
+    if last is not None:
+        summary = rhythms.summarize(last, partnership, local_day(last.closes_at, partnership.timezone))
+        answered = len(summary.on_time) + len(summary.late)
+        rate = f"{round(100 * answered / summary.expected_count)}%" if summary.expected_count else "—"
+        lines.append(f"Last check-in ({escape(last.rhythm.name)}): {answered} of {summary.expected_count} answered "
+                     f"({rate}), {len(summary.on_time)} on time; median response {duration_text(summary.median_seconds)}")
+    return lines
+
+
 def status_blocks(session: Session, partnership: Partnership, now: datetime) -> tuple[str, list[dict]]:
     blocks = [
         section(f"*{escape(partnership.name)}* — status"),
         section("\n".join(partnership_lines(session, partnership, now))),
-        context(f"Timezone {partnership.timezone} · business days {weekdays_text(partnership.business_days)}"),
+        section("\n".join(checkin_lines(session, partnership, now))),
     ]
+    blockers = rhythms.open_blockers(session, partnership)
+    if blockers:
+        blocks.append(section(f"*Open blockers ({len(blockers)})*"))
+        blocks.extend(blocker_blocks(blockers))
+    blocks.append(context(f"Timezone {partnership.timezone} · business days "
+                          f"{weekdays_text(partnership.business_days)}"))
     return f"Status of {partnership.name}", blocks

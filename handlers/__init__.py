@@ -5,13 +5,15 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import commands, events, partnerships
+from handlers import commands, events, partnerships, rhythms
 from handlers.router import Router
+from schedules.scheduler import Scheduler
 
 
-def register_all(app: App, rt: Runtime) -> Router:
+def register_all(app: App, rt: Runtime, scheduler: Scheduler) -> Router:
     router = Router()
     events.register(app, rt)
     partnerships.register(app, rt, router)
+    rhythms.register(app, rt, router, scheduler)
     commands.register(app, rt, router)
     return router

@@ -9,6 +9,7 @@ from slack_bolt import App, BoltResponse
 from bot.claims import claim_event
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
+from handlers import rhythms
 from handlers.actors import Actor
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,20 @@ def register(app: App, rt: Runtime) -> None:
     @app.event("message")
     def on_message(event, body):
         # Bolt runs only the first matching listener, so every kind of message is routed from here.
-        if event.get("bot_id") or event.get("subtype") in ("bot_message", "message_deleted", "message_changed"):
+        if event.get("subtype") == "message_changed":
+            edited = event.get("message") or {}
+            if edited.get("user") and not edited.get("bot_id") and edited.get("thread_ts") not in (None, edited["ts"]):
+                rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited.get("text", ""))
+            return
+        if event.get("bot_id") or event.get("subtype") in ("bot_message", "message_deleted"):
             return
         user_id = event.get("user")
         if not user_id:
             return
         actor = Actor(user_id=user_id, team_id=event.get("user_team") or event.get("team") or body.get("team_id", ""))
+        thread_ts = event.get("thread_ts")
+        if thread_ts and thread_ts != event["ts"]:
+            rhythms.on_thread_reply(rt, event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
         note_participant(rt, event["channel"], actor)
 
     @app.event("member_joined_channel")

@@ -101,3 +101,16 @@ class CharterEdit(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     edited_at: Mapped[datetime] = mapped_column(UTCDateTime())
     changes: Mapped[dict] = mapped_column(JSON)
+
+
+class Holiday(Base):
+    """A partnership day off: no check-ins, and SLA clocks pause."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("partnership_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    added_by: Mapped[str] = mapped_column(String(32))

@@ -23,6 +23,10 @@ def state_values(view: dict) -> dict[str, Any]:
                 values[block_id] = element.get("selected_conversation") or element.get("selected_channel")
             elif kind == "users_select":
                 values[block_id] = element.get("selected_user")
+            elif kind == "multi_users_select":
+                values[block_id] = element.get("selected_users") or []
+            elif kind == "timepicker":
+                values[block_id] = element.get("selected_time")
             elif kind == "datepicker":
                 values[block_id] = element.get("selected_date")
             else:

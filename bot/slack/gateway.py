@@ -42,6 +42,13 @@ class Identity:
     scopes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class UserInfo:
+    user_id: str
+    team_id: str
+    is_bot: bool
+
+
 class SlackGateway:
     def __init__(self, *, token: str, base_url: str, timeout: int = 15):
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
@@ -104,4 +111,20 @@ class SlackGateway:
 
     def user_team(self, user_id: str) -> str:
         """The user's home team, which tells their side in a Slack Connect channel."""
-        return self.client.users_info(user=user_id)["user"]["team_id"]
+        return self.user_info(user_id).team_id
+
+    def user_info(self, user_id: str) -> "UserInfo":
+        user = self.client.users_info(user=user_id)["user"]
+        return UserInfo(user_id=user["id"], team_id=user.get("team_id", ""),
+                        is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT")
+
+    def channel_members(self, channel: str) -> set[str]:
+        """Everyone in the channel, both organisations included, across every page."""
+        members: set[str] = set()
+        cursor = None
+        while True:
+            response = self.client.conversations_members(channel=channel, cursor=cursor, limit=500)
+            members.update(response.get("members") or [])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members

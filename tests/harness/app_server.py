@@ -12,6 +12,7 @@ from bot.app import build_app, build_runtime
 from bot.config import load_settings
 from bot.http import build_http_app
 from bot.runtime import Runtime
+from schedules import build_scheduler
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
@@ -35,6 +36,8 @@ class AppServer:
             **settings,
         )
         self.runtime: Runtime = build_runtime(self.settings, clock)
+        # Not started: tests tick it by hand after moving the clock (start_ticking runs it for real).
+        self.scheduler = build_scheduler(self.runtime, interval_seconds=0.05)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server: uvicorn.Server | None = None
@@ -42,7 +45,7 @@ class AppServer:
 
     def start(self) -> "AppServer":
         self.runtime.db.upgrade()
-        bolt = build_app(self.runtime)
+        bolt = build_app(self.runtime, self.scheduler)
         config = uvicorn.Config(build_http_app(bolt, self.runtime.db), host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
@@ -56,6 +59,7 @@ class AppServer:
         return self
 
     def stop(self) -> None:
+        self.scheduler.shutdown()
         if self._server is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)

@@ -47,6 +47,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.attempts: list[Call] = []
         self.users: dict[str, dict] = {}
+        self.channel_members: dict[str, list[str]] = {}  # conversations.members answers from this
+        self.members_page_size = 100
         self._scripts: dict[str, deque[_Script]] = {}
         self._lock = threading.Lock()
         self._counter = 0  # shared source for ts, view ids and response_url ids
@@ -181,6 +183,13 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + first.strip()}}
         if method == "conversations.info":
             return {"ok": True, "channel": {"id": channel, "is_member": True, "is_ext_shared": False}}
+        if method == "conversations.members":  # paged like Slack's, so callers must follow the cursor
+            with self._lock:
+                everyone = list(self.channel_members.get(channel, []))
+            start = int(args.get("cursor") or 0)
+            end = start + min(int(args.get("limit") or 100), self.members_page_size)
+            more = str(end) if end < len(everyone) else ""
+            return {"ok": True, "members": everyone[start:end], "response_metadata": {"next_cursor": more}}
         if method == "users.info":
             with self._lock:
                 user = self.users.get(args.get("user"))

@@ -1,0 +1,70 @@
+"""Partnership holidays and people's out-of-office: who is expected when, and which days count."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from bot.partnerships.models import Holiday, Member, Partnership
+from bot.partnerships.service import require_lead
+from bot.rhythms.calendar import WorkCalendar, local_date
+
+OOO_USAGE = "/partner ooo YYYY-MM-DD YYYY-MM-DD  or  /partner ooo off"
+HOLIDAY_USAGE = "/partner holiday add YYYY-MM-DD [name]"
+
+
+def parse_day(text: str, usage: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-12-24.", usage=usage) from None
+
+
+def work_calendar(session: Session, partnership: Partnership) -> WorkCalendar:
+    return WorkCalendar(
+        timezone=partnership.timezone,
+        business_days=tuple(partnership.business_days),
+        holidays=frozenset(session.scalars(select(Holiday.day).where(Holiday.partnership_id == partnership.id))),
+    )
+
+
+def holidays(session: Session, partnership: Partnership, *, since: date) -> list[Holiday]:
+    return list(session.scalars(
+        select(Holiday).where(Holiday.partnership_id == partnership.id, Holiday.day >= since).order_by(Holiday.day)
+    ))
+
+
+def add_holiday(session: Session, partnership: Partnership, actor: Member, day: date, name: str) -> Holiday:
+    require_lead(actor, "add holidays")
+    if session.scalar(select(Holiday).where(Holiday.partnership_id == partnership.id, Holiday.day == day)):
+        raise UserError(f"{day.isoformat()} is already a holiday.", usage="/partner holiday list")
+    holiday = Holiday(partnership_id=partnership.id, day=day, name=name.strip()[:100], added_by=actor.user_id)
+    session.add(holiday)
+    return holiday
+
+
+def remove_holiday(session: Session, partnership: Partnership, actor: Member, day: date) -> None:
+    require_lead(actor, "remove holidays")
+    holiday = session.scalar(select(Holiday).where(Holiday.partnership_id == partnership.id, Holiday.day == day))
+    if holiday is None:
+        raise UserError(f"{day.isoformat()} is not a holiday.", usage="/partner holiday list")
+    session.delete(holiday)
+
+
+def set_out_of_office(member: Member, first: date, last: date, now: datetime) -> None:
+    if last < first:
+        raise UserError("The last day comes before the first.", usage=OOO_USAGE)
+    if last < local_date(now, member.partnership.timezone):
+        raise UserError("Those days are already past.", usage=OOO_USAGE)
+    member.ooo_from, member.ooo_to = first, last
+
+
+def clear_out_of_office(member: Member) -> None:
+    member.ooo_from = member.ooo_to = None
+
+
+def is_out_of_office(member: Member, day: date) -> bool:
+    return member.ooo_from is not None and member.ooo_from <= day <= member.ooo_to

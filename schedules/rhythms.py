@@ -1,0 +1,141 @@
+"""Scheduled work of rhythms: plan due check-ins, post them, nudge the missing, summarise at close."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.claims import SendJob, schedule_send
+from bot.partnerships import service as partnerships
+from bot.partnerships.models import Partnership
+from bot.partnerships.time_off import work_calendar
+from bot.rhythms import service as rhythms
+from bot.rhythms.blocks import checkin_message, nudge_dm, nudge_thread, summary_message
+from bot.rhythms.calendar import local_date
+from bot.rhythms.models import Checkin
+from bot.runtime import Runtime
+from bot.slack.gateway import SlackApiError
+
+log = logging.getLogger(__name__)
+
+
+def plan_checkins(rt: Runtime, now: datetime) -> None:
+    with rt.db.session() as session:
+        calendars = {}
+        for rhythm in rhythms.due_rhythms(session, now):
+            if rhythm.partnership_id not in calendars:
+                calendars[rhythm.partnership_id] = work_calendar(session, session.get(Partnership,
+                                                                                      rhythm.partnership_id))
+            rhythms.plan_rhythm(session, rhythm, calendars[rhythm.partnership_id], now)
+
+
+def post_checkin(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        if checkin is None or checkin.status != "due":
+            return "dropped"
+        if rt.clock.now() >= checkin.closes_at:  # Slack kept refusing until the window passed
+            checkin.status = "missed"
+            return "dropped"
+        channel = session.get(Partnership, checkin.partnership_id).channel_id
+    in_channel = _channel_people(rt, channel)
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        partnership = session.get(Partnership, checkin.partnership_id)
+        _learn_newcomers(rt, session, partnership, in_channel)
+        day = local_date(checkin.scheduled_for, partnership.timezone)
+        expected = rhythms.expected_people(partnership, checkin.rhythm, in_channel, day)
+        text, blocks = checkin_message(partnership, checkin.rhythm, checkin, expected)
+        ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
+        rhythms.mark_sent(session, checkin, expected, ts, rt.clock.now())
+    return None
+
+
+def _channel_people(rt: Runtime, channel: str) -> set[str] | None:
+    try:
+        return rt.gateway.channel_members(channel)
+    except SlackApiError as exc:  # without the list, everyone we know on the asked side is expected
+        log.warning("could not list members of %s (%s); asking known members", channel, exc.response.get("error"))
+        return None
+
+
+def _learn_newcomers(rt: Runtime, session, partnership: Partnership, in_channel: set[str] | None) -> None:
+    """People in the channel we have never seen are members too: their home team tells their side."""
+    known = {m.user_id for m in partnership.members}
+    for user_id in sorted((in_channel or set()) - known):
+        info = rt.gateway.user_info(user_id)
+        if not info.is_bot:
+            partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id,
+                                       now=rt.clock.now())
+
+
+def nudge(rt: Runtime, job: SendJob) -> str | None:
+    """Owe one DM per missing person of the installing org and one thread mention for the other org."""
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        if checkin.status != "sent" or now >= checkin.closes_at:
+            return "dropped"
+        partnership = session.get(Partnership, checkin.partnership_id)
+        missing = rhythms.missing_people(checkin, partnership, local_date(now, partnership.timezone))
+        home = [p for p in missing if p["team"] == partnership.home_team_id]
+        others = [p for p in missing if p["team"] != partnership.home_team_id]
+        for person in home:
+            schedule_send(session, key=f"nudge_dm:{checkin.id}:{person['team']}:{person['user']}", kind="nudge_dm",
+                          due_at=job.due_at, subject_id=checkin.id, payload=person)
+        if others:
+            schedule_send(session, key=f"nudge_thread:{checkin.id}", kind="nudge_thread", due_at=job.due_at,
+                          subject_id=checkin.id, payload={"people": others})
+    return None
+
+
+def _still_missing(session, checkin: Checkin, people: list[dict], now: datetime) -> list[dict]:
+    partnership = session.get(Partnership, checkin.partnership_id)
+    missing = rhythms.missing_people(checkin, partnership, local_date(now, partnership.timezone))
+    return [p for p in people if p in missing]
+
+
+def nudge_by_dm(rt: Runtime, job: SendJob) -> str | None:
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        if now >= checkin.closes_at or not _still_missing(session, checkin, [job.payload], now):
+            return "dropped"  # answered (or went away) since the nudge was planned
+        text, blocks = nudge_dm(session.get(Partnership, checkin.partnership_id), checkin.rhythm, checkin)
+    rt.gateway.post_message(channel=job.payload["user"], text=text, blocks=blocks)
+    return None
+
+
+def nudge_in_thread(rt: Runtime, job: SendJob) -> str | None:
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        people = _still_missing(session, checkin, job.payload["people"], now)
+        if now >= checkin.closes_at or not people:
+            return "dropped"
+        channel = session.get(Partnership, checkin.partnership_id).channel_id
+        text, thread_ts = nudge_thread([p["user"] for p in people], checkin), checkin.message_ts
+    rt.gateway.post_message(channel=channel, thread_ts=thread_ts, text=text)
+    return None
+
+
+def post_summary(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        if checkin.status != "sent":
+            return "dropped"
+        partnership = session.get(Partnership, checkin.partnership_id)
+        summary = rhythms.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
+        text, blocks = summary_message(checkin.rhythm, summary)
+        checkin.summary_ts = rt.gateway.post_message(channel=partnership.channel_id, thread_ts=checkin.message_ts,
+                                                     text=text, blocks=blocks)
+    return None
+
+
+PERFORMERS = {
+    "checkin": post_checkin,
+    "nudge": nudge,
+    "nudge_dm": nudge_by_dm,
+    "nudge_thread": nudge_in_thread,
+    "summary": post_summary,
+}

@@ -1,0 +1,57 @@
+"""APScheduler only ticks; what is due lives in our tables, and every send is claimed in the database.
+
+APScheduler 3 must not share a job store between processes, so each replica runs its own in-memory
+ticker and the database decides who sends what (see bot.claims)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.runtime import Runtime
+from schedules.dispatcher import Performer, run_due_sends
+
+log = logging.getLogger(__name__)
+
+# A planner looks at the rows of its area and owes the sends that have come due (schedule_send).
+Planner = Callable[[Runtime, datetime], None]
+
+
+class Scheduler:
+    def __init__(self, rt: Runtime, planners: list[Planner], performers: dict[str, Performer],
+                 interval_seconds: float = 10):
+        self.rt = rt
+        self.planners = planners
+        self.performers = performers
+        self.interval_seconds = interval_seconds
+        self._ticker: BackgroundScheduler | None = None
+
+    def tick(self) -> int:
+        """Plan what has come due, then perform every due send. Safe to run in several replicas at once."""
+        now = self.rt.clock.now()
+        for plan in self.planners:
+            try:
+                plan(self.rt, now)
+            except Exception:
+                log.exception("planner %s failed; the next tick tries again", plan.__name__)
+        return run_due_sends(self.rt, self.performers, now)
+
+    def run_due(self) -> int:
+        """Perform what is owed right now (e.g. `/partner rhythm run N`) without waiting for the tick."""
+        return run_due_sends(self.rt, self.performers, self.rt.clock.now())
+
+    def start(self) -> None:
+        self._ticker = BackgroundScheduler(timezone=timezone.utc)
+        # One tick at a time per process; a late tick runs once, however late (the default grace is 1 s).
+        self._ticker.add_job(self.tick, "interval", seconds=self.interval_seconds, id="tick", max_instances=1,
+                             coalesce=True, misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
+        self._ticker.start()
+        log.info("scheduler ticking every %ss", self.interval_seconds)
+
+    def shutdown(self) -> None:
+        if self._ticker is not None:
+            self._ticker.shutdown(wait=True)
+            self._ticker = None
