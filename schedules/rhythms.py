@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.claims import SendJob, schedule_send
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
-from bot.partnerships.time_off import work_calendar
+from bot.partnerships.time_off import is_out_of_office, work_calendar
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import checkin_message, nudge_dm, nudge_thread, summary_message
 from bot.rhythms.calendar import local_date
@@ -44,10 +44,11 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
         partnership = session.get(Partnership, checkin.partnership_id)
         _learn_newcomers(rt, session, partnership, in_channel)
         day = local_date(checkin.scheduled_for, partnership.timezone)
-        expected = rhythms.expected_people(partnership, checkin.rhythm, in_channel, day)
+        asked = rhythms.audience_of(partnership, checkin.rhythm, in_channel)
+        expected = [m for m in asked if not is_out_of_office(m, day)]
         text, blocks = checkin_message(partnership, checkin.rhythm, checkin, expected)
         ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
-        rhythms.mark_sent(session, checkin, expected, ts, rt.clock.now())
+        rhythms.mark_sent(session, checkin, asked, day, ts, rt.clock.now())
     return None
 
 

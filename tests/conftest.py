@@ -7,16 +7,15 @@ import json
 import os
 
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
 from bot.db import make_engine, upgrade
-from bot.models import Base, Partnership
+from bot.models import Base
 from tests.harness.app_server import SIGNING_SECRET, AppServer
 from tests.harness.clock import FakeClock
 from tests.harness.fake_slack import FakeSlack
-from tests.harness.slack_driver import SlackDriver, checks, conversation, radio, text
-from tests.harness.waiting import eventually
+from tests.harness.flows import set_up_partnership
+from tests.harness.slack_driver import SlackDriver
 
 SETTING_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL", "SLACK_API_URL",
                  "PORT", "LOG_LEVEL", "DEFAULT_TIMEZONE")
@@ -65,6 +64,8 @@ def fake():
     server = FakeSlack(team_id=HOME).start()
     for user, team in PEOPLE.items():
         server.add_user(user, team)
+    server.add_user("UBOT", HOME, is_bot=True)
+    server.channel_members["C_PARTNER"] = [*PEOPLE, "UBOT"]
     yield server
     server.stop()
 
@@ -86,35 +87,7 @@ def slack(app, fake) -> SlackDriver:
     return SlackDriver(app.url, SIGNING_SECRET, fake)
 
 
-def partnership_count(app) -> int:
-    with app.runtime.db.session() as session:
-        return session.scalar(select(func.count()).select_from(Partnership))
-
-
-def setup_values(**overrides) -> dict:
-    values = {
-        "name": text("Acme support with Globex"),
-        "client_org": text("Acme"),
-        "vendor_org": text("Globex"),
-        "home_side": radio("client"),
-        "timezone": text("Europe/London"),
-        "business_days": checks(["1", "2", "3", "4", "5"]),
-        "governance_channel_id": conversation("C_GOV"),
-    }
-    values.update(overrides)
-    return values
-
-
 @pytest.fixture
 def partnership(slack, fake, app) -> str:
     """A partnership in C_PARTNER set up by ULEAD of the home (client) workspace; returns the channel."""
-    assert slack.command("setup").status == 200
-    fake.wait_for("views.open")
-    response = slack.submit("partnership_setup", setup_values(),
-                            private_metadata=json.dumps({"channel_id": "C_PARTNER"}))
-    assert response.status == 200 and response.body == ""
-    fake.wait_for("pins.add")
-    fake.wait_for("chat.postMessage", 2)  # the card and the charter in its thread
-    eventually(lambda: partnership_count(app) == 1, what="partnership committed")
-    fake.reset()
-    return "C_PARTNER"
+    return set_up_partnership(slack, fake, app)

@@ -5,7 +5,7 @@ import json
 from sqlalchemy import func, select
 
 from bot.partnerships.models import Member, Partnership
-from tests.conftest import setup_values
+from tests.harness.flows import setup_values
 from tests.harness.slack_driver import checks, text
 from tests.harness.waiting import eventually
 

@@ -68,6 +68,7 @@ class Checkin(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Who was asked, fixed when the check-in went out: [{"team": ..., "user": ...}].
     expected: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    away: Mapped[list[dict]] = mapped_column(JSON, default=list)  # asked-for people out of office then
     summary_ts: Mapped[str | None] = mapped_column(String(32))
 
     rhythm: Mapped[Rhythm] = relationship(back_populates="checkins")

@@ -199,20 +199,22 @@ def _open_checkin(session: Session, rhythm: Rhythm, moment: datetime, closes: da
 
 # -- sending ---------------------------------------------------------------------------------------
 
-def expected_people(partnership: Partnership, rhythm: Rhythm, in_channel: set[str] | None, day: date) -> list[Member]:
-    """Who this rhythm asks on `day`: its side(s) or named people, present in the channel, not out of office."""
+def audience_of(partnership: Partnership, rhythm: Rhythm, in_channel: set[str] | None) -> list[Member]:
+    """Who this rhythm asks: its side(s) or named people, among those in the channel."""
     sides = {"both": ("client", "vendor"), "client": ("client",), "vendor": ("vendor",)}.get(rhythm.audience, ())
-    chosen = [m for m in partnership.members
-              if (m.user_id in rhythm.people if rhythm.audience == "people" else m.side in sides)]
-    return [m for m in chosen
-            if (in_channel is None or m.user_id in in_channel) and not is_out_of_office(m, day)]
+    return [m for m in partnership.members
+            if (m.user_id in rhythm.people if rhythm.audience == "people" else m.side in sides)
+            and (in_channel is None or m.user_id in in_channel)]
 
 
-def mark_sent(session: Session, checkin: Checkin, expected: list[Member], message_ts: str, now: datetime) -> None:
+def mark_sent(session: Session, checkin: Checkin, asked: list[Member], day: date, message_ts: str,
+              now: datetime) -> None:
+    """The check-in is out: fix who was expected (the asked, less those out of office on `day`)."""
     checkin.status, checkin.message_ts, checkin.sent_at = "sent", message_ts, now
-    checkin.expected = [{"team": m.team_id, "user": m.user_id} for m in expected]
+    checkin.expected = [{"team": m.team_id, "user": m.user_id} for m in asked if not is_out_of_office(m, day)]
+    checkin.away = [{"team": m.team_id, "user": m.user_id} for m in asked if is_out_of_office(m, day)]
     rhythm = checkin.rhythm
-    if rhythm.nudge_after_minutes and expected:
+    if rhythm.nudge_after_minutes and checkin.expected:
         schedule_send(session, key=f"nudge:{checkin.id}", kind="nudge", subject_id=checkin.id,
                       due_at=checkin.scheduled_for + timedelta(minutes=rhythm.nudge_after_minutes))
     schedule_send(session, key=f"summary:{checkin.id}", kind="summary", subject_id=checkin.id,
@@ -333,11 +335,12 @@ def summarize(checkin: Checkin, partnership: Partnership, day: date) -> CheckinS
     expected = [(p["team"], p["user"]) for p in checkin.expected]
     away = {(m.team_id, m.user_id) for m in partnership.members if is_out_of_office(m, day)}
     answered = [first[p] for p in expected if p in first]
+    away_then = [(p["team"], p["user"]) for p in checkin.away]
     return CheckinSummary(
         on_time=[a.user_id for a in answered if not a.late],
         late=[a.user_id for a in answered if a.late],
         missing=[user for team, user in expected if (team, user) not in first and (team, user) not in away],
-        away=[user for team, user in expected if (team, user) not in first and (team, user) in away],
+        away=[user for team, user in away_then + [p for p in expected if p not in first and p in away]],
         others=[a.user_id for key, a in first.items() if key not in expected],
         median_seconds=statistics.median(a.latency_seconds for a in first.values()) if first else None,
     )

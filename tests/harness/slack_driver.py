@@ -132,3 +132,15 @@ class SlackDriver:
         headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} \
             if retry_num else None
         return self.post(body, "application/json", headers=headers)
+
+
+def select(value: str) -> dict:
+    return {"type": "static_select", "selected_option": {"value": value}}
+
+
+def timepicker(value: str) -> dict:
+    return {"type": "timepicker", "selected_time": value}
+
+
+def users(user_ids: list[str]) -> dict:
+    return {"type": "multi_users_select", "selected_users": user_ids}

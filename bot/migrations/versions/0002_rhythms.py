@@ -83,6 +83,7 @@ def upgrade() -> None:
     sa.Column('message_ts', sa.String(length=32), nullable=True),
     sa.Column('sent_at', bot.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('expected', sa.JSON(), nullable=False),
+    sa.Column('away', sa.JSON(), nullable=False),
     sa.Column('summary_ts', sa.String(length=32), nullable=True),
     sa.ForeignKeyConstraint(['partnership_id'], ['partnerships.id'], name=op.f('fk_checkins_partnership_id_partnerships'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['rhythm_id'], ['rhythms.id'], name=op.f('fk_checkins_rhythm_id_rhythms'), ondelete='CASCADE'),

@@ -1,0 +1,88 @@
+"""Multi-step things tests do often, done the way a person would: through commands and modals."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select as query
+
+from bot.models import Checkin, Partnership, Rhythm
+from tests.harness.slack_driver import checks, conversation, radio, select, text, timepicker, users
+from tests.harness.waiting import eventually
+
+
+def setup_values(**overrides) -> dict:
+    values = {
+        "name": text("Acme support with Globex"),
+        "client_org": text("Acme"),
+        "vendor_org": text("Globex"),
+        "home_side": radio("client"),
+        "timezone": text("Europe/London"),
+        "business_days": checks(["1", "2", "3", "4", "5"]),
+        "governance_channel_id": conversation("C_GOV"),
+    }
+    values.update(overrides)
+    return values
+
+
+def count(app, model, *where) -> int:
+    with app.runtime.db.session() as session:
+        return session.scalar(query(func.count()).select_from(model).where(*where))
+
+
+def set_up_partnership(slack, fake, app, channel: str = "C_PARTNER", **overrides) -> str:
+    """A partnership set up by ULEAD of the home (client) workspace; the fake forgets the calls it took."""
+    assert slack.command("setup", channel=channel).status == 200
+    fake.wait_for("views.open")
+    response = slack.submit("partnership_setup", setup_values(**overrides),
+                            private_metadata=json.dumps({"channel_id": channel}))
+    assert response.status == 200 and response.body == ""
+    eventually(lambda: count(app, Partnership, Partnership.channel_id == channel) == 1
+               and len(fake.calls_to("chat.postMessage")) >= 2, what="partnership set up")
+    fake.reset()
+    return channel
+
+
+def rhythm_values(**overrides) -> dict:
+    values = {
+        "name": text("Weekly update"),
+        "cadence": select("weekly"),
+        "weekdays": checks(["1"]),
+        "local_time": timepicker("09:00"),
+        "audience": radio("both"),
+        "questions": text("What moved?\nAny risks or blockers?"),
+        "window_hours": text("24"),
+        "nudge_after_hours": text("20"),
+    }
+    values.update(overrides)
+    return values
+
+
+def add_rhythm(slack, fake, app, channel: str = "C_PARTNER", **overrides) -> int:
+    """Add a rhythm through `/partner rhythm add` and its modal; returns its number."""
+    before = count(app, Rhythm)
+    slack.command("rhythm add", channel=channel)
+    fake.wait_for("views.open")
+    response = slack.submit("rhythm_add", rhythm_values(**overrides),
+                            private_metadata=json.dumps({"channel_id": channel}))
+    assert response.status == 200 and response.body == "", response.body
+    eventually(lambda: count(app, Rhythm) == before + 1, what="rhythm stored")
+    with app.runtime.db.session() as session:
+        number = session.scalar(query(func.max(Rhythm.number)))
+    fake.wait_for("chat.postMessage")  # the announcement
+    fake.reset()
+    return number
+
+
+def checkins(app) -> list[Checkin]:
+    with app.runtime.db.session() as session:
+        found = list(session.scalars(query(Checkin).order_by(Checkin.scheduled_for)))
+        for checkin in found:
+            _ = checkin.answers  # load before the session closes
+        return found
+
+
+def reply(slack, text_: str, *, thread_ts: str, ts: str, user: str, team: str, channel: str = "C_PARTNER",
+          event_id: str | None = None):
+    return slack.event({"type": "message", "channel": channel, "user": user, "user_team": team, "team": team,
+                        "text": text_, "ts": ts, "thread_ts": thread_ts}, event_id=event_id)
