@@ -178,3 +178,17 @@ def test_429s_during_a_50_person_fan_out_lose_and_duplicate_nothing(clock, slack
         statuses = set(session.scalars(select(ScheduledSend.status).where(ScheduledSend.kind == "nudge_dm")))
         assert statuses == {"sent"}
     assert len([c for c in fake.attempts if c.method == "chat.postMessage"]) == len(fake.calls_to("chat.postMessage")) + 13
+
+
+def test_posts_to_one_channel_are_paced_to_slacks_limit(clock, fake, db_url):
+    paced = AppServer(database_url=db_url, api_url=fake.api_url, clock=clock, pace_posts=True).start()
+    try:
+        for number in range(5):
+            paced.runtime.gateway.post_message(channel="C_BUSY", text=f"message {number}")
+        paced.runtime.gateway.post_message(channel="C_QUIET", text="not held up")
+        arrivals = [c.at for c in fake.calls_to("chat.postMessage")]
+        # a burst of 3, then one a second: the 5th arrives 2 s after the 1st; the other channel at once
+        assert arrivals[4] - arrivals[0] >= 1.9
+        assert arrivals[2] - arrivals[0] < 0.5 and arrivals[5] - arrivals[4] < 0.5
+    finally:
+        paced.stop()

@@ -12,6 +12,8 @@ from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack.pacing import ChannelPacer
+
 log = logging.getLogger(__name__)
 
 __all__ = ["SlackGateway", "SlackApiError", "Identity"]
@@ -50,9 +52,10 @@ class UserInfo:
 
 
 class SlackGateway:
-    def __init__(self, *, token: str, base_url: str, timeout: int = 15):
+    def __init__(self, *, token: str, base_url: str, timeout: int = 15, pacer: ChannelPacer | None = None):
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
         self._timeout = timeout
+        self._pacer = pacer or ChannelPacer()
 
     def auth_test(self) -> Identity:
         response = self.client.auth_test()
@@ -72,6 +75,7 @@ class SlackGateway:
         self, *, channel: str, text: str, blocks: list[dict] | None = None, thread_ts: str | None = None
     ) -> str:
         """Post and return the message's ts. A user id as channel posts to the app's DM with them."""
+        self._pacer.wait(channel)
         response = self.client.chat_postMessage(
             channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
         )

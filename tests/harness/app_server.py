@@ -12,6 +12,7 @@ from bot.app import build_app, build_runtime
 from bot.config import load_settings
 from bot.http import build_http_app
 from bot.runtime import Runtime
+from bot.slack.pacing import ChannelPacer
 from schedules import build_scheduler
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -25,7 +26,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    def __init__(self, *, database_url: str, api_url: str, clock, **settings):
+    def __init__(self, *, database_url: str, api_url: str, clock, pace_posts: bool = False, **settings):
         self.settings = load_settings(
             _env_file=None,
             SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -35,7 +36,9 @@ class AppServer:
             DEFAULT_TIMEZONE="Europe/London",
             **settings,
         )
-        self.runtime: Runtime = build_runtime(self.settings, clock)
+        # Tests move a fake clock through weeks in a second; Slack's real-time pacing is tested on its own.
+        pacer = None if pace_posts else ChannelPacer(burst=10_000)
+        self.runtime: Runtime = build_runtime(self.settings, clock, pacer)
         # Not started: tests tick it by hand after moving the clock (start_ticking runs it for real).
         self.scheduler = build_scheduler(self.runtime, interval_seconds=0.05)
         self.port = free_port()
