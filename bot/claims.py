@@ -25,7 +25,7 @@ def claim_event(session: Session, *, event_id: str, event_type: str, now: dateti
     """True for the first delivery of an event, False for every retry of it."""
     return insert_once(
         session, ProcessedEvent.__table__, event_id=event_id, event_type=event_type, received_at=now
-    )
+    ) is not None
 
 
 class ScheduledSend(Base):
@@ -66,7 +66,7 @@ def schedule_send(session: Session, *, key: str, kind: str, due_at: datetime, su
                   payload: dict | None = None) -> bool:
     """Owe a send once. True if this call created it; False if it was already owed (or done)."""
     return insert_once(session, ScheduledSend.__table__, key=key, kind=kind, due_at=due_at, subject_id=subject_id,
-                       payload=payload or {}, status="pending", attempts=0)
+                       payload=payload or {}, status="pending", attempts=0) is not None
 
 
 def due_send_ids(session: Session, now: datetime, limit: int) -> list[int]:

@@ -116,8 +116,8 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
         command.upgrade(config, "head")
 
 
-def insert_once(session: Session, table: Table, **values) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING. True when this call inserted the row.
+def insert_once(session: Session, table: Table, **values):
+    """INSERT ... ON CONFLICT DO NOTHING. The new row's primary key, or None when it was already there.
 
     Claims (event ids, scheduled occurrences) rely on this: the database, not the process,
     decides who got there first, so restarts and replicas never do the same work twice.
@@ -126,4 +126,5 @@ def insert_once(session: Session, table: Table, **values) -> bool:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 for this statement under SQLAlchemy 2.1.
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return session.execute(statement).first() is not None
+    row = session.execute(statement).first()
+    return row[0] if row is not None else None

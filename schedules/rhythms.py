@@ -20,13 +20,18 @@ log = logging.getLogger(__name__)
 
 
 def plan_checkins(rt: Runtime, now: datetime) -> None:
-    with rt.db.session() as session:
-        calendars = {}
-        for rhythm in rhythms.due_rhythms(session, now):
-            if rhythm.partnership_id not in calendars:
-                calendars[rhythm.partnership_id] = work_calendar(session, session.get(Partnership,
-                                                                                      rhythm.partnership_id))
-            rhythms.plan_rhythm(session, rhythm, calendars[rhythm.partnership_id], now)
+    """Plan in batches, each its own transaction, until no rhythm is due (planning moves each past now)."""
+    while True:
+        with rt.db.session() as session:
+            due = rhythms.due_rhythms(session, now)
+            calendars = {}
+            for rhythm in due:
+                if rhythm.partnership_id not in calendars:
+                    calendars[rhythm.partnership_id] = work_calendar(session, session.get(Partnership,
+                                                                                          rhythm.partnership_id))
+                rhythms.plan_rhythm(session, rhythm, calendars[rhythm.partnership_id], now)
+        if not due:
+            return
 
 
 def post_checkin(rt: Runtime, job: SendJob) -> str | None:

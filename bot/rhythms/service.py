@@ -187,12 +187,11 @@ def run_now(session: Session, rhythm: Rhythm, actor: Member, now: datetime) -> N
 def _open_checkin(session: Session, rhythm: Rhythm, moment: datetime, closes: datetime, now: datetime,
                   manual: bool) -> int:
     status = "due" if now < closes else "missed"
-    created = insert_once(session, Checkin.__table__, rhythm_id=rhythm.id, partnership_id=rhythm.partnership_id,
-                          scheduled_for=moment, closes_at=closes, manual=manual, status=status, expected=[])
-    if not created or status == "missed":
+    checkin_id = insert_once(session, Checkin.__table__, rhythm_id=rhythm.id, partnership_id=rhythm.partnership_id,
+                             scheduled_for=moment, closes_at=closes, manual=manual, status=status, expected=[],
+                             away=[])
+    if checkin_id is None or status == "missed":
         return 0
-    checkin_id = session.scalar(select(Checkin.id).where(Checkin.rhythm_id == rhythm.id,
-                                                         Checkin.scheduled_for == moment))
     schedule_send(session, key=f"checkin:{checkin_id}", kind="checkin", due_at=moment, subject_id=checkin_id)
     return 1
 
