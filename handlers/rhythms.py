@@ -121,6 +121,11 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
         actor, now = actor_of(body), rt.clock.now()
         with rt.db.session() as session:
             partnership = partnerships.require_partnership(session, channel_id)
+            try:
+                partnerships.require_lead(member_for(session, partnership, actor, now), "manage rhythms")
+            except UserError as error:
+                ack(response_action="errors", errors={"name": error.message})
+                return
             calendar = time_off.work_calendar(session, partnership)
             form, errors = rhythms.rhythm_from_form(state_values(view), calendar, local_date(now, calendar.timezone))
         if errors:

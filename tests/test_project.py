@@ -1,7 +1,9 @@
 """The project's own contracts: migrations match the models, the manifest matches the code, the CLI."""
 
+import json
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -13,6 +15,9 @@ from bot.cli import main
 from bot.db import alembic_config, make_engine
 from bot.models import Base
 from bot.slack.scopes import BOT_SCOPES
+from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, free_port
+from tests.harness.slack_driver import SlackDriver
+from tests.harness.waiting import eventually
 
 ROOT = Path(__file__).parent.parent
 
@@ -76,3 +81,31 @@ def test_run_without_a_token_stops_with_one_line(tmp_path):
     assert done.stderr.strip().startswith("partnerbot: SLACK_BOT_TOKEN is not set: create the app from manifest.yml")
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "cli.db").exists()  # nothing was started
+
+
+def test_partnerbot_run_serves_http_with_migrations_applied(fake, tmp_path):
+    port = free_port()
+    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_API_URL": fake.api_url, "DATABASE_URL": f"sqlite:///{tmp_path}/run.db", "PORT": str(port),
+           "LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def healthy():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                return json.loads(response.read())
+        except OSError:
+            assert server.poll() is None, server.communicate()[1]
+            return None
+
+    try:
+        assert eventually(healthy, timeout=30, what="partnerbot run serving") == {"status": "ok", "database": "ok"}
+        response = SlackDriver(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake).command("help")
+        assert response.status == 200 and "`/partner setup`" in json.dumps(response.json["blocks"])
+        forged = SlackDriver(f"http://127.0.0.1:{port}", "not-the-secret", fake).command("help")
+        assert forged.status == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    assert BOT_TOKEN not in server.stdout.read() + server.stderr.read()

@@ -206,6 +206,20 @@ def test_post_update_modal_from_the_other_org_records_answer_and_blocker(weekly,
         assert session.scalar(select(Blocker)).cleared_by == "UEXT1"
 
 
+def test_the_check_in_button_opens_the_form_for_that_check_in(weekly, sunday, slack, fake, app):
+    sunday.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    app.scheduler.tick()
+    [checkin] = checkins(app)
+    button = next(b for b in checkin_posts(fake)[0].args["blocks"] if b["type"] == "actions")["elements"][0]
+    slack.click(button["action_id"], value=button["value"], user="UEXT3", team="T_EXT")
+    modal = fake.wait_for("views.open")[0].args["view"]
+    assert json.loads(modal["private_metadata"]) == {"checkin_id": checkin.id}
+    slack.submit("checkin_answer", {"q0": text("All green"), "q1": text("none")},
+                 private_metadata=modal["private_metadata"], user="UEXT3", team="T_EXT")
+    eventually(lambda: count(app, Answer) == 1, what="answer stored")
+    assert count(app, Blocker) == 0  # "none" under the blockers question is not a blocker
+
+
 def test_a_blocker_reply_in_the_thread_shows_in_status(weekly, sunday, slack, fake, app):
     sunday.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     app.scheduler.tick()
