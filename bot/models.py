@@ -1,9 +1,12 @@
 """Every area's tables, imported together so migrations and tests see the whole schema."""
 
 from bot.db import Base
+from bot.actions.models import Action, ActionTransition
 from bot.claims import ProcessedEvent, ScheduledSend
+from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
 
-__all__ = ["Answer", "Base", "Blocker", "Charter", "CharterEdit", "Checkin", "Holiday", "Member", "Partnership",
-           "ProcessedEvent", "Rhythm", "ScheduledSend"]
+__all__ = ["Action", "ActionTransition", "Answer", "Base", "Blocker", "Charter", "CharterEdit", "Checkin",
+           "Escalation", "EscalationUpdate", "Holiday", "Member", "Partnership", "ProcessedEvent", "Rhythm",
+           "ScheduledSend", "Transition"]

@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session
 from bot.partnerships import service as partnerships
 from bot.partnerships.blocks import weekdays_text
 from bot.partnerships.models import Partnership
+from bot.actions import service as actions
+from bot.escalations import service as escalations
+from bot.escalations.blocks import metrics_lines
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import blocker_blocks, duration_text
 from bot.rhythms.calendar import local_date as local_day
@@ -47,12 +50,22 @@ def checkin_lines(session: Session, partnership: Partnership, now: datetime) -> 
     return lines
 
 
+def actions_line(session: Session, partnership: Partnership, now: datetime) -> str:
+    still_open = actions.open_actions(session, partnership)
+    today = local_day(now, partnership.timezone)
+    overdue = sum(action.due_date < today for action in still_open)
+    return (f"Open actions: {len(still_open)}" + (f" ({overdue} overdue :red_circle:)" if overdue else "")
+            + (" — `/partner actions`" if still_open else ""))
+
+
 def status_blocks(session: Session, partnership: Partnership, now: datetime) -> tuple[str, list[dict]]:
     blocks = [
         section(f"*{escape(partnership.name)}* — status"),
         section("\n".join(partnership_lines(session, partnership, now))),
         section("\n".join(checkin_lines(session, partnership, now))),
     ]
+    blocks.append(section("\n".join(metrics_lines(escalations.metrics(session, partnership, now))
+                                    + [actions_line(session, partnership, now)])))
     blockers = rhythms.open_blockers(session, partnership)
     if blockers:
         blocks.append(section(f"*Open blockers ({len(blockers)})*"))

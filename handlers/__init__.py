@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import commands, events, partnerships, rhythms
+from handlers import actions, commands, escalations, events, partnerships, rhythms
 from handlers.router import Router
 from schedules.scheduler import Scheduler
 
@@ -15,5 +15,7 @@ def register_all(app: App, rt: Runtime, scheduler: Scheduler) -> Router:
     events.register(app, rt)
     partnerships.register(app, rt, router)
     rhythms.register(app, rt, router, scheduler)
+    escalations.register(app, rt, router)
+    actions.register(app, rt, router)
     commands.register(app, rt, router)
     return router

@@ -9,9 +9,8 @@ from handlers.router import CommandContext, Router
 
 
 def register(app: App, rt: Runtime, router: Router) -> None:
-    @app.command("/partner")
-    def on_partner(ack, command):
-        ctx = CommandContext(
+    def context_of(command: dict, ack) -> CommandContext:
+        return CommandContext(
             runtime=rt,
             args=[],
             user_id=command["user_id"],
@@ -21,11 +20,14 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             response_url=command.get("response_url", ""),
             _ack=ack,
         )
-        router.dispatch(ctx, command.get("text", ""))
+
+    @app.command("/partner")
+    def on_partner(ack, command):
+        router.dispatch(context_of(command, ack), command.get("text", ""))
 
     @app.command("/escalate")
-    def on_escalate(ack):
-        ack(text="Escalations are coming soon to partnerbot.", response_type="ephemeral")
+    def on_escalate(ack, command):
+        router.dispatch(context_of(command, ack), "escalate " + command.get("text", ""))
 
     @app.command("/kudos")
     def on_kudos(ack):

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 from bot.claims import claim_event
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
-from handlers import rhythms
+from handlers import escalations, rhythms
 from handlers.actors import Actor
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,8 @@ def register(app: App, rt: Runtime) -> None:
         actor = Actor(user_id=user_id, team_id=event.get("user_team") or event.get("team") or body.get("team_id", ""))
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != event["ts"]:
-            rhythms.on_thread_reply(rt, event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
+            reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
+            rhythms.on_thread_reply(rt, *reply) or escalations.on_thread_reply(rt, *reply)
         note_participant(rt, event["channel"], actor)
 
     @app.event("member_joined_channel")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from schedules import rhythms
+from schedules import escalations, messages, rhythms
 from schedules.scheduler import Scheduler
 
 
 def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
-    return Scheduler(rt, planners=[rhythms.plan_checkins], performers={**rhythms.PERFORMERS},
-                     interval_seconds=interval_seconds)
+    performers = {**messages.PERFORMERS, **rhythms.PERFORMERS, **escalations.PERFORMERS}
+    return Scheduler(rt, planners=[rhythms.plan_checkins], performers=performers, interval_seconds=interval_seconds)

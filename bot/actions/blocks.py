@@ -1,0 +1,30 @@
+"""Block Kit for actions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.actions.models import Action
+from bot.slack.forms import context, section
+from bot.slack.text import escape, mention
+
+
+def owner_text(action: Action) -> str:
+    return mention(action.owner_user) if action.owner_user else "the leads"
+
+
+def action_line(action: Action, today: date) -> str:
+    overdue = f" :red_circle: overdue {(today - action.due_date).days}d" if action.due_date < today else ""
+    return (f"*{action.number}.* {escape(action.title)} — {owner_text(action)}, due {action.due_date.isoformat()}"
+            f"{overdue}")
+
+
+def actions_list(open_actions: list[Action], today: date) -> tuple[str, list[dict]]:
+    if not open_actions:
+        return "No open actions", [section("No open actions.")]
+    lines = [action_line(action, today) for action in open_actions]
+    blocks = [section("*Open actions*")]
+    for start in range(0, len(lines), 15):
+        blocks.append(section("\n".join(lines[start:start + 15])))
+    blocks.append(context("The owner or a lead closes one with `/partner action done N`."))
+    return "Open actions", blocks

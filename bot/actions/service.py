@@ -1,0 +1,67 @@
+"""Actions: create, list, close. Status moves follow one table and each writes an audit row."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.actions.models import Action, ActionTransition
+from bot.errors import UserError
+from bot.partnerships.models import Member, Partnership
+
+ACTION_USAGE = "/partner action done N"
+
+# (from, to) -> who may make the move: "lead" (any lead) or "owner" (the action's owner).
+ALLOWED = {
+    ("open", "done"): frozenset({"lead", "owner"}),
+}
+
+
+def create_action(session: Session, partnership: Partnership, *, title: str, due_date: date, source: str,
+                  created_by: str, now: datetime, owner: Member | None = None,
+                  source_key: str | None = None) -> Action:
+    number = (session.scalar(select(func.max(Action.number)).where(Action.partnership_id == partnership.id)) or 0) + 1
+    action = Action(partnership_id=partnership.id, number=number, title=title, due_date=due_date, source=source,
+                    source_key=source_key, owner_team=owner.team_id if owner else None,
+                    owner_user=owner.user_id if owner else None, status="open", created_by=created_by,
+                    created_at=now)
+    session.add(action)
+    session.flush()
+    return action
+
+
+def open_actions(session: Session, partnership: Partnership) -> list[Action]:
+    return list(session.scalars(select(Action).where(Action.partnership_id == partnership.id,
+                                                     Action.status == "open").order_by(Action.due_date, Action.number)))
+
+
+def find_action(session: Session, partnership: Partnership, number_text: str) -> Action:
+    action = None
+    if number_text.isdigit():
+        action = session.scalar(select(Action).where(Action.partnership_id == partnership.id,
+                                                     Action.number == int(number_text)))
+    if action is None:
+        raise UserError(f"There is no action {number_text} here; `/partner actions` lists them.", usage=ACTION_USAGE)
+    return action
+
+
+def roles_of(action: Action, actor: Member) -> set[str]:
+    roles = {"lead"} if actor.role == "lead" else set()
+    if (action.owner_team, action.owner_user) == (actor.team_id, actor.user_id):
+        roles.add("owner")
+    return roles
+
+
+def move(session: Session, action: Action, actor: Member, to_status: str, now: datetime, note: str = "") -> None:
+    allowed = ALLOWED.get((action.status, to_status))
+    if allowed is None:
+        raise UserError(f"Action {action.number} is already {action.status}.")
+    if not roles_of(action, actor) & allowed:
+        raise UserError(f"Only the action's owner or a lead can mark action {action.number} {to_status}.")
+    session.add(ActionTransition(action_id=action.id, team_id=actor.team_id, user_id=actor.user_id, at=now,
+                                 from_status=action.status, to_status=to_status, note=note))
+    action.status = to_status
+    if to_status == "done":
+        action.done_at = now

@@ -1,0 +1,305 @@
+"""The rules of escalations: raise, move through the lifecycle, targets, recurrence, metrics. No Slack."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.actions import service as actions
+from bot.actions.models import Action
+from bot.claims import schedule_send
+from bot.errors import UserError
+from bot.escalations import sla
+from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
+from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
+from bot.partnerships.models import Member, Partnership
+from bot.partnerships.service import form_errors
+from bot.partnerships.targets import SEVERITIES, parse_target
+from bot.rhythms.calendar import WorkCalendar, local_date
+
+LIST_USAGE = "/partner escalations [open|all] [P1|P2|P3|P4]"
+RECURRENCE_WINDOW = timedelta(days=60)
+RECURRENCE_COUNT = 3
+
+
+class EscalationForm(BaseModel):
+    title: str = Field(min_length=1, max_length=150)
+    severity: str
+    category: str
+    description: str = Field(min_length=1, max_length=3000)
+    impact: str = Field(default="", max_length=2000)
+
+    @field_validator("title", "description", "impact", mode="before")
+    @classmethod
+    def _strip(cls, value):
+        return (value or "").strip() if isinstance(value, str) or value is None else value
+
+    @field_validator("severity")
+    @classmethod
+    def _severity(cls, value: str):
+        if value not in SEVERITIES:
+            raise ValueError("Choose a severity.")
+        return value
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str):
+        if value not in CATEGORIES:
+            raise ValueError("Choose a category.")
+        return value
+
+
+class ResolveForm(BaseModel):
+    root_cause_category: str
+    root_cause: str = Field(min_length=1, max_length=3000)
+    corrective_action: str = Field(min_length=1, max_length=3000)
+
+    @field_validator("root_cause", "corrective_action", mode="before")
+    @classmethod
+    def _strip(cls, value):
+        return (value or "").strip() if isinstance(value, str) or value is None else value
+
+    @field_validator("root_cause_category")
+    @classmethod
+    def _known(cls, value: str):
+        if value not in ROOT_CAUSES:
+            raise ValueError("Choose a root-cause category.")
+        return value
+
+
+def parse_form(model: type[BaseModel], values: dict) -> tuple[BaseModel | None, dict[str, str]]:
+    data = {key: ("" if value is None else value) for key, value in values.items()}
+    try:
+        return model(**data), {}
+    except ValidationError as exc:
+        return None, form_errors(exc)
+
+
+@dataclass(frozen=True)
+class Raised:
+    escalation: Escalation
+    recurring: list[Escalation]  # the escalations that make a recurring issue, when this one completes it
+    action: Action | None
+
+
+def targets(partnership: Partnership, severity: str):
+    """The charter's (acknowledge, resolve) targets for a severity."""
+    charter = partnership.charter.escalation_targets[severity]
+    return (parse_target(charter["ack"]), parse_target(charter["resolve"]))
+
+
+def raise_escalation(session: Session, partnership: Partnership, raiser: Member, form: EscalationForm,
+                     calendar: WorkCalendar, now: datetime) -> Raised:
+    number = (session.scalar(select(func.max(Escalation.number))
+                             .where(Escalation.partnership_id == partnership.id)) or 0) + 1
+    ack_target, resolve_target = targets(partnership, form.severity)
+    escalation = Escalation(
+        partnership_id=partnership.id, number=number, title=form.title, severity=form.severity,
+        category=form.category, description=form.description, impact=form.impact, state="open",
+        raised_by_team=raiser.team_id, raised_by_user=raiser.user_id, raised_at=now,
+        ack_due_at=sla.due_at(now, form.severity, ack_target, calendar),
+        resolve_due_at=sla.due_at(now, form.severity, resolve_target, calendar),
+    )
+    session.add(escalation)
+    session.flush()
+    _record(session, escalation, raiser, None, "open", now, "raised")
+    _owe_target_sends(session, escalation, "ack", now, ack_target, calendar)
+    _owe_target_sends(session, escalation, "resolve", now, resolve_target, calendar)
+    recurring, action = _recurrence(session, partnership, escalation, now)
+    return Raised(escalation, recurring, action)
+
+
+def _owe_target_sends(session: Session, escalation: Escalation, kind: str, start: datetime, target, calendar) -> None:
+    """A reminder before the target and a breach notice at it; keyed by the due time, so a reopen that moves
+    the target owes new ones and each is sent once."""
+    due = escalation.ack_due_at if kind == "ack" else escalation.resolve_due_at
+    payload = {"target": kind, "due": due.isoformat()}
+    schedule_send(session, key=f"esc:{escalation.id}:{kind}:remind:{due.isoformat()}", kind="esc_reminder",
+                  due_at=sla.remind_at(start, escalation.severity, target, calendar), subject_id=escalation.id,
+                  payload=payload)
+    schedule_send(session, key=f"esc:{escalation.id}:{kind}:breach:{due.isoformat()}", kind="esc_breach",
+                  due_at=due, subject_id=escalation.id, payload=payload)
+
+
+def _recurrence(session: Session, partnership: Partnership, escalation: Escalation,
+                now: datetime) -> tuple[list[Escalation], Action | None]:
+    """The third escalation of one category within 60 days asks the leads for a correction plan, once a window."""
+    recent = list(session.scalars(select(Escalation).where(
+        Escalation.partnership_id == partnership.id, Escalation.category == escalation.category,
+        Escalation.raised_at >= now - RECURRENCE_WINDOW).order_by(Escalation.number)))
+    if len(recent) < RECURRENCE_COUNT:
+        return [], None
+    key = f"recurrence:{escalation.category}"
+    already = session.scalar(select(Action.id).where(Action.partnership_id == partnership.id,
+                                                     Action.source_key == key,
+                                                     Action.created_at >= now - RECURRENCE_WINDOW))
+    if already:
+        return [], None
+    numbers = ", ".join(f"#{e.number}" for e in recent)
+    action = actions.create_action(
+        session, partnership, source="recurrence", source_key=key, created_by="partnerbot", now=now,
+        title=f"Root-cause correction plan for recurring {CATEGORIES[escalation.category].lower()} escalations "
+              f"({numbers})",
+        due_date=local_date(now, partnership.timezone) + timedelta(days=14))
+    return recent, action
+
+
+def _record(session: Session, escalation: Escalation, actor: Member, source: str | None, to: str, now: datetime,
+            note: str) -> None:
+    session.add(Transition(escalation_id=escalation.id, team_id=actor.team_id, user_id=actor.user_id, at=now,
+                           from_state=source, to_state=to, note=note, ack_due_at=escalation.ack_due_at,
+                           resolve_due_at=escalation.resolve_due_at))
+
+
+def roles_of(escalation: Escalation, actor: Member) -> set[str]:
+    roles = {"lead"} if actor.role == "lead" else set()
+    if (escalation.owner_team, escalation.owner_user) == (actor.team_id, actor.user_id):
+        roles.add("owner")
+    if (escalation.raised_by_team, escalation.raised_by_user) == (actor.team_id, actor.user_id):
+        roles.add("raiser")
+    return roles
+
+
+def check_move(escalation: Escalation, actor: Member, to: str) -> None:
+    """Raise a UserError unless `actor` may move `escalation` to `to` now. Changes nothing."""
+    allowed = ALLOWED.get((escalation.state, to))
+    if allowed is None:
+        raise UserError(f"Escalation #{escalation.number} is {STATES[escalation.state].lower()}: it cannot be "
+                        f"moved to {STATES[to].lower()}.")
+    if not roles_of(escalation, actor) & allowed:
+        raise UserError(f"Only {who_text(allowed)} can move escalation #{escalation.number} to "
+                        f"{STATES[to].lower()}.")
+
+
+def move(session: Session, escalation: Escalation, actor: Member, to: str, now: datetime, *, note: str = "",
+         owner: Member | None = None, resolution: ResolveForm | None = None, duplicate_of: Escalation | None = None,
+         calendar: WorkCalendar | None = None) -> None:
+    check_move(escalation, actor, to)
+    source = escalation.state
+    if to == "in_progress":
+        if owner is None:
+            raise UserError("Choose the owner.")
+        escalation.owner_team, escalation.owner_user = owner.team_id, owner.user_id
+    if to in ("acknowledged", "in_progress", "resolved") and escalation.acknowledged_at is None:
+        escalation.acknowledged_at = now  # taking it on, or fixing it, acknowledges it
+    if to == "resolved":
+        if resolution is None:
+            raise UserError("Resolving needs a root-cause category, the root cause and a corrective action.")
+        escalation.root_cause_category = resolution.root_cause_category
+        escalation.root_cause = resolution.root_cause
+        escalation.corrective_action = resolution.corrective_action
+        escalation.resolved_at = now
+    if to == "closed":
+        escalation.closed_at = now
+    if to == "duplicate":
+        if duplicate_of is None or duplicate_of.id == escalation.id \
+                or duplicate_of.partnership_id != escalation.partnership_id:
+            raise UserError("Name another escalation of this partnership, e.g. #3.")
+        escalation.duplicate_of_id = duplicate_of.id
+        note = note or f"duplicate of #{duplicate_of.number}"
+    if to == "open":  # reopened: the resolve clock starts again from now
+        partnership = session.get(Partnership, escalation.partnership_id)
+        _, resolve_target = targets(partnership, escalation.severity)
+        escalation.resolved_at = escalation.closed_at = escalation.resolve_breached_at = None
+        escalation.duplicate_of_id = None
+        escalation.resolve_due_at = sla.due_at(now, escalation.severity, resolve_target, calendar)
+        _owe_target_sends(session, escalation, "resolve", now, resolve_target, calendar)
+    escalation.state = to
+    _record(session, escalation, actor, source, to, now, note)
+
+
+def find_escalation(session: Session, partnership: Partnership, number_text: str) -> Escalation:
+    found = None
+    text = number_text.lstrip("#")
+    if text.isdigit():
+        found = session.scalar(select(Escalation).where(Escalation.partnership_id == partnership.id,
+                                                        Escalation.number == int(text)))
+    if found is None:
+        raise UserError(f"There is no escalation {number_text} here.", usage=LIST_USAGE)
+    return found
+
+
+def escalation_for_thread(session: Session, channel_id: str, thread_ts: str) -> Escalation | None:
+    return session.scalar(select(Escalation).join(Partnership, Partnership.id == Escalation.partnership_id)
+                          .where(Partnership.channel_id == channel_id, Escalation.message_ts == thread_ts))
+
+
+def add_update(session: Session, escalation: Escalation, *, team_id: str, user_id: str, text: str, now: datetime,
+               message_ts: str | None = None) -> EscalationUpdate | None:
+    if message_ts and session.scalar(select(EscalationUpdate.id).where(
+            EscalationUpdate.escalation_id == escalation.id, EscalationUpdate.message_ts == message_ts)):
+        return None
+    update = EscalationUpdate(escalation_id=escalation.id, team_id=team_id, user_id=user_id, text=text,
+                              message_ts=message_ts, at=now)
+    session.add(update)
+    return update
+
+
+def parse_filters(words: list[str]) -> tuple[bool, str | None]:
+    """`[open|all] [P1..P4]` in any order: (only open ones?, severity or None)."""
+    only_open, severity = True, None
+    for word in words:
+        if word.lower() in ("open", "all"):
+            only_open = word.lower() == "open"
+        elif word.upper() in SEVERITIES:
+            severity = word.upper()
+        else:
+            raise UserError(f"'{word}' is not a filter.", usage=LIST_USAGE)
+    return only_open, severity
+
+
+def list_escalations(session: Session, partnership: Partnership, *, only_open: bool,
+                     severity: str | None) -> list[Escalation]:
+    query = select(Escalation).where(Escalation.partnership_id == partnership.id)
+    if only_open:
+        query = query.where(Escalation.state.in_(ACTIVE))
+    if severity:
+        query = query.where(Escalation.severity == severity)
+    return list(session.scalars(query.order_by(Escalation.raised_at.desc(), Escalation.number.desc())))
+
+
+def is_overdue(escalation: Escalation, now: datetime) -> bool:
+    if escalation.state not in ACTIVE:
+        return False
+    return (escalation.acknowledged_at is None and now > escalation.ack_due_at) or now > escalation.resolve_due_at
+
+
+@dataclass(frozen=True)
+class SeverityMetrics:
+    severity: str
+    open_count: int
+    overdue: int
+    median_ack: timedelta | None
+    median_resolve: timedelta | None
+    breaches: int
+
+
+def metrics(session: Session, partnership: Partnership, now: datetime, days: int = 90) -> list[SeverityMetrics]:
+    every = list(session.scalars(select(Escalation).where(Escalation.partnership_id == partnership.id)))
+    since = now - timedelta(days=days)
+    result = []
+    for severity in SEVERITIES:
+        mine = [e for e in every if e.severity == severity]
+        recent = [e for e in mine if e.raised_at >= since]
+        acks = [e.acknowledged_at - e.raised_at for e in recent if e.acknowledged_at]
+        fixes = [e.resolved_at - e.raised_at for e in recent if e.resolved_at]
+        result.append(SeverityMetrics(
+            severity=severity,
+            open_count=sum(e.state in ACTIVE for e in mine),
+            overdue=sum(is_overdue(e, now) for e in mine),
+            median_ack=statistics.median(acks) if acks else None,
+            median_resolve=statistics.median(fixes) if fixes else None,
+            breaches=sum(bool(e.ack_breached_at) + bool(e.resolve_breached_at) for e in recent),
+        ))
+    return result
+
+
+def counts_by_category(session: Session, partnership: Partnership, since: datetime) -> dict[str, int]:
+    rows = session.execute(select(Escalation.category, func.count()).where(
+        Escalation.partnership_id == partnership.id, Escalation.raised_at >= since).group_by(Escalation.category))
+    return dict(rows.all())
