@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select as query
 
-from bot.models import Checkin, Partnership, Rhythm
+from bot.models import Checkin, Escalation, Partnership, Rhythm
 from tests.harness.slack_driver import checks, conversation, radio, select, text, timepicker, users
 from tests.harness.waiting import eventually
 
@@ -86,3 +86,28 @@ def reply(slack, text_: str, *, thread_ts: str, ts: str, user: str, team: str, c
           event_id: str | None = None):
     return slack.event({"type": "message", "channel": channel, "user": user, "user_team": team, "team": team,
                         "text": text_, "ts": ts, "thread_ts": thread_ts}, event_id=event_id)
+
+
+def escalation_values(**overrides) -> dict:
+    values = {
+        "title": text("Tier-2 tickets breaching SLA"),
+        "severity": select("P2"),
+        "category": select("timeliness"),
+        "description": text("Since Monday, tier-2 tickets wait 3 days for a first answer."),
+        "impact": text("Three enterprise customers complained."),
+    }
+    values.update(overrides)
+    return values
+
+
+def raise_escalation(slack, fake, app, *, user: str = "ULEAD", team: str = "T_HOME", channel: str = "C_PARTNER",
+                     **overrides) -> int:
+    """Raise through the modal as `user`; returns the escalation's number once its message is posted."""
+    before, told = count(app, Escalation), len(fake.calls_to("chat.postEphemeral"))
+    response = slack.submit("escalation_raise", escalation_values(**overrides), user=user, team=team,
+                            private_metadata=json.dumps({"channel_id": channel}))
+    assert response.status == 200 and response.body == "", response.body
+    eventually(lambda: count(app, Escalation, Escalation.message_ts.is_not(None)) == before + 1,
+               what="escalation posted")
+    fake.wait_for("chat.postEphemeral", count=told + 1)  # the raiser is told: the last step of raising
+    return before + 1
