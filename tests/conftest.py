@@ -3,7 +3,6 @@ the fake Slack Web API, the real app over HTTP, a driver that signs requests, an
 
 from __future__ import annotations
 
-import json
 import os
 
 import pytest

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.models import Action, Escalation, EscalationUpdate, Transition
+from bot.models import Action, Escalation, EscalationUpdate
 from tests.harness.app_server import AppServer
 from tests.harness.flows import count, escalation_values, raise_escalation, reply, set_up_partnership
-from tests.harness.slack_driver import select as chosen, text, users
+from tests.harness.slack_driver import select as chosen, text
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.models import Checkin, ScheduledSend
+from bot.models import ScheduledSend
 from tests.harness.app_server import AppServer
 from tests.harness.flows import add_rhythm, checkins, set_up_partnership
 from tests.harness.slack_driver import radio, select as chosen, text

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action, ActionTransition
 from bot.errors import UserError
+from bot.numbering import by_number, next_number
 from bot.partnerships.models import Member, Partnership
 
 ACTION_USAGE = "/partner action done N"
@@ -22,7 +23,7 @@ ALLOWED = {
 def create_action(session: Session, partnership: Partnership, *, title: str, due_date: date, source: str,
                   created_by: str, now: datetime, owner: Member | None = None,
                   source_key: str | None = None) -> Action:
-    number = (session.scalar(select(func.max(Action.number)).where(Action.partnership_id == partnership.id)) or 0) + 1
+    number = next_number(session, Action, partnership.id)
     action = Action(partnership_id=partnership.id, number=number, title=title, due_date=due_date, source=source,
                     source_key=source_key, owner_team=owner.team_id if owner else None,
                     owner_user=owner.user_id if owner else None, status="open", created_by=created_by,
@@ -38,10 +39,7 @@ def open_actions(session: Session, partnership: Partnership) -> list[Action]:
 
 
 def find_action(session: Session, partnership: Partnership, number_text: str) -> Action:
-    action = None
-    if number_text.isdigit():
-        action = session.scalar(select(Action).where(Action.partnership_id == partnership.id,
-                                                     Action.number == int(number_text)))
+    action = by_number(session, Action, partnership.id, number_text)
     if action is None:
         raise UserError(f"There is no action {number_text} here; `/partner actions` lists them.", usage=ACTION_USAGE)
     return action

@@ -14,6 +14,8 @@ from bot.actions import service as actions
 from bot.actions.models import Action
 from bot.claims import schedule_send
 from bot.errors import UserError
+from bot.numbering import by_number, next_number
+from bot.validation import Typed
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
@@ -28,16 +30,11 @@ RECURRENCE_COUNT = 3
 
 
 class EscalationForm(BaseModel):
-    title: str = Field(min_length=1, max_length=150)
+    title: Typed = Field(min_length=1, max_length=150)
     severity: str
     category: str
-    description: str = Field(min_length=1, max_length=3000)
-    impact: str = Field(default="", max_length=2000)
-
-    @field_validator("title", "description", "impact", mode="before")
-    @classmethod
-    def _strip(cls, value):
-        return (value or "").strip() if isinstance(value, str) or value is None else value
+    description: Typed = Field(min_length=1, max_length=3000)
+    impact: Typed = Field(default="", max_length=2000)
 
     @field_validator("severity")
     @classmethod
@@ -56,13 +53,8 @@ class EscalationForm(BaseModel):
 
 class ResolveForm(BaseModel):
     root_cause_category: str
-    root_cause: str = Field(min_length=1, max_length=3000)
-    corrective_action: str = Field(min_length=1, max_length=3000)
-
-    @field_validator("root_cause", "corrective_action", mode="before")
-    @classmethod
-    def _strip(cls, value):
-        return (value or "").strip() if isinstance(value, str) or value is None else value
+    root_cause: Typed = Field(min_length=1, max_length=3000)
+    corrective_action: Typed = Field(min_length=1, max_length=3000)
 
     @field_validator("root_cause_category")
     @classmethod
@@ -95,8 +87,7 @@ def targets(partnership: Partnership, severity: str):
 
 def raise_escalation(session: Session, partnership: Partnership, raiser: Member, form: EscalationForm,
                      calendar: WorkCalendar, now: datetime) -> Raised:
-    number = (session.scalar(select(func.max(Escalation.number))
-                             .where(Escalation.partnership_id == partnership.id)) or 0) + 1
+    number = next_number(session, Escalation, partnership.id)
     ack_target, resolve_target = targets(partnership, form.severity)
     escalation = Escalation(
         partnership_id=partnership.id, number=number, title=form.title, severity=form.severity,
@@ -214,11 +205,7 @@ def move(session: Session, escalation: Escalation, actor: Member, to: str, now: 
 
 
 def find_escalation(session: Session, partnership: Partnership, number_text: str) -> Escalation:
-    found = None
-    text = number_text.lstrip("#")
-    if text.isdigit():
-        found = session.scalar(select(Escalation).where(Escalation.partnership_id == partnership.id,
-                                                        Escalation.number == int(text)))
+    found = by_number(session, Escalation, partnership.id, number_text)
     if found is None:
         raise UserError(f"There is no escalation {number_text} here.", usage=LIST_USAGE)
     return found

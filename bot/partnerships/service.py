@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotALead, NotSetUp, UserError
+from bot.validation import Typed
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_target
 
@@ -18,18 +19,13 @@ from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_t
 class PartnershipSettings(BaseModel):
     """What the setup modal asks for."""
 
-    name: str = Field(min_length=1, max_length=150)
-    client_org: str = Field(min_length=1, max_length=150)
-    vendor_org: str = Field(min_length=1, max_length=150)
+    name: Typed = Field(min_length=1, max_length=150)
+    client_org: Typed = Field(min_length=1, max_length=150)
+    vendor_org: Typed = Field(min_length=1, max_length=150)
     home_side: Literal["client", "vendor"]
     timezone: str
     business_days: list[int] = Field(min_length=1)
     governance_channel_id: str | None = None
-
-    @field_validator("name", "client_org", "vendor_org", mode="before")
-    @classmethod
-    def _strip(cls, value):
-        return value.strip() if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

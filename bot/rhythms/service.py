@@ -9,12 +9,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
 from bot.db import insert_once
 from bot.errors import UserError
+from bot.numbering import by_number, next_number
+from bot.validation import Typed
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
 from bot.partnerships.time_off import is_out_of_office
@@ -29,7 +31,7 @@ _NOTHING = {"", "-", "n/a", "na", "no", "none", "nope", "nothing", "no blockers"
 class RhythmForm(BaseModel):
     """What the rhythm modal asks for."""
 
-    name: str = Field(min_length=1, max_length=80)
+    name: Typed = Field(min_length=1, max_length=80)
     cadence: Literal[CADENCES]
     weekdays: list[int] = []
     day_of_month: int | None = None
@@ -39,11 +41,6 @@ class RhythmForm(BaseModel):
     questions: list[str] = Field(min_length=1, max_length=10)
     window_hours: float = Field(gt=0, le=24 * 14)
     nudge_after_hours: float | None = Field(default=None, gt=0)
-
-    @field_validator("name", mode="before")
-    @classmethod
-    def _strip(cls, value):
-        return value.strip() if isinstance(value, str) else value
 
     @field_validator("questions", mode="before")
     @classmethod
@@ -101,7 +98,7 @@ def cadence_of(rhythm: Rhythm) -> Cadence:
 def add_rhythm(session: Session, partnership: Partnership, actor: Member, form: RhythmForm,
                calendar: WorkCalendar, now: datetime) -> Rhythm:
     require_lead(actor, "manage rhythms")
-    number = (session.scalar(select(func.max(Rhythm.number)).where(Rhythm.partnership_id == partnership.id)) or 0) + 1
+    number = next_number(session, Rhythm, partnership.id)
     rhythm = Rhythm(
         partnership_id=partnership.id, number=number, name=form.name, cadence=form.cadence,
         weekdays=form.weekdays, day_of_month=form.day_of_month, anchor=local_date(now, partnership.timezone),
@@ -123,10 +120,7 @@ def rhythms_of(session: Session, partnership: Partnership) -> list[Rhythm]:
 
 
 def find_rhythm(session: Session, partnership: Partnership, number_text: str) -> Rhythm:
-    rhythm = None
-    if number_text.isdigit():
-        rhythm = session.scalar(select(Rhythm).where(Rhythm.partnership_id == partnership.id,
-                                                     Rhythm.number == int(number_text), Rhythm.removed_at.is_(None)))
+    rhythm = by_number(session, Rhythm, partnership.id, number_text, Rhythm.removed_at.is_(None))
     if rhythm is None:
         raise UserError(f"There is no rhythm {number_text} here; `/partner rhythm list` shows their numbers.",
                         usage=RHYTHM_USAGE)

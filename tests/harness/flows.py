@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select as query
 
 from bot.models import Checkin, Escalation, Partnership, Rhythm
-from tests.harness.slack_driver import checks, conversation, radio, select, text, timepicker, users
+from tests.harness.slack_driver import checks, conversation, radio, select, text, timepicker
 from tests.harness.waiting import eventually
 
 
