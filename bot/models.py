@@ -4,9 +4,10 @@ from bot.db import Base
 from bot.actions.models import Action, ActionTransition
 from bot.claims import ProcessedEvent, ScheduledSend
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
+from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
 
 __all__ = ["Action", "ActionTransition", "Answer", "Base", "Blocker", "Charter", "CharterEdit", "Checkin",
-           "Escalation", "EscalationUpdate", "Holiday", "Member", "Partnership", "ProcessedEvent", "Rhythm",
+           "Escalation", "EscalationUpdate", "FeedbackCycle", "FeedbackPoint", "FeedbackResponse", "Holiday", "Member", "Partnership", "ProcessedEvent", "Rhythm",
            "ScheduledSend", "Transition"]

@@ -176,7 +176,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                 text, blocks = status_blocks(session, partnership, rt.clock.now())
         rt.gateway.respond(body["response_url"], text=text, blocks=blocks)
 
-    for action_id, area in (("card_give_feedback", "Feedback"), ("card_kudos", "Kudos")):
+    for action_id, area in (("card_kudos", "Kudos"),):
         app.action(action_id)(_coming_soon(rt, area))
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from schedules import escalations, messages, rhythms
+from schedules import actions, escalations, feedback, messages, rhythms
 from schedules.scheduler import Scheduler
 
 
 def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
-    performers = {**messages.PERFORMERS, **rhythms.PERFORMERS, **escalations.PERFORMERS}
-    return Scheduler(rt, planners=[rhythms.plan_checkins], performers=performers, interval_seconds=interval_seconds)
+    performers = {**messages.PERFORMERS, **rhythms.PERFORMERS, **escalations.PERFORMERS, **actions.PERFORMERS,
+                  **feedback.PERFORMERS}
+    return Scheduler(rt, planners=[rhythms.plan_checkins, feedback.plan_cycles], performers=performers,
+                     interval_seconds=interval_seconds)

@@ -10,6 +10,7 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.blocks import SEVERITY_NAMES
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
+from schedules.messages import tell
 from bot.slack.text import channel_link, escape, local_date, mention
 
 WORDS = {"ack": "acknowledge", "resolve": "resolve"}
@@ -24,20 +25,6 @@ def _still_pending(escalation: Escalation, job: SendJob) -> bool:
     return escalation.acknowledged_at is None if target == "ack" else True
 
 
-def _tell(session, job: SendJob, partnership: Partnership, escalation: Escalation, people: list[tuple[str, str]],
-          text: str) -> None:
-    """DM people of the installing org; mention the other org's in the escalation's thread (no DMs across)."""
-    home = [user for team, user in people if team == partnership.home_team_id]
-    others = [user for team, user in people if team != partnership.home_team_id]
-    for user in home:
-        schedule_send(session, key=f"{job.key}:dm:{user}", kind="dm", due_at=job.due_at, subject_id=escalation.id,
-                      payload={"user": user, "text": text})
-    if others:
-        schedule_send(session, key=f"{job.key}:thread", kind="post", due_at=job.due_at, subject_id=escalation.id,
-                      payload={"channel": partnership.channel_id, "thread_ts": escalation.message_ts,
-                               "text": f"{' '.join(mention(u) for u in others)} {text}"})
-
-
 def remind(rt: Runtime, job: SendJob) -> str | None:
     with rt.db.session() as session:
         escalation = session.get(Escalation, job.subject_id)
@@ -50,7 +37,8 @@ def remind(rt: Runtime, job: SendJob) -> str | None:
         text = (f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "
                 f"in {channel_link(partnership.channel_id)} must be {WORDS[job.payload['target']]}d by "
                 f"{local_date(due)}.")
-        _tell(session, job, partnership, escalation, people, text)
+        tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text,
+             thread_ts=escalation.message_ts)
     return None
 
 

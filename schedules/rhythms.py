@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from bot.claims import SendJob, schedule_send
-from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.partnerships.time_off import is_out_of_office, work_calendar
 from bot.rhythms import service as rhythms
@@ -14,10 +12,7 @@ from bot.rhythms.blocks import checkin_message, nudge_dm, nudge_thread, summary_
 from bot.rhythms.calendar import local_date
 from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
-from bot.slack.gateway import SlackApiError
-
-log = logging.getLogger(__name__)
-
+from schedules.people import channel_people, learn_newcomers
 
 def plan_checkins(rt: Runtime, now: datetime) -> None:
     """Plan in batches, each its own transaction, until no rhythm is due (planning moves each past now)."""
@@ -43,11 +38,11 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
             checkin.status = "missed"
             return "dropped"
         channel = session.get(Partnership, checkin.partnership_id).channel_id
-    in_channel = _channel_people(rt, channel)
+    in_channel = channel_people(rt, channel)
     with rt.db.session() as session:
         checkin = session.get(Checkin, job.subject_id)
         partnership = session.get(Partnership, checkin.partnership_id)
-        _learn_newcomers(rt, session, partnership, in_channel)
+        learn_newcomers(rt, session, partnership, in_channel)
         day = local_date(checkin.scheduled_for, partnership.timezone)
         asked = rhythms.audience_of(partnership, checkin.rhythm, in_channel)
         expected = [m for m in asked if not is_out_of_office(m, day)]
@@ -55,24 +50,6 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
         ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
         rhythms.mark_sent(session, checkin, asked, day, ts, rt.clock.now())
     return None
-
-
-def _channel_people(rt: Runtime, channel: str) -> set[str] | None:
-    try:
-        return rt.gateway.channel_members(channel)
-    except SlackApiError as exc:  # without the list, everyone we know on the asked side is expected
-        log.warning("could not list members of %s (%s); asking known members", channel, exc.response.get("error"))
-        return None
-
-
-def _learn_newcomers(rt: Runtime, session, partnership: Partnership, in_channel: set[str] | None) -> None:
-    """People in the channel we have never seen are members too: their home team tells their side."""
-    known = {m.user_id for m in partnership.members}
-    for user_id in sorted((in_channel or set()) - known):
-        info = rt.gateway.user_info(user_id)
-        if not info.is_bot:
-            partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id,
-                                       now=rt.clock.now())
 
 
 def nudge(rt: Runtime, job: SendJob) -> str | None:

@@ -132,7 +132,5 @@ def test_card_buttons_work_for_the_other_organisation(slack, fake, app, partners
     status = fake.wait_for("response_url")[0].args
     assert status["response_type"] == "ephemeral" and "Acme support with Globex" in json.dumps(status["blocks"])
     assert member(app, "UEXT2").side == "vendor"
-    for action in ("card_give_feedback", "card_kudos"):
-        slack.click(action, value=partnership, user="UEXT2", team="T_EXT")
-    answers = [c.args["text"] for c in fake.wait_for("response_url", 3)[1:]]
-    assert all("coming soon" in answer for answer in answers)
+    slack.click("card_kudos", value=partnership, user="UEXT2", team="T_EXT")
+    assert "coming soon" in fake.wait_for("response_url", 2)[1].args["text"]

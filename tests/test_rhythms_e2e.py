@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Answer, Blocker, Rhythm
-from tests.harness.flows import add_rhythm, checkins, count, reply, set_up_partnership
+from tests.harness.flows import checkin_posts, add_rhythm, checkins, count, reply, set_up_partnership
 from tests.harness.slack_driver import checks, select as chosen, text, users
 from tests.harness.waiting import eventually
 
@@ -26,11 +26,6 @@ def weekly(sunday, slack, fake, app):
     """A partnership with a weekly Monday 09:00 rhythm asking both sides, 24 h window, nudge after 20 h."""
     set_up_partnership(slack, fake, app)
     return add_rhythm(slack, fake, app)
-
-
-def checkin_posts(fake):
-    return [c for c in fake.calls_to("chat.postMessage")
-            if c.args.get("channel") == "C_PARTNER" and "thread_ts" not in c.args]
 
 
 def test_rhythm_add_list_and_the_modal_errors(sunday, slack, fake, app):

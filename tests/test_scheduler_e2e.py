@@ -9,16 +9,11 @@ from sqlalchemy import select
 
 from bot.models import ScheduledSend
 from tests.harness.app_server import AppServer
-from tests.harness.flows import add_rhythm, checkins, set_up_partnership
+from tests.harness.flows import set_feedback_cycle, checkin_posts, nudge_dms, add_rhythm, checkins, set_up_partnership
 from tests.harness.slack_driver import radio, select as chosen, text
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
-
-
-def checkin_posts(fake, channel="C_PARTNER"):
-    return [c for c in fake.calls_to("chat.postMessage")
-            if c.args.get("channel") == channel and "thread_ts" not in c.args]
 
 
 @pytest.mark.parametrize("tz, created, mondays_utc", [
@@ -116,7 +111,7 @@ def test_two_replicas_on_one_database_send_everything_exactly_once(clock, slack,
                 thread.join()
         posts = fake.calls_to("chat.postMessage")
         assert len(checkin_posts(fake)) == 1
-        dms = sorted(c.args["channel"] for c in posts if c.args["channel"].startswith("U"))
+        dms = sorted(nudge_dms(fake))
         assert dms == ["UHOME2", "UHOME3", "ULEAD"]  # the installing org's missing people, once each
         in_thread = [c for c in posts if c.args.get("thread_ts")]
         assert len(in_thread) == 2  # one nudge mentioning the other org, one summary
@@ -153,6 +148,7 @@ def test_429s_during_a_50_person_fan_out_lose_and_duplicate_nothing(clock, slack
     fake.channel_members["C_PARTNER"] = ["ULEAD", *people, "UBOT"]
     clock.set(datetime(2026, 11, 20, 12, tzinfo=UTC))
     set_up_partnership(slack, fake, app)
+    set_feedback_cycle(slack, fake, app, "0")  # only the nudges meet Slack's refusals here
     add_rhythm(slack, fake, app, audience=radio("client"))
     clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
     app.scheduler.tick()
@@ -172,7 +168,7 @@ def test_429s_during_a_50_person_fan_out_lose_and_duplicate_nothing(clock, slack
         assert all(d.due_at > clock.now() for d in delayed)
     clock.advance(minutes=1)
     app.scheduler.tick()
-    dms = [c.args["channel"] for c in fake.calls_to("chat.postMessage") if c.args["channel"].startswith("U")]
+    dms = nudge_dms(fake)
     assert sorted(dms) == sorted(["ULEAD", *people])  # all 51, each exactly once
     with app.runtime.db.session() as session:
         statuses = set(session.scalars(select(ScheduledSend.status).where(ScheduledSend.kind == "nudge_dm")))

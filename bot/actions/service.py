@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action, ActionTransition
+from bot.claims import schedule_send
 from bot.errors import UserError
 from bot.numbering import by_number, next_number
 from bot.partnerships.models import Member, Partnership
+from bot.rhythms.calendar import local_instant
 
 ACTION_USAGE = "/partner action done N"
 
@@ -30,6 +32,10 @@ def create_action(session: Session, partnership: Partnership, *, title: str, due
                     created_at=now)
     session.add(action)
     session.flush()
+    # Told to its owner once, on the morning after it falls due, if it is still open then.
+    overdue_at = local_instant(due_date + timedelta(days=1), time(9, 0), partnership.timezone)
+    schedule_send(session, key=f"action:{action.id}:overdue", kind="action_overdue", due_at=overdue_at,
+                  subject_id=action.id)
     return action
 
 

@@ -33,6 +33,12 @@ class Partnership(Base):
     business_days: Mapped[list[int]] = mapped_column(JSON)
     governance_channel_id: Mapped[str | None] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
+    # Feedback cycles: every N weeks (0 = off), attributed or anonymous to the other side.
+    feedback_weeks: Mapped[int] = mapped_column(default=2)
+    feedback_anonymous: Mapped[bool] = mapped_column(default=False)
+    feedback_next_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Keys anonymous answers (one per person per cycle) without storing who gave them.
+    feedback_salt: Mapped[str] = mapped_column(String(64))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import secrets
+from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,7 @@ from bot.errors import NotALead, NotSetUp, UserError
 from bot.validation import Typed
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_target
+from bot.rhythms.calendar import Cadence, WorkCalendar, next_occurrence
 
 
 class PartnershipSettings(BaseModel):
@@ -140,14 +142,25 @@ def create_partnership(
         home_team_id=home_team_id,
         created_by=created_by,
         created_at=now,
+        feedback_weeks=2,
+        feedback_anonymous=False,
+        feedback_salt=secrets.token_hex(32),
         **settings.model_dump(),
     )
+    partnership.feedback_next_open_at = first_working_morning(partnership, now)
     partnership.charter = Charter(escalation_targets=DEFAULT_TARGETS)
     session.add(partnership)
     session.flush()
     creator = ensure_member(session, partnership, team_id=home_team_id, user_id=created_by, now=now)
     creator.role = "lead"
     return partnership
+
+
+def first_working_morning(partnership: Partnership, now: datetime) -> datetime | None:
+    """10:00 local on the first business day of next week: when a new feedback cycle first asks."""
+    cadence = Cadence(kind="weekly", local_time=time(10, 0), weekdays=(min(partnership.business_days),))
+    calendar = WorkCalendar(timezone=partnership.timezone, business_days=tuple(partnership.business_days))
+    return next_occurrence(cadence, calendar, now + timedelta(days=1))
 
 
 def update_settings(session: Session, partnership: Partnership, actor: Member, settings: PartnershipSettings) -> None:

@@ -111,3 +111,31 @@ def raise_escalation(slack, fake, app, *, user: str = "ULEAD", team: str = "T_HO
                what="escalation posted")
     fake.wait_for("chat.postEphemeral", count=told + 1)  # the raiser is told: the last step of raising
     return before + 1
+
+
+def checkin_posts(fake, channel: str = "C_PARTNER") -> list:
+    """Check-in messages: top-level posts in the channel carrying the check-in's Post update button."""
+    return [c for c in fake.calls_to("chat.postMessage")
+            if c.args.get("channel") == channel and not c.args.get("thread_ts")
+            and '"checkin_answer"' in json.dumps(c.args.get("blocks"))]
+
+
+def nudge_dms(fake) -> list[str]:
+    """Users nudged by DM about a check-in."""
+    return [c.args["channel"] for c in fake.calls_to("chat.postMessage")
+            if c.args["channel"].startswith("U") and c.args["text"].startswith("Reminder:")]
+
+
+def set_feedback_cycle(slack, fake, app, weeks: str, anonymity: str = "attributed", channel: str = "C_PARTNER"):
+    """A lead sets feedback cycles through `/partner feedback cycle` (weeks "0" turns them off)."""
+    slack.command("feedback cycle", channel=channel)
+    fake.wait_for("views.open")
+    response = slack.submit("feedback_cycle", {"weeks": select(weeks), "anonymity": radio(anonymity)},
+                            private_metadata=json.dumps({"channel_id": channel}))
+    assert response.status == 200 and response.body == "", response.body
+    expected = (int(weeks), anonymity == "anonymous")
+    with_setting = (Partnership.feedback_weeks == expected[0], Partnership.feedback_anonymous.is_(expected[1]))
+    eventually(lambda: count(app, Partnership, Partnership.channel_id == channel, *with_setting) == 1,
+               what="cycle saved")
+    fake.wait_for("chat.postMessage")
+    fake.reset()

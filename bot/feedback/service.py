@@ -1,0 +1,237 @@
+"""The rules of feedback cycles: opening them, answers (attributed or anonymous), repeats, the report."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field, ValidationError
+from rapidfuzz import fuzz, utils
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.actions.models import Action
+from bot.claims import schedule_send
+from bot.db import insert_once
+from bot.errors import UserError
+from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackPoint, FeedbackResponse
+from bot.numbering import next_number
+from bot.partnerships.models import SIDES, Member, Partnership
+from bot.partnerships.service import first_working_morning, form_errors, require_lead
+from bot.validation import Typed
+
+ANONYMITY_THRESHOLD = 3  # the other side sees a side's scores only when at least this many answered
+# rapidfuzz token_set_ratio on normalised text; chosen on the examples in tests/test_feedback_rules.py,
+# where restatements score 74-100 and different points at most 71.
+SAME_POINT_SCORE = 73
+WEEK_CHOICES = (0, 1, 2, 3, 4, 6, 8)
+
+
+class FeedbackForm(BaseModel):
+    quality: int = Field(ge=1, le=5)
+    communication: int = Field(ge=1, le=5)
+    responsiveness: int = Field(ge=1, le=5)
+    proactivity: int = Field(ge=1, le=5)
+    recommend: int = Field(ge=0, le=10)
+    working: Typed = Field(default="", max_length=2000)
+    change: Typed = Field(default="", max_length=2000)
+    self_change: Typed = Field(default="", max_length=2000)
+
+
+def feedback_from_form(values: dict) -> tuple[FeedbackForm | None, dict[str, str]]:
+    data = {key: value for key, value in values.items() if value not in (None, "")}
+    try:
+        return FeedbackForm(**data), {}
+    except ValidationError as exc:
+        errors = form_errors(exc)
+        return None, {field: ("Choose one." if "required" in message.lower() else message)
+                      for field, message in errors.items()}
+
+
+# -- cycles ----------------------------------------------------------------------------------------
+
+def set_cycle(session: Session, partnership: Partnership, actor: Member, *, weeks: int, anonymous: bool,
+              now: datetime) -> None:
+    """Leads set the rhythm and anonymity. The open cycle keeps its dates and its anonymity."""
+    require_lead(actor, "change feedback cycles")
+    if weeks not in WEEK_CHOICES:
+        raise UserError("Choose how many weeks a cycle lasts.")
+    was_off = partnership.feedback_weeks == 0
+    partnership.feedback_weeks, partnership.feedback_anonymous = weeks, anonymous
+    current = current_cycle(session, partnership, now)
+    if weeks == 0:
+        partnership.feedback_next_open_at = None
+    elif current is not None:
+        partnership.feedback_next_open_at = current.closes_at
+    elif was_off or partnership.feedback_next_open_at is None:
+        partnership.feedback_next_open_at = first_working_morning(partnership, now)
+
+
+def due_partnerships(session: Session, now: datetime) -> list[Partnership]:
+    return list(session.scalars(select(Partnership).where(Partnership.feedback_next_open_at <= now,
+                                                          Partnership.feedback_weeks > 0).limit(500)))
+
+
+def open_due_cycle(session: Session, partnership: Partnership, now: datetime) -> None:
+    """Open the cycle that has come due (once, by its unique start) and owe its asks and its report.
+    Cycles follow each other: the next opens when this one closes."""
+    opens = partnership.feedback_next_open_at
+    closes = opens + timedelta(weeks=partnership.feedback_weeks)
+    while closes <= now:  # we were down for whole cycles: start from the one running now
+        opens, closes = closes, closes + timedelta(weeks=partnership.feedback_weeks)
+    cycle_id = insert_once(session, FeedbackCycle.__table__, partnership_id=partnership.id,
+                           number=next_number(session, FeedbackCycle, partnership.id), opens_at=opens,
+                           closes_at=closes, anonymous=partnership.feedback_anonymous, status="open")
+    if cycle_id is not None:
+        schedule_send(session, key=f"feedback:{cycle_id}:ask", kind="feedback_ask", due_at=opens,
+                      subject_id=cycle_id)
+        schedule_send(session, key=f"feedback:{cycle_id}:report", kind="feedback_report", due_at=closes,
+                      subject_id=cycle_id)
+    partnership.feedback_next_open_at = closes
+
+
+def current_cycle(session: Session, partnership: Partnership, now: datetime) -> FeedbackCycle | None:
+    return session.scalar(select(FeedbackCycle).where(FeedbackCycle.partnership_id == partnership.id,
+                                                      FeedbackCycle.opens_at <= now, FeedbackCycle.closes_at > now))
+
+
+def latest_closed_cycle(session: Session, partnership: Partnership) -> FeedbackCycle | None:
+    return session.scalar(select(FeedbackCycle).where(FeedbackCycle.partnership_id == partnership.id,
+                                                      FeedbackCycle.status == "closed")
+                          .order_by(FeedbackCycle.closes_at.desc()).limit(1))
+
+
+def closed_cycles(session: Session, partnership: Partnership, before: datetime) -> list[FeedbackCycle]:
+    """Closed cycles that ended by `before`, newest first."""
+    return list(session.scalars(select(FeedbackCycle).where(
+        FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.status == "closed",
+        FeedbackCycle.closes_at <= before).order_by(FeedbackCycle.closes_at.desc())))
+
+
+# -- answers ---------------------------------------------------------------------------------------
+
+def giver_key(partnership: Partnership, cycle: FeedbackCycle, member: Member) -> str:
+    message = f"{cycle.id}:{member.team_id}:{member.user_id}".encode()
+    return hmac.new(partnership.feedback_salt.encode(), message, hashlib.sha256).hexdigest()
+
+
+def give(session: Session, partnership: Partnership, cycle: FeedbackCycle, member: Member, form: FeedbackForm,
+         now: datetime) -> FeedbackResponse:
+    """Record (or replace) this person's answer in the cycle."""
+    if cycle.status != "open":
+        raise UserError("That feedback cycle has closed; your feedback counts in the current one.")
+    key = giver_key(partnership, cycle, member)
+    previous = session.scalar(select(FeedbackResponse).where(FeedbackResponse.cycle_id == cycle.id,
+                                                             FeedbackResponse.giver_key == key))
+    if previous is not None:
+        session.delete(previous)
+        session.flush()
+    response = FeedbackResponse(
+        cycle_id=cycle.id, giver_side=member.side, giver_key=key, given_at=now,
+        giver_team=None if cycle.anonymous else member.team_id, giver_user=None if cycle.anonymous else member.user_id,
+        **{field: getattr(form, field) for field in (*DIMENSIONS, "recommend")},
+    )
+    for kind, text in (("working", form.working), ("change", form.change), ("self", form.self_change)):
+        if text:
+            response.points.append(FeedbackPoint(cycle_id=cycle.id, side=member.side, kind=kind, text=text))
+    session.add(response)
+    session.flush()
+    return response
+
+
+# -- repeats ---------------------------------------------------------------------------------------
+
+def same_point(a: str, b: str) -> bool:
+    return fuzz.token_set_ratio(a, b, processor=utils.default_process) >= SAME_POINT_SCORE
+
+
+def mark_repeats(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> list[FeedbackPoint]:
+    """Count, for each 'what should change' point, the earlier cycles that raised the same thing."""
+    earlier = [c for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id]
+    earlier_points = {c.id: [p.text for p in c.points if p.kind == "change"] for c in earlier}
+    repeated = []
+    for point in (p for p in cycle.points if p.kind == "change"):
+        cycles_with_it = sum(any(same_point(point.text, old) for old in texts) for texts in earlier_points.values())
+        point.times_raised = cycles_with_it + 1
+        if cycles_with_it:
+            repeated.append(point)
+    return repeated
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Direction:
+    giver: str  # the side giving the feedback; it is about the other side
+    answers: int
+    averages: dict[str, float] | None  # per dimension and "recommend"; None when hidden or silent
+    overall: float | None
+    trend: float | None  # overall now minus overall last cycle
+    hidden: bool  # anonymous and fewer than ANONYMITY_THRESHOLD answers
+
+
+@dataclass(frozen=True)
+class Report:
+    cycle: FeedbackCycle
+    directions: list[Direction]
+    points: list[FeedbackPoint]
+    silent_twice: list[str]  # sides silent this cycle and the one before
+    open_actions: list[Action]
+
+
+def direction_scores(cycle: FeedbackCycle, giver: str) -> tuple[int, dict[str, float] | None]:
+    answers = [r for r in cycle.responses if r.giver_side == giver]
+    if not answers:
+        return 0, None
+    return len(answers), {field: statistics.mean(getattr(r, field) for r in answers)
+                          for field in (*DIMENSIONS, "recommend")}
+
+
+def overall(averages: dict[str, float] | None) -> float | None:
+    return statistics.mean(averages[d] for d in DIMENSIONS) if averages else None
+
+
+def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> Report:
+    previous = next(iter(c for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id), None)
+    directions = []
+    for giver in SIDES:
+        count, averages = direction_scores(cycle, giver)
+        hidden = cycle.anonymous and 0 < count < ANONYMITY_THRESHOLD
+        before = overall(direction_scores(previous, giver)[1]) if previous else None
+        now_overall = overall(averages)
+        directions.append(Direction(
+            giver=giver, answers=count, averages=None if hidden else averages,
+            overall=None if hidden else now_overall, hidden=hidden,
+            trend=(now_overall - before) if (now_overall is not None and before is not None and not hidden) else None,
+        ))
+    silent_twice = [d.giver for d in directions
+                    if d.answers == 0 and previous is not None and direction_scores(previous, d.giver)[0] == 0]
+    open_actions = list(session.scalars(select(Action).where(Action.partnership_id == partnership.id,
+                                                             Action.status == "open").order_by(Action.number)))
+    return Report(cycle=cycle, directions=directions, points=list(cycle.points), silent_twice=silent_twice,
+                  open_actions=open_actions)
+
+
+def close_cycle(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> tuple[Report, list[FeedbackPoint]]:
+    cycle.status = "closed"
+    session.flush()
+    repeated = mark_repeats(session, partnership, cycle)
+    return build_report(session, partnership, cycle), repeated
+
+
+def perception_gap(report: Report) -> float | None:
+    """How far apart the two sides' views of the relationship are (each rates the other)."""
+    scores = [d.overall for d in report.directions]
+    return abs(scores[0] - scores[1]) if None not in scores else None
+
+
+def point_to_action(session: Session, partnership: Partnership, actor: Member, point: FeedbackPoint) -> None:
+    """Only leads turn feedback into actions; the action itself is made by bot.actions."""
+    require_lead(actor, "turn feedback into actions")
+    if point.cycle_id not in {c.id for c in session.scalars(select(FeedbackCycle).where(
+            FeedbackCycle.partnership_id == partnership.id))}:
+        raise UserError("That point is not from this partnership.")
+

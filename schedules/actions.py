@@ -1,0 +1,30 @@
+"""An action still open the morning after its due date is told to its owner (or the leads), once."""
+
+from __future__ import annotations
+
+from bot.actions.blocks import owner_text
+from bot.actions.models import Action
+from bot.claims import SendJob
+from bot.partnerships import service as partnerships
+from bot.partnerships.models import Partnership
+from bot.runtime import Runtime
+from bot.slack.text import channel_link, escape
+from schedules.messages import tell
+
+
+def overdue(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        action = session.get(Action, job.subject_id)
+        if action is None or action.status != "open":
+            return "dropped"
+        partnership = session.get(Partnership, action.partnership_id)
+        people = ([(action.owner_team, action.owner_user)] if action.owner_user
+                  else [(m.team_id, m.user_id) for m in partnerships.leads(partnership)])
+        text = (f":hourglass: Action {action.number} in {channel_link(partnership.channel_id)} is overdue (it was due "
+                f"{action.due_date.isoformat()}, owner {owner_text(action)}): {escape(action.title)}. "
+                f"Close it with `/partner action done {action.number}` when it is done.")
+        tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text)
+    return None
+
+
+PERFORMERS = {"action_overdue": overdue}

@@ -1,0 +1,84 @@
+"""Feedback cycles over time: open each one and ask both sides; at its close, post the report, tell the
+leads about points raised again, and alert sponsors about a side silent two cycles running."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.claims import SendJob, schedule_send
+from bot.feedback import service as feedback
+from bot.feedback.blocks import SILENCE, ask_blocks, ordinal, report_blocks
+from bot.feedback.models import FeedbackCycle
+from bot.partnerships import service as partnerships
+from bot.partnerships.models import Partnership
+from bot.rhythms.calendar import local_date
+from bot.runtime import Runtime
+from bot.slack.text import escape, mention
+from schedules.messages import tell
+from schedules.people import channel_people, learn_newcomers
+
+
+def plan_cycles(rt: Runtime, now: datetime) -> None:
+    while True:
+        with rt.db.session() as session:
+            due = feedback.due_partnerships(session, now)
+            for partnership in due:
+                feedback.open_due_cycle(session, partnership, now)
+        if not due:
+            return
+
+
+def ask(rt: Runtime, job: SendJob) -> str | None:
+    """A DM with the button for each person of the installing org; one channel message for the other org."""
+    with rt.db.session() as session:
+        cycle = session.get(FeedbackCycle, job.subject_id)
+        if cycle.status != "open":
+            return "dropped"
+        channel = session.get(Partnership, cycle.partnership_id).channel_id
+    in_channel = channel_people(rt, channel)
+    with rt.db.session() as session:
+        cycle = session.get(FeedbackCycle, job.subject_id)
+        partnership = session.get(Partnership, cycle.partnership_id)
+        learn_newcomers(rt, session, partnership, in_channel)
+        people = [m for m in partnership.members if in_channel is None or m.user_id in in_channel]
+        for member in people:
+            if member.team_id == partnership.home_team_id:
+                text, blocks = ask_blocks(partnership, cycle, "Hi!")
+                schedule_send(session, key=f"{job.key}:dm:{member.user_id}", kind="dm", due_at=job.due_at,
+                              payload={"user": member.user_id, "text": text, "blocks": blocks})
+        others = [m.user_id for m in people if m.team_id != partnership.home_team_id]
+        if others:
+            text, blocks = ask_blocks(partnership, cycle, " ".join(mention(u) for u in others))
+            schedule_send(session, key=f"{job.key}:channel", kind="post", due_at=job.due_at,
+                          payload={"channel": partnership.channel_id, "text": text, "blocks": blocks})
+    return None
+
+
+def report(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        cycle = session.get(FeedbackCycle, job.subject_id)
+        if cycle.status != "open":
+            return "dropped"
+        partnership = session.get(Partnership, cycle.partnership_id)
+        result, repeated = feedback.close_cycle(session, partnership, cycle)
+        text, blocks = report_blocks(partnership, result, local_date(rt.clock.now(), partnership.timezone))
+        # Posted inside the transaction: if Slack refuses, the cycle stays open and the report is retried.
+        cycle.report_ts = rt.gateway.post_message(channel=partnership.channel_id, text=text, blocks=blocks)
+        leads = [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
+        for point in repeated:
+            tell(session, key=f"{job.key}:repeat:{point.id}", due_at=job.due_at, partnership=partnership,
+                 people=leads, thread_ts=cycle.report_ts,
+                 text=f":repeat: Raised again ({ordinal(point.times_raised)} time) in feedback cycle {cycle.number}: "
+                      f"\u201c{escape(point.text)}\u201d. Consider turning it into an action (*Make action* on "
+                      "the report).")
+        for side in result.silent_twice:
+            sponsors = [m.user_id for m in partnership.members if m.role == "sponsor"]
+            who = " ".join(mention(u) for u in sponsors) or "Leads " + " ".join(mention(u) for _, u in leads)
+            schedule_send(session, key=f"{job.key}:silence:{side}", kind="post", due_at=job.due_at,
+                          payload={"channel": partnership.channel_id, "thread_ts": cycle.report_ts,
+                                   "text": f":mute: {who}: {escape(partnership.org_of(side))} ({side}) gave no "
+                                           f"feedback two cycles in a row — {SILENCE}."})
+    return None
+
+
+PERFORMERS = {"feedback_ask": ask, "feedback_report": report}

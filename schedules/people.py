@@ -1,0 +1,33 @@
+"""Who is in a partnership channel, including people who have never said a word there yet."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from bot.partnerships import service as partnerships
+from bot.partnerships.models import Partnership
+from bot.runtime import Runtime
+from bot.slack.gateway import SlackApiError
+
+log = logging.getLogger(__name__)
+
+
+def channel_people(rt: Runtime, channel: str) -> set[str] | None:
+    """Everyone in the channel, or None when Slack will not say (then known members stand in)."""
+    try:
+        return rt.gateway.channel_members(channel)
+    except SlackApiError as exc:
+        log.warning("could not list members of %s (%s); using known members", channel, exc.response.get("error"))
+        return None
+
+
+def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_channel: set[str] | None) -> None:
+    """People in the channel we have never seen are members too: their home team tells their side."""
+    known = {m.user_id for m in partnership.members}
+    for user_id in sorted((in_channel or set()) - known):
+        info = rt.gateway.user_info(user_id)
+        if not info.is_bot:
+            partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id,
+                                       now=rt.clock.now())
