@@ -11,6 +11,7 @@ from bot.partnerships.blocks import weekdays_text
 from bot.partnerships.models import Partnership
 from bot.actions import service as actions
 from bot.escalations import service as escalations
+from bot.feedback import service as feedback
 from bot.escalations.blocks import metrics_lines
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import blocker_blocks, duration_text
@@ -50,6 +51,19 @@ def checkin_lines(session: Session, partnership: Partnership, now: datetime) -> 
     return lines
 
 
+def feedback_line(session: Session, partnership: Partnership) -> str:
+    cycle = feedback.latest_closed_cycle(session, partnership)
+    if cycle is None:
+        return "Feedback: no cycle has closed yet"
+    parts = []
+    for direction in feedback.build_report(session, partnership, cycle).directions:
+        arrow = f"{direction.giver} → {'vendor' if direction.giver == 'client' else 'client'}"
+        score = ("silent" if direction.answers == 0 else "hidden (fewer than 3 answers)" if direction.hidden
+                 else f"{direction.overall:.1f}/5")
+        parts.append(f"{arrow} {score}")
+    return f"Feedback (cycle {cycle.number}): " + " · ".join(parts)
+
+
 def actions_line(session: Session, partnership: Partnership, now: datetime) -> str:
     still_open = actions.open_actions(session, partnership)
     today = local_day(now, partnership.timezone)
@@ -65,7 +79,7 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
         section("\n".join(checkin_lines(session, partnership, now))),
     ]
     blocks.append(section("\n".join(metrics_lines(escalations.metrics(session, partnership, now))
-                                    + [actions_line(session, partnership, now)])))
+                                    + [feedback_line(session, partnership), actions_line(session, partnership, now)])))
     blockers = rhythms.open_blockers(session, partnership)
     if blockers:
         blocks.append(section(f"*Open blockers ({len(blockers)})*"))

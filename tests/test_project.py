@@ -109,3 +109,25 @@ def test_partnerbot_run_serves_http_with_migrations_applied(fake, tmp_path):
         server.terminate()
         server.wait(timeout=15)
     assert BOT_TOKEN not in server.stdout.read() + server.stderr.read()
+
+
+def test_the_feedback_migration_gives_existing_partnerships_a_salt_each(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    command.upgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for channel in ("C1", "C2"):
+            connection.execute(text(
+                "INSERT INTO partnerships (channel_id, name, client_org, vendor_org, home_team_id, home_side, "
+                "timezone, business_days, created_by, created_at) VALUES (:c, 'P', 'A', 'B', 'T', 'client', 'UTC', "
+                "'[1,2,3,4,5]', 'U', '2026-01-01 00:00:00')"), {"c": channel})
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT feedback_salt, feedback_weeks, feedback_anonymous FROM partnerships"))
+        salts = [(salt, weeks, bool(anonymous)) for salt, weeks, anonymous in rows]
+    engine.dispose()
+    assert len({salt for salt, _, _ in salts}) == 2 and all(len(salt) == 64 for salt, _, _ in salts)
+    assert {(weeks, anonymous) for _, weeks, anonymous in salts} == {(2, False)}

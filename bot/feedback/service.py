@@ -149,14 +149,15 @@ def same_point(a: str, b: str) -> bool:
 
 
 def mark_repeats(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> list[FeedbackPoint]:
-    """Count, for each 'what should change' point, the earlier cycles that raised the same thing."""
-    earlier = [c for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id]
-    earlier_points = {c.id: [p.text for p in c.points if p.kind == "change"] for c in earlier}
+    """Number each 'what should change' point: one more than the earlier point it restates was. Chaining
+    through earlier counts follows a point as its wording drifts from cycle to cycle."""
+    earlier = [p for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id
+               for p in c.points if p.kind == "change"]
     repeated = []
     for point in (p for p in cycle.points if p.kind == "change"):
-        cycles_with_it = sum(any(same_point(point.text, old) for old in texts) for texts in earlier_points.values())
-        point.times_raised = cycles_with_it + 1
-        if cycles_with_it:
+        matched = [old.times_raised for old in earlier if same_point(point.text, old.text)]
+        point.times_raised = max(matched) + 1 if matched else 1
+        if matched:
             repeated.append(point)
     return repeated
 

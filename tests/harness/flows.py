@@ -139,3 +139,22 @@ def set_feedback_cycle(slack, fake, app, weeks: str, anonymity: str = "attribute
                what="cycle saved")
     fake.wait_for("chat.postMessage")
     fake.reset()
+
+
+def feedback_values(quality=4, communication=4, responsiveness=4, proactivity=4, recommend=8, working="",
+                    change="", self_change="") -> dict:
+    return {"quality": select(str(quality)), "communication": select(str(communication)),
+            "responsiveness": select(str(responsiveness)), "proactivity": select(str(proactivity)),
+            "recommend": select(str(recommend)), "working": text(working), "change": text(change),
+            "self_change": text(self_change)}
+
+
+def give_feedback(slack, fake, app, *, user: str, team: str, **answers) -> None:
+    """Press Give feedback (the card's button) and send the form, as a person of either company would."""
+    opened, thanked = len(fake.calls_to("views.open")), len(fake.calls_to("chat.postEphemeral"))
+    slack.click("card_give_feedback", value="C_PARTNER", user=user, team=team)
+    modal = fake.wait_for("views.open", opened + 1)[opened].args["view"]
+    response = slack.submit("feedback_give", feedback_values(**answers), private_metadata=modal["private_metadata"],
+                            user=user, team=team)
+    assert response.status == 200 and response.body == "", response.body
+    fake.wait_for("chat.postEphemeral", thanked + 1)  # the thank-you comes after the answer is stored
