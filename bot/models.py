@@ -5,9 +5,12 @@ from bot.actions.models import Action, ActionTransition
 from bot.claims import ProcessedEvent, ScheduledSend
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
+from bot.kudos.models import Kudos
+from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
 
 __all__ = ["Action", "ActionTransition", "Answer", "Base", "Blocker", "Charter", "CharterEdit", "Checkin",
-           "Escalation", "EscalationUpdate", "FeedbackCycle", "FeedbackPoint", "FeedbackResponse", "Holiday", "Member", "Partnership", "ProcessedEvent", "Rhythm",
-           "ScheduledSend", "Transition"]
+           "Escalation", "EscalationUpdate", "FeedbackCycle", "FeedbackPoint", "FeedbackResponse", "Holiday",
+           "Kudos", "Member", "Milestone", "MilestoneMove", "MilestoneThanks", "Partnership",
+           "ProcessedEvent", "Rhythm", "ScheduledSend", "Transition"]

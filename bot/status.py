@@ -12,6 +12,9 @@ from bot.partnerships.models import Partnership
 from bot.actions import service as actions
 from bot.escalations import service as escalations
 from bot.feedback import service as feedback
+from bot.kudos import service as kudos
+from bot.milestones import service as milestones
+from bot.milestones.blocks import kudos_line
 from bot.escalations.blocks import metrics_lines
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import blocker_blocks, duration_text
@@ -64,6 +67,16 @@ def feedback_line(session: Session, partnership: Partnership) -> str:
     return f"Feedback (cycle {cycle.number}): " + " · ".join(parts)
 
 
+def milestone_line(session: Session, partnership: Partnership, now: datetime) -> str:
+    upcoming = milestones.open_milestones(session, partnership)[:3]
+    if not upcoming:
+        return "Next milestones: none (`/partner milestone add`)"
+    today = local_day(now, partnership.timezone)
+    return "Next milestones: " + " · ".join(
+        f"{escape(m.name)} {m.due_date.isoformat()}" + (" :red_circle: overdue" if m.due_date < today else "")
+        for m in upcoming)
+
+
 def actions_line(session: Session, partnership: Partnership, now: datetime) -> str:
     still_open = actions.open_actions(session, partnership)
     today = local_day(now, partnership.timezone)
@@ -79,7 +92,9 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
         section("\n".join(checkin_lines(session, partnership, now))),
     ]
     blocks.append(section("\n".join(metrics_lines(escalations.metrics(session, partnership, now))
-                                    + [feedback_line(session, partnership), actions_line(session, partnership, now)])))
+                                    + [milestone_line(session, partnership, now), feedback_line(session, partnership),
+                                       actions_line(session, partnership, now),
+                                       kudos_line(kudos.counts(session, partnership))])))
     blockers = rhythms.open_blockers(session, partnership)
     if blockers:
         blocks.append(section(f"*Open blockers ({len(blockers)})*"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import actions, commands, escalations, events, feedback, partnerships, rhythms
+from handlers import actions, commands, escalations, events, feedback, milestones, partnerships, rhythms
 from handlers.router import Router
 from schedules.scheduler import Scheduler
 
@@ -18,5 +18,6 @@ def register_all(app: App, rt: Runtime, scheduler: Scheduler) -> Router:
     escalations.register(app, rt, router)
     actions.register(app, rt, router)
     feedback.register(app, rt, router)
+    milestones.register(app, rt, router)
     commands.register(app, rt, router)
     return router

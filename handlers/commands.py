@@ -30,5 +30,5 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         router.dispatch(context_of(command, ack), "escalate " + command.get("text", ""))
 
     @app.command("/kudos")
-    def on_kudos(ack):
-        ack(text="Kudos are coming soon to partnerbot.", response_type="ephemeral")
+    def on_kudos(ack, command):
+        router.dispatch(context_of(command, ack), "kudos " + command.get("text", ""))

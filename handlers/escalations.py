@@ -37,7 +37,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         with rt.db.session() as session:
             partnerships.require_partnership(session, ctx.channel_id)
         ctx.ack()
-        rt.gateway.open_view(trigger_id=ctx.trigger_id, view=raise_modal(ctx.channel_id, " ".join(ctx.args)))
+        rt.gateway.open_view(trigger_id=ctx.trigger_id, view=raise_modal(ctx.channel_id, ctx.rest))
 
     def listing(ctx: CommandContext) -> Reply:
         only_open, severity = escalations.parse_filters(ctx.args)

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 from bot.claims import claim_event
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
-from handlers import escalations, rhythms
+from handlers import escalations, milestones, rhythms
 from handlers.actors import Actor
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ def register(app: App, rt: Runtime) -> None:
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != event["ts"]:
             reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
-            rhythms.on_thread_reply(rt, *reply) or escalations.on_thread_reply(rt, *reply)
+            (rhythms.on_thread_reply(rt, *reply) or escalations.on_thread_reply(rt, *reply)
+             or milestones.on_thread_reply(rt, *reply))
         note_participant(rt, event["channel"], actor)
 
     @app.event("member_joined_channel")

@@ -176,8 +176,6 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                 text, blocks = status_blocks(session, partnership, rt.clock.now())
         rt.gateway.respond(body["response_url"], text=text, blocks=blocks)
 
-    for action_id, area in (("card_kudos", "Kudos"),):
-        app.action(action_id)(_coming_soon(rt, area))
 
 
 def _actor(ctx: CommandContext) -> Actor:
@@ -208,10 +206,3 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
 
 def _respond_error(rt: Runtime, body: dict, error: UserError) -> None:
     rt.gateway.respond(body["response_url"], text=error_reply(error).text)
-
-
-def _coming_soon(rt: Runtime, area: str):
-    def listener(ack, body):
-        ack()
-        rt.gateway.respond(body["response_url"], text=f"{area} are coming soon to partnerbot.")
-    return listener

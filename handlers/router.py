@@ -34,6 +34,7 @@ class CommandContext:
     response_url: str
     _ack: Callable = field(repr=False)
     acked: bool = False
+    rest: str = ""  # the text after the subcommand, untouched: free text keeps its quotes and apostrophes
 
     def ack(self, reply: Reply | None = None) -> None:
         """Answer Slack now (within its 3 s); slow work such as opening a modal comes after."""
@@ -71,6 +72,7 @@ class Router:
             if handler is None:
                 raise UserError(f"`{name}` is not a /partner command.", usage="/partner help")
             ctx.args = words[1:]
+            ctx.rest = (text or "").strip()[len(text.strip().split(None, 1)[0]):].strip() if words else ""
             reply = handler(ctx)
         except UserError as error:
             reply = error_reply(error)
@@ -88,10 +90,12 @@ def error_reply(error: UserError) -> Reply:
 
 
 def split_args(text: str) -> list[str]:
+    """Words, with "quoted names" kept whole; an apostrophe in free text (it's) is not a quote."""
+    text = (text or "").translate(_CURLY_QUOTES)
     try:
-        return shlex.split((text or "").translate(_CURLY_QUOTES))
+        return shlex.split(text)
     except ValueError:
-        raise UserError("A quote is not closed.", usage='/partner help') from None
+        return text.split()
 
 
 def parse_mention(word: str, usage: str) -> str:

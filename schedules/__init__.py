@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from schedules import actions, escalations, feedback, messages, rhythms
+from schedules import actions, celebrations, escalations, feedback, messages, rhythms
 from schedules.scheduler import Scheduler
 
 
 def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
     performers = {**messages.PERFORMERS, **rhythms.PERFORMERS, **escalations.PERFORMERS, **actions.PERFORMERS,
-                  **feedback.PERFORMERS}
-    return Scheduler(rt, planners=[rhythms.plan_checkins, feedback.plan_cycles], performers=performers,
-                     interval_seconds=interval_seconds)
+                  **feedback.PERFORMERS, **celebrations.PERFORMERS}
+    planners = [rhythms.plan_checkins, feedback.plan_cycles, celebrations.plan_celebrations]
+    return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)

@@ -9,6 +9,7 @@ from bot.claims import SendJob, schedule_send
 from bot.feedback import service as feedback
 from bot.feedback.blocks import SILENCE, ask_blocks, ordinal, report_blocks
 from bot.feedback.models import FeedbackCycle
+from bot.milestones import celebrations
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.rhythms.calendar import local_date
@@ -64,6 +65,7 @@ def report(rt: Runtime, job: SendJob) -> str | None:
         text, blocks = report_blocks(partnership, result, local_date(rt.clock.now(), partnership.timezone))
         # Posted inside the transaction: if Slack refuses, the cycle stays open and the report is retried.
         cycle.report_ts = rt.gateway.post_message(channel=partnership.channel_id, text=text, blocks=blocks)
+        celebrations.owe_feedback_highs(session, partnership, cycle, job.due_at)
         leads = [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
         for point in repeated:
             tell(session, key=f"{job.key}:repeat:{point.id}", due_at=job.due_at, partnership=partnership,

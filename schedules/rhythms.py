@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.claims import SendJob, schedule_send
+from bot.milestones import celebrations
 from bot.partnerships.models import Partnership
 from bot.partnerships.time_off import is_out_of_office, work_calendar
 from bot.rhythms import service as rhythms
@@ -112,6 +113,7 @@ def post_summary(rt: Runtime, job: SendJob) -> str | None:
         text, blocks = summary_message(checkin.rhythm, summary)
         checkin.summary_ts = rt.gateway.post_message(channel=partnership.channel_id, thread_ts=checkin.message_ts,
                                                      text=text, blocks=blocks)
+        celebrations.owe_streak(session, partnership, rt.clock.now())
     return None
 
 

@@ -18,6 +18,7 @@ from bot.numbering import by_number, next_number
 from bot.validation import Typed
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
+from bot.milestones import celebrations
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors
@@ -102,6 +103,8 @@ def raise_escalation(session: Session, partnership: Partnership, raiser: Member,
     _owe_target_sends(session, escalation, "ack", now, ack_target, calendar)
     _owe_target_sends(session, escalation, "resolve", now, resolve_target, calendar)
     recurring, action = _recurrence(session, partnership, escalation, now)
+    if escalation.severity == "P1":  # the days-without-a-P1 count starts again
+        celebrations.owe_no_p1(session, partnership, now)
     return Raised(escalation, recurring, action)
 
 

@@ -39,6 +39,8 @@ class Partnership(Base):
     feedback_next_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Keys anonymous answers (one per person per cycle) without storing who gave them.
     feedback_salt: Mapped[str] = mapped_column(String(64))
+    # False until the scheduler has owed this partnership's automatic celebrations (anniversary, days without a P1).
+    celebrations_planned: Mapped[bool] = mapped_column(default=False, index=True)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

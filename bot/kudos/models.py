@@ -1,0 +1,25 @@
+"""Kudos: recognition from one person to another, often across the company line."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.db import Base, UTCDateTime
+
+
+class Kudos(Base):
+    __tablename__ = "kudos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    giver_team: Mapped[str] = mapped_column(String(32))
+    giver_user: Mapped[str] = mapped_column(String(32))
+    giver_side: Mapped[str] = mapped_column(String(8))
+    receiver_team: Mapped[str] = mapped_column(String(32))
+    receiver_user: Mapped[str] = mapped_column(String(32))
+    receiver_side: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,45 @@
+"""Kudos: who thanked whom, across which line, and the counts."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from bot.kudos.models import Kudos
+from bot.partnerships.models import Member, Partnership
+
+USAGE = "/partner kudos @user what they did"
+
+
+def give(session: Session, partnership: Partnership, giver: Member, receiver: Member, text: str,
+         now: datetime) -> Kudos:
+    text = text.strip()
+    if (giver.team_id, giver.user_id) == (receiver.team_id, receiver.user_id):
+        raise UserError("Kudos are for someone else: thank a colleague or the other company.", usage=USAGE)
+    if not text:
+        raise UserError("Say what they did.", usage=USAGE)
+    if len(text) > 1000:
+        raise UserError("Keep kudos under 1,000 characters.", usage=USAGE)
+    kudos = Kudos(partnership_id=partnership.id, giver_team=giver.team_id, giver_user=giver.user_id,
+                  giver_side=giver.side, receiver_team=receiver.team_id, receiver_user=receiver.user_id,
+                  receiver_side=receiver.side, text=text, given_at=now)
+    session.add(kudos)
+    return kudos
+
+
+@dataclass(frozen=True)
+class KudosCounts:
+    by_direction: dict[str, int]  # "client→vendor", "vendor→client", "client→client", "vendor→vendor"
+    by_receiver: list[tuple[str, int]]  # most thanked first
+
+
+def counts(session: Session, partnership: Partnership) -> KudosCounts:
+    given = list(session.scalars(select(Kudos).where(Kudos.partnership_id == partnership.id)))
+    directions = Counter(f"{k.giver_side}→{k.receiver_side}" for k in given)
+    receivers = Counter(k.receiver_user for k in given)
+    return KudosCounts(by_direction=dict(directions), by_receiver=receivers.most_common())

@@ -1,0 +1,131 @@
+"""Listeners for milestones and kudos: the subcommands, /kudos, the card's Kudos button, thread thanks."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import App
+
+from bot.errors import NotSetUp, UserError
+from bot.kudos import service as kudos
+from bot.milestones import service as milestones
+from bot.milestones.blocks import added_text, celebration, kudos_modal, kudos_post, milestone_list
+from bot.partnerships import service as partnerships
+from bot.partnerships.models import Partnership
+from bot.partnerships.time_off import parse_day
+from bot.rhythms.calendar import local_date
+from bot.runtime import Runtime
+from bot.slack.forms import state_values
+from bot.slack.gateway import SlackApiError
+from handlers.actors import Actor, actor_of, member_for
+from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply, parse_mention
+
+
+def register(app: App, rt: Runtime, router: Router) -> None:
+    def person(session, partnership: Partnership, user_id: str, now):
+        """A mentioned person as a member: known ones keep their team; newcomers' team comes from Slack."""
+        known = next((m for m in partnership.members if m.user_id == user_id), None)
+        if known is not None:
+            return known
+        try:
+            info = rt.gateway.user_info(user_id)
+        except SlackApiError:
+            raise UserError(f"I can't find <@{user_id}> in Slack.") from None
+        if info.is_bot:
+            raise UserError("That is a bot, not a person.")
+        return partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id, now=now)
+
+    def milestone(ctx: CommandContext) -> Reply | None:
+        action = ctx.args[0].lower() if ctx.args else "list"
+        now = rt.clock.now()
+        with rt.db.session() as session:
+            partnership = partnerships.require_partnership(session, ctx.channel_id)
+            actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
+            today = local_date(now, partnership.timezone)
+            if action == "list":
+                return Reply(*milestone_list(milestones.open_milestones(session, partnership), today))
+            if action == "add":
+                if len(ctx.args) not in (3, 4):
+                    raise UserError("Give the name in quotes, the due date, and optionally the owner.",
+                                    usage=milestones.USAGE)
+                owner = person(session, partnership, parse_mention(ctx.args[3], milestones.USAGE), now) \
+                    if len(ctx.args) == 4 else None
+                added = milestones.add(session, partnership, actor, name=ctx.args[1],
+                                       due=parse_day(ctx.args[2], milestones.USAGE), owner=owner, now=now)
+                added.message_ts = rt.gateway.post_message(channel=partnership.channel_id,
+                                                           text=added_text(added, actor.user_id))
+                return Reply(f"Milestone {added.number} added.")
+            if action not in ("done", "move", "remove"):
+                raise UserError(f"`{action}` is not a milestone command.", usage=milestones.USAGE)
+            if len(ctx.args) != (3 if action == "move" else 2):
+                raise UserError("That milestone command needs different arguments.", usage=milestones.USAGE)
+            target = milestones.find(session, partnership, ctx.args[1])
+            if action == "move":
+                milestones.move(session, partnership, target, actor, parse_day(ctx.args[2], milestones.USAGE), now)
+                return Reply(f"Milestone {target.number} is now due {target.due_date.isoformat()}.")
+            if action == "remove":
+                milestones.remove(target, actor)
+                return Reply(f"Milestone {target.number} removed.")
+            landing = milestones.complete(session, partnership, target, actor, now)
+            text, blocks = celebration(partnership, landing)
+            channel = partnership.channel_id
+        ctx.ack(Reply(f"Milestone {landing.milestone.number} is done. :tada:"))
+        rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
+        return None
+
+    router.add("milestone", milestone,
+               HelpEntry('/partner milestone add "NAME" YYYY-MM-DD [@owner]', "add a dated goal",
+                         '/partner milestone add "Go-live in Manila" 2027-02-01 @dana'),
+               HelpEntry("/partner milestone list · done N · move N YYYY-MM-DD · remove N",
+                         "milestones; done celebrates it (owner or lead)", "/partner milestone done 2"))
+
+    def give(channel_id: str, giver: Actor, receiver_id: str, text: str) -> None:
+        now = rt.clock.now()
+        with rt.db.session() as session:
+            partnership = partnerships.require_partnership(session, channel_id)
+            receiver = person(session, partnership, receiver_id, now)
+            given = kudos.give(session, partnership, member_for(session, partnership, giver, now), receiver, text, now)
+            # Posted inside the transaction: kudos count only when people saw them.
+            rt.gateway.post_message(channel=partnership.channel_id, text=kudos_post(partnership, given))
+
+    def kudos_command(ctx: CommandContext) -> Reply | None:
+        if not ctx.args:
+            raise UserError("Mention who you are thanking and say what they did.", usage=kudos.USAGE)
+        receiver = parse_mention(ctx.args[0], kudos.USAGE)
+        text = ctx.rest.split(None, 1)[1] if len(ctx.rest.split(None, 1)) > 1 else ""
+        give(ctx.channel_id, Actor(ctx.user_id, ctx.team_id), receiver, text)
+        return Reply("Kudos sent. :clap:")
+
+    router.add("kudos", kudos_command, HelpEntry("/partner kudos @user what they did",
+                                                 "thank someone in the channel (same as /kudos)",
+                                                 "/partner kudos @ravi for turning the backlog around"))
+
+    @app.action("card_kudos")
+    def on_card_kudos(ack, body):
+        ack()
+        with rt.db.session() as session:
+            if partnerships.find_partnership(session, body["channel"]["id"]) is None:
+                rt.gateway.respond(body["response_url"], text=error_reply(NotSetUp()).text)
+                return
+        rt.gateway.open_view(trigger_id=body["trigger_id"], view=kudos_modal(body["channel"]["id"]))
+
+    @app.view("kudos_give")
+    def on_kudos_submitted(ack, body, view):
+        values = state_values(view)
+        try:
+            give(json.loads(view["private_metadata"])["channel_id"], actor_of(body), values["receiver"],
+                 values.get("text") or "")
+        except UserError as error:
+            ack(response_action="errors", errors={"receiver": error.message})
+            return
+        ack()
+
+
+def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, actor: Actor) -> bool:
+    """People mentioned in a milestone's thread are thanked: they are named when it is celebrated."""
+    with rt.db.session() as session:
+        milestone = milestones.milestone_for_thread(session, channel_id, thread_ts)
+        if milestone is None:
+            return False
+        milestones.note_thanks(session, milestone, text, actor.user_id)
+    return True

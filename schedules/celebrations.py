@@ -1,0 +1,70 @@
+"""Celebrations and milestone reminders over time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from bot.claims import SendJob
+from bot.kudos.models import Kudos
+from bot.milestones import celebrations
+from bot.milestones.blocks import reminder_text
+from bot.milestones.models import Milestone
+from bot.partnerships.models import Partnership
+from bot.rhythms.models import Checkin
+from bot.runtime import Runtime
+from bot.slack.text import escape
+
+
+def plan_celebrations(rt: Runtime, now: datetime) -> None:
+    """New partnerships are owed their automatic celebrations once (picked up within a tick of setup)."""
+    with rt.db.session() as session:
+        for partnership in session.scalars(select(Partnership).where(Partnership.celebrations_planned.is_(False))
+                                           .limit(500)):
+            celebrations.plan_for(session, partnership)
+
+
+def anniversary(rt: Runtime, job: SendJob) -> str | None:
+    years = job.payload["years"]
+    with rt.db.session() as session:
+        partnership = session.get(Partnership, job.subject_id)
+        if partnership is None:
+            return "dropped"
+        kudos = session.scalar(select(func.count()).where(Kudos.partnership_id == partnership.id))
+        checkins = session.scalar(select(func.count()).where(Checkin.partnership_id == partnership.id,
+                                                             Checkin.status == "sent"))
+        text = (f":birthday: *{years} year{'s' if years > 1 else ''} of {escape(partnership.name)}!* "
+                f"{escape(partnership.client_org)} and {escape(partnership.vendor_org)} have shared {checkins} "
+                f"check-ins and {kudos} kudos since {partnership.created_at.date().isoformat()}. Here's to the next.")
+        celebrations.owe_anniversary(session, partnership, years + 1)
+        channel = partnership.channel_id
+    rt.gateway.post_message(channel=channel, text=text)
+    return None
+
+
+def no_p1(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        partnership = session.get(Partnership, job.subject_id)
+        if partnership is None or celebrations.p1_since(session, partnership,
+                                                        datetime.fromisoformat(job.payload["since"])):
+            return "dropped"
+        channel = partnership.channel_id
+    rt.gateway.post_message(channel=channel, text=f":shield: *{job.payload['days']} days without a P1 escalation.* "
+                                                   "Steady work on both sides.")
+    return None
+
+
+def milestone_reminder(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        milestone = session.get(Milestone, job.subject_id)
+        if milestone is None or milestone.status != "open" \
+                or milestone.due_date != date.fromisoformat(job.payload["due"]):
+            return "dropped"  # done, removed or moved since this was owed
+        channel = session.get(Partnership, milestone.partnership_id).channel_id
+        text = reminder_text(milestone, job.payload["when"])
+    rt.gateway.post_message(channel=channel, text=text)
+    return None
+
+
+PERFORMERS = {"celebrate_anniversary": anniversary, "celebrate_no_p1": no_p1, "milestone_reminder": milestone_reminder}
