@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -91,7 +91,8 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
         section("\n".join(partnership_lines(session, partnership, now))),
         section("\n".join(checkin_lines(session, partnership, now))),
     ]
-    blocks.append(section("\n".join(metrics_lines(escalations.metrics(session, partnership, now))
+    by_category = escalations.counts_by_category(session, partnership, now - timedelta(days=90))
+    blocks.append(section("\n".join(metrics_lines(escalations.metrics(session, partnership, now), by_category)
                                     + [milestone_line(session, partnership, now), feedback_line(session, partnership),
                                        actions_line(session, partnership, now),
                                        kudos_line(kudos.counts(session, partnership))])))

@@ -56,9 +56,9 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                HelpEntry("/partner feedback report", "the latest cycle's report", "/partner feedback report"))
 
     def give_view(session, partnership: Partnership, member, cycle_id: int | None, now) -> dict:
-        cycle = session.get(FeedbackCycle, cycle_id) if cycle_id else feedback.current_cycle(session, partnership, now)
-        if cycle is None or cycle.status != "open":
-            cycle = feedback.current_cycle(session, partnership, now)
+        cycle = session.get(FeedbackCycle, cycle_id) if cycle_id else None
+        if cycle is None or cycle.status != "open":  # an old ask's button: the running cycle instead
+            cycle = feedback.cycle_for_giving(session, partnership, now)
         if cycle is None:
             raise UserError("No feedback cycle is running: a lead can turn them on with `/partner feedback cycle`.")
         return feedback_modal(partnership, member.side, cycle)
@@ -94,7 +94,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             cycle = session.get(FeedbackCycle, json.loads(view["private_metadata"])["cycle_id"])
             partnership = session.get(Partnership, cycle.partnership_id)
             if cycle.status != "open":
-                cycle = feedback.current_cycle(session, partnership, now) or cycle
+                cycle = feedback.cycle_for_giving(session, partnership, now) or cycle
             try:
                 feedback.give(session, partnership, cycle, member_for(session, partnership, actor, now), form, now)
             except UserError as error:

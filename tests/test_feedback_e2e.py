@@ -219,3 +219,21 @@ def test_two_schedulers_ask_and_report_once(partnership, clock, slack, fake, app
         assert len(reports(fake)) == 1
     finally:
         replica.stop()
+
+
+def test_feedback_before_the_first_cycle_asks_counts_in_that_cycle(partnership, clock, slack, fake, app):
+    give_feedback(slack, fake, app, user="UEXT1", team="T_EXT", quality=5, working="Quick start")
+    give_feedback(slack, fake, app, user="UEXT2", team="T_EXT", quality=4)
+    with app.runtime.db.session() as session:
+        cycles = list(session.scalars(select(FeedbackCycle)))
+        assert [(c.number, c.opens_at) for c in cycles] == [(1, CYCLE_1)]
+    at(clock, app, CYCLE_1)  # the early cycle still asks at its time, once
+    assert len([c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == "C_PARTNER"]) == 1
+    fake.reset()
+    at(clock, app, CYCLE_2)
+    assert "*Globex → Acme* (vendor about client), 2 answer(s)" in report_text(reports(fake)[0])
+    set_feedback_cycle(slack, fake, app, "0")
+    fake.reset()
+    at(clock, app, CYCLE_3)  # cycles off: cycle 2 still reports, nothing new opens
+    slack.click("card_give_feedback", value="C_PARTNER", user="UEXT1", team="T_EXT")
+    assert "No feedback cycle is running" in fake.wait_for("response_url")[0].args["text"]

@@ -70,7 +70,9 @@ def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
     assert "Next milestones: Go-live in Manila 2026-12-18" in status
 
 
-def test_reminders_and_overdue_come_once_on_the_right_local_day(partnership, clock, slack, fake, app, db_url):
+def test_reminders_and_overdue_come_once_on_the_right_local_day(clock, slack, fake, app, db_url):
+    clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
+    set_up_partnership(slack, fake, app, timezone=text("America/New_York"))  # 09:00 local is 14:00 UTC
     slack.command('milestone add "Q1 plan signed" 2026-12-10')
     slack.command("milestone move 1 2026-12-11")  # the reminders follow the new date
     fake.reset()
@@ -83,16 +85,16 @@ def test_reminders_and_overdue_come_once_on_the_right_local_day(partnership, clo
         [t.join() for t in threads]
 
     try:
-        tick(datetime(2026, 12, 3, 9, 0, tzinfo=UTC))  # 7 days before the first date: moved away, quiet
+        tick(datetime(2026, 12, 3, 14, 0, tzinfo=UTC))  # 7 days before the first date: moved away, quiet
         assert posts(fake, "Q1 plan signed") == []
-        tick(datetime(2026, 12, 4, 8, 59, tzinfo=UTC))
+        tick(datetime(2026, 12, 4, 13, 59, tzinfo=UTC))
         assert posts(fake, "Q1 plan signed") == []
-        tick(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+        tick(datetime(2026, 12, 4, 14, 0, tzinfo=UTC))
         assert [p["text"] for p in posts(fake, "Q1 plan signed")] == [
             ":calendar: *Q1 plan signed* (milestone 1, no owner) is due in 7 days, on 2026-12-11."]
-        tick(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
-        tick(datetime(2026, 12, 12, 9, 0, tzinfo=UTC))
-        tick(datetime(2026, 12, 13, 9, 0, tzinfo=UTC))
+        tick(datetime(2026, 12, 10, 14, 0, tzinfo=UTC))
+        tick(datetime(2026, 12, 12, 14, 0, tzinfo=UTC))
+        tick(datetime(2026, 12, 13, 14, 0, tzinfo=UTC))
         texts = [p["text"] for p in posts(fake, "Q1 plan signed")]
         assert len(texts) == 3 and "due in 1 day" in texts[1] and texts[2].startswith(":red_circle:")
     finally:

@@ -149,7 +149,7 @@ def escalation_list(escalations: list[Escalation], now: datetime, *, only_open: 
     return f"Escalations ({scope})", blocks
 
 
-def metrics_lines(rows: list[SeverityMetrics]) -> list[str]:
+def metrics_lines(rows: list[SeverityMetrics], by_category: dict[str, int]) -> list[str]:
     opened = " · ".join(f"{m.severity} {m.open_count}" + (f" ({m.overdue} overdue :red_circle:)" if m.overdue else "")
                         for m in rows)
     lines = [f"Open escalations: {opened}"]
@@ -158,6 +158,11 @@ def metrics_lines(rows: list[SeverityMetrics]) -> list[str]:
         lines.append("Last 90 days, median time to acknowledge / resolve: " + " · ".join(
             f"{m.severity} {duration_text(m.median_ack.total_seconds() if m.median_ack else None)} / "
             f"{duration_text(m.median_resolve.total_seconds() if m.median_resolve else None)}" for m in timed))
+    if by_category:
+        categories = ", ".join(f"{CATEGORIES[c].lower()} {n}" for c, n in sorted(by_category.items(),
+                                                                                 key=lambda item: -item[1]))
+        missed = sum(m.breaches for m in rows)
+        lines.append(f"Last 90 days: {sum(by_category.values())} raised ({categories}); {missed} target(s) missed")
     return lines
 
 

@@ -98,6 +98,21 @@ def current_cycle(session: Session, partnership: Partnership, now: datetime) -> 
                                                       FeedbackCycle.opens_at <= now, FeedbackCycle.closes_at > now))
 
 
+def cycle_for_giving(session: Session, partnership: Partnership, now: datetime) -> FeedbackCycle | None:
+    """Feedback given any time counts in the running cycle, or — before the first one asks — in the one
+    about to open, which is opened early for it. None when cycles are off."""
+    def open_cycle():
+        return session.scalar(select(FeedbackCycle).where(
+            FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.status == "open",
+            FeedbackCycle.closes_at > now).order_by(FeedbackCycle.opens_at).limit(1))
+
+    found = open_cycle()
+    if found is None and partnership.feedback_weeks and partnership.feedback_next_open_at is not None:
+        open_due_cycle(session, partnership, partnership.feedback_next_open_at)
+        found = open_cycle()
+    return found
+
+
 def latest_closed_cycle(session: Session, partnership: Partnership) -> FeedbackCycle | None:
     return session.scalar(select(FeedbackCycle).where(FeedbackCycle.partnership_id == partnership.id,
                                                       FeedbackCycle.status == "closed")
