@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,6 +46,7 @@ class ScheduledSend(Base):
     status: Mapped[str] = mapped_column(String(8), default="pending")  # pending, sent, failed, dropped
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_token: Mapped[str | None] = mapped_column(String(32))  # who holds the lease: only they may finish it
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
 
@@ -60,6 +62,7 @@ class SendJob:
     payload: dict
     due_at: datetime
     attempts: int
+    lease_token: str
 
 
 def schedule_send(session: Session, *, key: str, kind: str, due_at: datetime, subject_id: int | None = None,
@@ -80,26 +83,32 @@ def due_send_ids(session: Session, now: datetime, limit: int) -> list[int]:
 
 
 def claim_send(session: Session, send_id: int, now: datetime, lease: timedelta) -> SendJob | None:
-    """Take the lease on a due send; None when another worker holds it or it is no longer pending."""
+    """Take the lease on a due send; None when another worker holds it or it is no longer pending.
+    `now` is the moment of claiming, so a lease taken late in a long tick still lasts its full length."""
+    token = secrets.token_hex(16)
     taken = session.execute(
         update(ScheduledSend)
         .where(ScheduledSend.id == send_id, ScheduledSend.status == "pending",
                or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now))
-        .values(lease_until=now + lease, attempts=ScheduledSend.attempts + 1)
+        .values(lease_until=now + lease, lease_token=token, attempts=ScheduledSend.attempts + 1)
     ).rowcount
     if taken != 1:
         return None
     row = session.get(ScheduledSend, send_id)
-    return SendJob(row.id, row.key, row.kind, row.subject_id, dict(row.payload), row.due_at, row.attempts)
+    return SendJob(row.id, row.key, row.kind, row.subject_id, dict(row.payload), row.due_at, row.attempts, token)
 
 
-def finish_send(session: Session, send_id: int, now: datetime, status: str, error: str | None = None) -> None:
-    """sent (done), dropped (no longer wanted, e.g. the window closed) or failed (Slack will never take it)."""
-    session.execute(update(ScheduledSend).where(ScheduledSend.id == send_id)
-                    .values(status=status, done_at=now, lease_until=None, last_error=error))
+def _held(job: SendJob):
+    return update(ScheduledSend).where(ScheduledSend.id == job.id, ScheduledSend.lease_token == job.lease_token)
 
 
-def retry_send(session: Session, send_id: int, at: datetime, error: str) -> None:
+def finish_send(session: Session, job: SendJob, now: datetime, status: str, error: str | None = None) -> bool:
+    """sent (done), dropped (no longer wanted, e.g. the window closed) or failed (Slack will never take it).
+    False when the lease was lost meanwhile (another worker took the send over): then it is theirs to finish."""
+    return session.execute(_held(job).values(status=status, done_at=now, lease_until=None, lease_token=None,
+                                             last_error=error)).rowcount == 1
+
+
+def retry_send(session: Session, job: SendJob, at: datetime, error: str) -> None:
     """Slack said not now (429 after our retries, 5xx, network): try again later, never drop it."""
-    session.execute(update(ScheduledSend).where(ScheduledSend.id == send_id)
-                    .values(due_at=at, lease_until=None, last_error=error[:200]))
+    session.execute(_held(job).values(due_at=at, lease_until=None, lease_token=None, last_error=error[:200]))

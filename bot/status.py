@@ -102,4 +102,4 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
         blocks.extend(blocker_blocks(blockers))
     blocks.append(context(f"Timezone {partnership.timezone} · business days "
                           f"{weekdays_text(partnership.business_days)}"))
-    return f"Status of {partnership.name}", blocks
+    return f"Status of {escape(partnership.name)}", blocks

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from bot.partnerships import service as partnerships
+from bot.errors import UserError
 from bot.partnerships.models import Member, Partnership
+from bot.runtime import Runtime
+from bot.slack.gateway import SlackApiError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,3 +36,15 @@ def channel_of(body: dict) -> str:
 
 def member_for(session: Session, partnership: Partnership, actor: Actor, now) -> Member:
     return partnerships.ensure_member(session, partnership, team_id=actor.team_id, user_id=actor.user_id, now=now)
+
+
+def failure_text(exc: Exception) -> str:
+    return exc.message if isinstance(exc, UserError) else f"Slack said {exc.response.get('error')}"
+
+
+def tell_actor(rt: Runtime, channel: str, actor: Actor, text: str) -> None:
+    """An after-the-fact answer to someone whose modal already closed; best effort, it may fail too."""
+    try:
+        rt.gateway.post_ephemeral(channel=channel, user=actor.user_id, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell %s in %s: %s", actor.user_id, channel, exc.response.get("error"))

@@ -20,7 +20,7 @@ from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import escape, mention
-from handlers.actors import Actor, actor_of, member_for
+from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,14 @@ def register(app: App, rt: Runtime, router: Router) -> None:
     @app.view("escalation_raise")
     def on_raise_submitted(ack, body, view):
         form, errors = escalations.parse_form(escalations.EscalationForm, state_values(view))
+        channel_id, actor, now = json.loads(view["private_metadata"])["channel_id"], actor_of(body), rt.clock.now()
+        with rt.db.session() as session:
+            if partnerships.find_partnership(session, channel_id) is None:
+                errors = {"title": NotSetUp().message}
         if errors:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        channel_id, actor, now = json.loads(view["private_metadata"])["channel_id"], actor_of(body), rt.clock.now()
         try:
             with rt.db.session() as session:
                 partnership = partnerships.require_partnership(session, channel_id)
@@ -86,6 +89,8 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                 number = escalation.number
         except (UserError, SlackApiError) as exc:
             log.warning("escalation not raised in %s: %s", channel_id, exc)
+            tell_actor(rt, channel_id, actor, f":warning: Your escalation could not be posted ({failure_text(exc)}), so "
+                                              "it was not raised. Invite me with `/invite @partnerbot` and try again.")
             return
         rt.gateway.post_ephemeral(channel=channel_id, user=actor.user_id,
                                   text=f"Escalation #{number} is raised; its thread is the timeline.")
@@ -126,24 +131,37 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             move(rt, int(action["value"]), actor_of(body), DIRECT_MOVES[action["action_id"]])
         except UserError as error:
             rt.gateway.respond(body["response_url"], text=error_reply(error).text)
+        except SlackApiError as exc:
+            rt.gateway.respond(body["response_url"], text=f":warning: That did not go through: {failure_text(exc)}")
 
     for action_id in DIRECT_MOVES:
         app.action(action_id)(on_direct_button)
 
-    def modal_move(view, body, to: str, **kwargs) -> dict | None:
-        """Make the move a modal asked for; {block: error} to show in the modal when it is refused."""
-        escalation_id = json.loads(view["private_metadata"])["escalation_id"]
+    def modal_move(ack, view, body, to: str, **kwargs) -> None:
+        """Check the move before answering Slack (a refusal shows in the modal and changes nothing); then
+        answer, and make the move with its Slack calls after, telling the person if it fails after all."""
+        escalation_id, actor = json.loads(view["private_metadata"])["escalation_id"], actor_of(body)
         try:
-            move(rt, escalation_id, actor_of(body), to, **kwargs)
+            with rt.db.session() as session:
+                escalation, partnership = load(session, escalation_id)
+                escalations.check_move(escalation, member_for(session, partnership, actor, rt.clock.now()), to)
+                if "duplicate_number" in kwargs:
+                    escalations.check_duplicate(escalation, escalations.find_escalation(
+                        session, partnership, kwargs["duplicate_number"].strip()))
+                channel = partnership.channel_id
         except UserError as error:
-            return {next(iter(view["state"]["values"])): error.message}
-        return None
+            ack(response_action="errors", errors={next(iter(view["state"]["values"])): error.message})
+            return
+        ack()
+        try:
+            move(rt, escalation_id, actor, to, **kwargs)
+        except (UserError, SlackApiError) as exc:
+            tell_actor(rt, channel, actor, f":warning: That did not go through: {failure_text(exc)}")
 
     @app.view("esc_assign")
     def on_assign_submitted(ack, body, view):
         values = state_values(view)
-        ack(**_errors(modal_move(view, body, "in_progress", owner_user=values["owner"],
-                                 note=(values.get("note") or "").strip())))
+        modal_move(ack, view, body, "in_progress", owner_user=values["owner"], note=(values.get("note") or "").strip())
 
     @app.view("esc_resolve")
     def on_resolve_submitted(ack, body, view):
@@ -151,11 +169,11 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        ack(**_errors(modal_move(view, body, "resolved", resolution=form)))
+        modal_move(ack, view, body, "resolved", resolution=form)
 
     @app.view("esc_duplicate")
     def on_duplicate_submitted(ack, body, view):
-        ack(**_errors(modal_move(view, body, "duplicate", duplicate_number=state_values(view)["duplicate_of"] or "")))
+        modal_move(ack, view, body, "duplicate", duplicate_number=state_values(view)["duplicate_of"] or "")
 
     @app.view("esc_update")
     def on_update_submitted(ack, body, view):
@@ -173,10 +191,6 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             channel, thread = partnership.channel_id, escalation.message_ts
         rt.gateway.post_message(channel=channel, thread_ts=thread,
                                 text=f"Update from {mention(actor.user_id)}:\n{escape(text)}")
-
-
-def _errors(errors: dict | None) -> dict:
-    return {"response_action": "errors", "errors": errors} if errors else {}
 
 
 def move(rt: Runtime, escalation_id: int, actor: Actor, to: str, *, note: str = "", owner_user: str | None = None,

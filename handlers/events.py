@@ -6,7 +6,10 @@ import logging
 
 from slack_bolt import App, BoltResponse
 
+from sqlalchemy import select
+
 from bot.claims import claim_event
+from bot.partnerships.models import Member
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
 from handlers import escalations, milestones, rhythms
@@ -41,7 +44,7 @@ def register(app: App, rt: Runtime) -> None:
         user_id = event.get("user")
         if not user_id:
             return
-        actor = Actor(user_id=user_id, team_id=event.get("user_team") or event.get("team") or body.get("team_id", ""))
+        actor = Actor(user_id=user_id, team_id=event.get("user_team") or home_team_of(user_id))
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != event["ts"]:
             reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
@@ -50,9 +53,17 @@ def register(app: App, rt: Runtime) -> None:
         note_participant(rt, event["channel"], actor)
 
     @app.event("member_joined_channel")
-    def on_member_joined(event, body):
-        actor = Actor(user_id=event["user"], team_id=event.get("team") or body.get("team_id", ""))
-        note_participant(rt, event["channel"], actor)
+    def on_member_joined(event):
+        # This event's `team` is not reliably the joiner's home team: ask Slack, which also says who is a bot.
+        info = rt.gateway.user_info(event["user"])
+        if not info.is_bot:
+            note_participant(rt, event["channel"], Actor(user_id=info.user_id, team_id=info.team_id))
+
+    def home_team_of(user_id: str) -> str:
+        """The home team of someone whose event did not say it: from our records, else from Slack."""
+        with rt.db.session() as session:
+            known = session.scalar(select(Member.team_id).where(Member.user_id == user_id).limit(1))
+        return known or rt.gateway.user_team(user_id)
 
 
 def note_participant(rt: Runtime, channel_id: str, actor: Actor) -> None:

@@ -18,7 +18,8 @@ from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.text import escape, mention
-from handlers.actors import Actor, actor_of, member_for
+from bot.slack.gateway import SlackApiError
+from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 
 USAGE = "/partner feedback | feedback cycle | feedback report"
@@ -144,11 +145,15 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         values, now, actor = state_values(view), rt.clock.now(), actor_of(body)
         title = (values.get("title") or "").strip()
         point_id = json.loads(view["private_metadata"])["point_id"]
+        errors = {}
         with rt.db.session() as session:
             point = session.get(FeedbackPoint, point_id)
             partnership = session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)
-            today = local_date(now, partnership.timezone)
-        errors = {}
+            today, channel = local_date(now, partnership.timezone), partnership.channel_id
+            try:
+                feedback.point_to_action(session, partnership, member_for(session, partnership, actor, now), point)
+            except UserError as error:
+                errors["title"] = error.message
         if not title:
             errors["title"] = "Say what should be done."
         due = date.fromisoformat(values["due_date"]) if values.get("due_date") else None
@@ -158,7 +163,11 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             ack(response_action="errors", errors=errors)
             return
         ack()
-        owner_team = rt.gateway.user_team(values["owner"])
+        try:
+            owner_team = rt.gateway.user_team(values["owner"])
+        except SlackApiError as exc:
+            tell_actor(rt, channel, actor, f":warning: The action was not created: {failure_text(exc)}")
+            return
         with rt.db.session() as session:
             point = session.get(FeedbackPoint, point_id)
             partnership = session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)

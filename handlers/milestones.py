@@ -17,7 +17,7 @@ from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
-from handlers.actors import Actor, actor_of, member_for
+from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply, parse_mention
 
 
@@ -35,8 +35,30 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             raise UserError("That is a bot, not a person.")
         return partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id, now=now)
 
+    def add(ctx: CommandContext) -> Reply:
+        if len(ctx.args) not in (3, 4):
+            raise UserError("Give the name in quotes, the due date, and optionally the owner.", usage=milestones.USAGE)
+        due = parse_day(ctx.args[2], milestones.USAGE)
+        owner_id = parse_mention(ctx.args[3], milestones.USAGE) if len(ctx.args) == 4 else None
+        now = rt.clock.now()
+        with rt.db.session() as session:
+            partnership = partnerships.require_partnership(session, ctx.channel_id)
+            actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
+            if owner_id and not any(m.user_id == owner_id for m in partnership.members):
+                ctx.ack()  # a newcomer owner's team needs Slack: answer Slack first, reply when done
+            owner = person(session, partnership, owner_id, now) if owner_id else None
+            added = milestones.add(session, partnership, actor, name=ctx.args[1], due=due, owner=owner, now=now)
+            if not ctx.acked:
+                ctx.ack()
+            # Posted inside the transaction: the milestone exists only with its message (its thread collects thanks).
+            added.message_ts = rt.gateway.post_message(channel=partnership.channel_id,
+                                                       text=added_text(added, actor.user_id))
+            return Reply(f"Milestone {added.number} added.")
+
     def milestone(ctx: CommandContext) -> Reply | None:
         action = ctx.args[0].lower() if ctx.args else "list"
+        if action == "add":
+            return add(ctx)
         now = rt.clock.now()
         with rt.db.session() as session:
             partnership = partnerships.require_partnership(session, ctx.channel_id)
@@ -44,17 +66,6 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             today = local_date(now, partnership.timezone)
             if action == "list":
                 return Reply(*milestone_list(milestones.open_milestones(session, partnership), today))
-            if action == "add":
-                if len(ctx.args) not in (3, 4):
-                    raise UserError("Give the name in quotes, the due date, and optionally the owner.",
-                                    usage=milestones.USAGE)
-                owner = person(session, partnership, parse_mention(ctx.args[3], milestones.USAGE), now) \
-                    if len(ctx.args) == 4 else None
-                added = milestones.add(session, partnership, actor, name=ctx.args[1],
-                                       due=parse_day(ctx.args[2], milestones.USAGE), owner=owner, now=now)
-                added.message_ts = rt.gateway.post_message(channel=partnership.channel_id,
-                                                           text=added_text(added, actor.user_id))
-                return Reply(f"Milestone {added.number} added.")
             if action not in ("done", "move", "remove"):
                 raise UserError(f"`{action}` is not a milestone command.", usage=milestones.USAGE)
             if len(ctx.args) != (3 if action == "move" else 2):
@@ -88,13 +99,14 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             # Posted inside the transaction: kudos count only when people saw them.
             rt.gateway.post_message(channel=partnership.channel_id, text=kudos_post(partnership, given))
 
-    def kudos_command(ctx: CommandContext) -> Reply | None:
+    def kudos_command(ctx: CommandContext) -> None:
         if not ctx.args:
             raise UserError("Mention who you are thanking and say what they did.", usage=kudos.USAGE)
         receiver = parse_mention(ctx.args[0], kudos.USAGE)
         text = ctx.rest.split(None, 1)[1] if len(ctx.rest.split(None, 1)) > 1 else ""
+        kudos.check(ctx.user_id, receiver, text)
+        ctx.ack()  # the post in the channel is the answer; a failure after this comes back only to the giver
         give(ctx.channel_id, Actor(ctx.user_id, ctx.team_id), receiver, text)
-        return Reply("Kudos sent. :clap:")
 
     router.add("kudos", kudos_command, HelpEntry("/partner kudos @user what they did",
                                                  "thank someone in the channel (same as /kudos)",
@@ -111,14 +123,18 @@ def register(app: App, rt: Runtime, router: Router) -> None:
 
     @app.view("kudos_give")
     def on_kudos_submitted(ack, body, view):
-        values = state_values(view)
+        values, actor = state_values(view), actor_of(body)
+        channel = json.loads(view["private_metadata"])["channel_id"]
         try:
-            give(json.loads(view["private_metadata"])["channel_id"], actor_of(body), values["receiver"],
-                 values.get("text") or "")
+            kudos.check(actor.user_id, values["receiver"], values.get("text") or "")
         except UserError as error:
             ack(response_action="errors", errors={"receiver": error.message})
             return
         ack()
+        try:
+            give(channel, actor, values["receiver"], values.get("text") or "")
+        except (UserError, SlackApiError) as exc:
+            tell_actor(rt, channel, actor, f":warning: Your kudos did not go through: {failure_text(exc)}")
 
 
 def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, actor: Actor) -> bool:

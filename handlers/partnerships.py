@@ -11,6 +11,7 @@ from bot.errors import NotSetUp, UserError
 from bot.partnerships import service as partnerships
 from bot.partnerships.blocks import charter_blocks, charter_modal, help_blocks, members_blocks, \
     partnership_card, setup_modal
+from bot.partnerships.models import ROLES, SIDES
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
@@ -55,10 +56,14 @@ def register(app: App, rt: Runtime, router: Router) -> None:
 
     def side(ctx: CommandContext) -> Reply:
         who, value = expect_args(ctx, 2, SIDE_USAGE)
+        if value.lower() not in SIDES:  # refused now, before any lookup in Slack
+            raise UserError(f"'{value}' is not a side.", usage=SIDE_USAGE)
         return _change_member(ctx, who, SIDE_USAGE, "side", value.lower())
 
     def role(ctx: CommandContext) -> Reply:
         who, value = expect_args(ctx, 2, ROLE_USAGE)
+        if value.lower() not in ROLES:
+            raise UserError(f"'{value}' is not a role.", usage=ROLE_USAGE)
         return _change_member(ctx, who, ROLE_USAGE, "role", value.lower())
 
     def _change_member(ctx: CommandContext, who: str, usage: str, what: str, value: str) -> Reply:
@@ -69,7 +74,8 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             actor = member_for(session, partnership, _actor(ctx), now)
             partnerships.require_lead(actor, f"change a member's {what}")
             known = next((m for m in partnership.members if m.user_id == user_id), None)
-            # Only a newcomer's home team needs Slack; known members keep the team we saw them with.
+            if known is None:  # a newcomer's home team needs Slack: answer Slack first, reply when known
+                ctx.ack()
             team_id = known.team_id if known else _user_team(user_id)
             change = partnerships.set_side if what == "side" else partnerships.set_role
             member = change(session, partnership, actor, team_id=team_id, user_id=user_id, now=now, **{what: value})

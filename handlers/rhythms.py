@@ -18,7 +18,8 @@ from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.text import escape, mention
-from handlers.actors import Actor, actor_of, member_for
+from bot.slack.gateway import SlackApiError
+from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 from schedules.scheduler import Scheduler
 
@@ -132,7 +133,11 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             ack(response_action="errors", errors=errors)
             return
         ack()
-        teams = {user: rt.gateway.user_team(user) for user in form.people}  # their side, before the transaction
+        try:
+            teams = {user: rt.gateway.user_team(user) for user in form.people}  # their side, before the transaction
+        except SlackApiError as exc:
+            tell_actor(rt, channel_id, actor, f":warning: The rhythm was not added: {failure_text(exc)}")
+            return
         with rt.db.session() as session:
             partnership = partnerships.require_partnership(session, channel_id)
             for user, team in teams.items():

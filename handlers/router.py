@@ -10,6 +10,7 @@ from typing import Callable
 
 from bot.errors import UserError
 from bot.runtime import Runtime
+from bot.slack.gateway import SlackApiError
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +77,19 @@ class Router:
             reply = handler(ctx)
         except UserError as error:
             reply = error_reply(error)
+        except SlackApiError as exc:
+            log.warning("/partner %s: Slack said %s", text.split(None, 1)[0] if text else "", exc.response.get("error"))
+            reply = slack_refusal(exc)
         if not ctx.acked:
             ctx.ack(reply or Reply("Done."))
         elif reply is not None:
             ctx.runtime.gateway.respond(ctx.response_url, text=reply.text, blocks=reply.blocks)
+
+
+def slack_refusal(exc: SlackApiError) -> Reply:
+    """Slack would not do what the command needed; say so, and how to fix the usual cause."""
+    return Reply(f":warning: Slack refused that ({exc.response.get('error')}). If I am not in this channel, "
+                 "invite me with `/invite @partnerbot` and try again.")
 
 
 def error_reply(error: UserError) -> Reply:

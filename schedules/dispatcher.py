@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 # A performer does the Slack work of one send. It returns "dropped" when the send is no longer wanted.
 Performer = Callable[[Runtime, SendJob], "str | None"]
 
-LEASE = timedelta(minutes=5)
+# Longer than the slowest send: the gateway's in-line retries honour Retry-After several times over.
+LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 25
 PERMANENT_ERRORS = frozenset({
     "account_inactive", "cannot_dm_bot", "channel_not_found", "invalid_auth", "invalid_blocks", "is_archived",
@@ -42,7 +43,7 @@ def run_due_sends(rt: Runtime, performers: dict[str, Performer], now: datetime, 
         claimed = 0
         for send_id in ids:
             with rt.db.session() as session:
-                job = claim_send(session, send_id, now, LEASE)
+                job = claim_send(session, send_id, rt.clock.now(), LEASE)
             if job is None:
                 continue  # another replica has it
             claimed += 1
@@ -66,14 +67,15 @@ def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: da
         _give_up_or_retry(rt, job, now, f"{type(exc).__name__}: {exc}", False)
     else:
         with rt.db.session() as session:
-            finish_send(session, job.id, rt.clock.now(), outcome)
+            if not finish_send(session, job, rt.clock.now(), outcome):
+                log.warning("send %s outlived its lease; another worker took it over", job.key)
 
 
 def _give_up_or_retry(rt: Runtime, job: SendJob, now: datetime, error: str, permanent: bool) -> None:
     with rt.db.session() as session:
         if permanent or job.attempts >= MAX_ATTEMPTS:
             log.error("send %s failed for good after %s attempt(s): %s", job.key, job.attempts, error)
-            finish_send(session, job.id, now, "failed", error)
+            finish_send(session, job, now, "failed", error)
         else:
             log.warning("send %s will be retried: %s", job.key, error)
-            retry_send(session, job.id, now + backoff(job.attempts), error)
+            retry_send(session, job, now + backoff(job.attempts), error)

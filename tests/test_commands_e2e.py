@@ -61,10 +61,11 @@ def test_members_learns_sides_from_home_teams_in_a_shared_channel(slack, app, pa
 
 def test_a_lead_sets_side_and_role_of_an_external_person(slack, fake, app, partnership):
     response = slack.command("role <@UEXT1|eve> lead")
-    assert response.text == "<@UEXT1> is now a lead (vendor lead)."
+    assert response.status == 200 and response.body == ""  # a newcomer is looked up in Slack after the ack
+    assert fake.wait_for("response_url")[0].args["text"] == "<@UEXT1> is now a lead (vendor lead)."
     assert fake.calls_to("users.info")[0].args["user"] == "UEXT1"
-    response = slack.command("side <@UHOME3> vendor")
-    assert "now on the vendor side" in response.text
+    slack.command("side <@UHOME3> vendor")
+    assert "now on the vendor side" in fake.wait_for("response_url", 2)[1].args["text"]
     moved = member(app, "UHOME3")
     assert (moved.team_id, moved.side, moved.side_explicit) == ("T_HOME", "vendor", True)
     # Known members are not looked up again.
@@ -79,11 +80,12 @@ def test_side_and_role_errors_change_nothing(slack, fake, app, partnership):
         "side dana vendor": "'dana' is not a person",
         "side <@UEXT1> partner": "'partner' is not a side",
         "role <@UEXT1> boss": "'boss' is not a role",
-        "role <@UNOBODY> sponsor": "I can't find <@UNOBODY> in Slack",
         "role <@ULEAD> member": "only lead",
     }
     for words, expected in cases.items():
         assert expected in slack.command(words).text, words
+    slack.command("role <@UNOBODY> sponsor")
+    assert "I can't find <@UNOBODY> in Slack" in fake.wait_for("response_url")[0].args["text"]
     not_lead = slack.command("role <@UHOME2> lead", user="UHOME3")
     assert "Only leads can change a member's role" in not_lead.text
     assert member(app, "UHOME2") is None

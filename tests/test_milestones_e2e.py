@@ -36,7 +36,8 @@ def posts(fake, containing: str) -> list[dict]:
 
 
 def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
-    assert slack.command('milestone add "Go-live in Manila" 2026-12-15 <@UEXT1|eve>').text == "Milestone 1 added."
+    assert slack.command('milestone add "Go-live in Manila" 2026-12-15 <@UEXT1|eve>').body == ""  # acked first
+    assert fake.wait_for("response_url")[0].args["text"] == "Milestone 1 added."
     announced = fake.wait_for("chat.postMessage")[0].args
     assert "milestone 1: *Go-live in Manila*, due 2026-12-15 (<@UEXT1>)" in announced["text"]
     cases = {
@@ -207,8 +208,8 @@ def test_a_feedback_score_at_a_new_high_is_celebrated(partnership, clock, slack,
 
 
 def test_kudos_across_the_company_line_and_the_counts(partnership, slack, fake, app):
-    assert slack.command("<@UEXT1|eve> for the cutover plan, it's great", command="/kudos").text == "Kudos sent. :clap:"
-    post = fake.wait_for("chat.postMessage")[0].args["text"]
+    assert slack.command("<@UEXT1|eve> for the cutover plan, it's great", command="/kudos").body == ""
+    post = fake.wait_for("chat.postMessage")[0].args["text"]  # the post in the channel is the answer
     assert post == (":clap: Kudos from <@ULEAD> (Acme, client) to <@UEXT1> (Globex, vendor): for the cutover "
                     "plan, it's great")
     slack.command("kudos <@UHOME2> covering the night shift <!channel>")

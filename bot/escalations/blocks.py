@@ -67,7 +67,7 @@ def escalation_message(partnership: Partnership, escalation: Escalation, now: da
     buttons = action_buttons(escalation)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"escalation_{escalation.id}", "elements": buttons})
-    return f"#{escalation.number} {escalation.severity} {escalation.title}", blocks
+    return f"#{escalation.number} {escalation.severity} {escape(escalation.title)}", blocks
 
 
 def action_buttons(escalation: Escalation) -> list[dict]:

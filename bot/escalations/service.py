@@ -170,6 +170,12 @@ def check_move(escalation: Escalation, actor: Member, to: str) -> None:
                         f"{STATES[to].lower()}.")
 
 
+def check_duplicate(escalation: Escalation, duplicate_of: Escalation | None) -> None:
+    if duplicate_of is None or duplicate_of.id == escalation.id \
+            or duplicate_of.partnership_id != escalation.partnership_id:
+        raise UserError("Name another escalation of this partnership, e.g. #3.")
+
+
 def move(session: Session, escalation: Escalation, actor: Member, to: str, now: datetime, *, note: str = "",
          owner: Member | None = None, resolution: ResolveForm | None = None, duplicate_of: Escalation | None = None,
          calendar: WorkCalendar | None = None) -> None:
@@ -191,9 +197,7 @@ def move(session: Session, escalation: Escalation, actor: Member, to: str, now: 
     if to == "closed":
         escalation.closed_at = now
     if to == "duplicate":
-        if duplicate_of is None or duplicate_of.id == escalation.id \
-                or duplicate_of.partnership_id != escalation.partnership_id:
-            raise UserError("Name another escalation of this partnership, e.g. #3.")
+        check_duplicate(escalation, duplicate_of)
         escalation.duplicate_of_id = duplicate_of.id
         note = note or f"duplicate of #{duplicate_of.number}"
     if to == "open":  # reopened: the resolve clock starts again from now

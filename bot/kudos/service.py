@@ -16,15 +16,20 @@ from bot.partnerships.models import Member, Partnership
 USAGE = "/partner kudos @user what they did"
 
 
+def check(giver_user: str, receiver_user: str, text: str) -> None:
+    """What can be refused before anything is looked up or stored."""
+    if giver_user == receiver_user:
+        raise UserError("Kudos are for someone else: thank a colleague or the other company.", usage=USAGE)
+    if not text.strip():
+        raise UserError("Say what they did.", usage=USAGE)
+    if len(text.strip()) > 1000:
+        raise UserError("Keep kudos under 1,000 characters.", usage=USAGE)
+
+
 def give(session: Session, partnership: Partnership, giver: Member, receiver: Member, text: str,
          now: datetime) -> Kudos:
+    check(giver.user_id, receiver.user_id, text)
     text = text.strip()
-    if (giver.team_id, giver.user_id) == (receiver.team_id, receiver.user_id):
-        raise UserError("Kudos are for someone else: thank a colleague or the other company.", usage=USAGE)
-    if not text:
-        raise UserError("Say what they did.", usage=USAGE)
-    if len(text) > 1000:
-        raise UserError("Keep kudos under 1,000 characters.", usage=USAGE)
     kudos = Kudos(partnership_id=partnership.id, giver_team=giver.team_id, giver_user=giver.user_id,
                   giver_side=giver.side, receiver_team=receiver.team_id, receiver_user=receiver.user_id,
                   receiver_side=receiver.side, text=text, given_at=now)

@@ -55,7 +55,7 @@ def celebration(partnership: Partnership, landing: Landing) -> tuple[str, list[d
         if people:
             lines.append(f"With {escape(partnership.org_of(side))} ({side}): {', '.join(mention(u) for u in people)}")
     lines.append(plan_line(landing))
-    return f"Milestone reached: {milestone.name}", [section("\n".join(lines))]
+    return f"Milestone reached: {escape(milestone.name)}", [section("\n".join(lines))]
 
 
 def reminder_text(milestone: Milestone, when: str) -> str:

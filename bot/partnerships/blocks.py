@@ -42,7 +42,7 @@ def partnership_card(partnership: Partnership) -> tuple[str, list[dict]]:
         {"type": "actions", "block_id": "partnership_card",
          "elements": [button(label, action_id, value=partnership.channel_id) for label, action_id in CARD_ACTIONS]},
     ]
-    return f"partnerbot is set up for {partnership.name}", blocks
+    return f"partnerbot is set up for {title}", blocks
 
 
 def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership | None = None) -> dict:
@@ -90,7 +90,7 @@ def members_blocks(partnership: Partnership, by_side: dict[str, list[Member]]) -
         blocks.append(section(heading + "\n" + "\n".join(lines)))
     blocks.append(context("People join as they take part; leads change sides and roles with "
                           "`/partner side` and `/partner role`."))
-    return f"Members of {partnership.name}", blocks
+    return f"Members of {escape(partnership.name)}", blocks
 
 
 def targets_text(targets: dict[str, dict[str, str]]) -> str:
@@ -119,7 +119,7 @@ def charter_blocks(partnership: Partnership, charter: Charter, *, can_edit: bool
     if can_edit:
         blocks.append({"type": "actions", "block_id": "charter",
                        "elements": [button("Edit charter", "charter_edit", value=partnership.channel_id)]})
-    return f"Charter of {partnership.name}", blocks
+    return f"Charter of {escape(partnership.name)}", blocks
 
 
 def charter_modal(partnership: Partnership, charter: Charter) -> dict:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.db import insert_once
 from bot.errors import NotALead, NotSetUp, UserError
 from bot.validation import Typed
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
@@ -104,19 +105,17 @@ def find_member(session: Session, partnership: Partnership, team_id: str, user_i
 def ensure_member(
     session: Session, partnership: Partnership, *, team_id: str, user_id: str, now: datetime
 ) -> Member:
-    """The member for (team, user), added on first sight with the side their home team implies."""
-    member = find_member(session, partnership, team_id, user_id)
+    """The member for (team, user), added on first sight with the side their home team implies.
+
+    A user id found under another team is the same person (Slack user ids are unique across teams; a
+    payload without the home team can name the workspace instead). Concurrent first sightings insert once."""
+    member = find_member(session, partnership, team_id, user_id) or session.scalar(
+        select(Member).where(Member.partnership_id == partnership.id, Member.user_id == user_id).limit(1))
     if member is None:
-        member = Member(
-            partnership=partnership,
-            team_id=team_id,
-            user_id=user_id,
-            side=partnership.side_of_team(team_id),
-            role="member",
-            joined_at=now,
-        )
-        session.add(member)
-        session.flush()
+        insert_once(session, Member.__table__, partnership_id=partnership.id, team_id=team_id, user_id=user_id,
+                    side=partnership.side_of_team(team_id), side_explicit=False, role="member", joined_at=now)
+        session.expire(partnership, ["members"])
+        member = find_member(session, partnership, team_id, user_id)
     return member
 
 

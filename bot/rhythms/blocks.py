@@ -103,7 +103,7 @@ def checkin_message(partnership: Partnership, rhythm: Rhythm, checkin: Checkin,
         context(f"Answer in this thread or with the button. Window closes {local_date(checkin.closes_at)}. "
                 "Start a reply with `blocker:` to flag a blocker."),
     ]
-    return f"{rhythm.name}: check-in", blocks
+    return f"{escape(rhythm.name)}: check-in", blocks
 
 
 def answer_modal(rhythm: Rhythm, checkin: Checkin) -> dict:
