@@ -106,7 +106,7 @@ def finish_send(session: Session, job: SendJob, now: datetime, status: str, erro
     """sent (done), dropped (no longer wanted, e.g. the window closed) or failed (Slack will never take it).
     False when the lease was lost meanwhile (another worker took the send over): then it is theirs to finish."""
     return session.execute(_held(job).values(status=status, done_at=now, lease_until=None, lease_token=None,
-                                             last_error=error)).rowcount == 1
+                                             last_error=error[:200] if error else None)).rowcount == 1
 
 
 def retry_send(session: Session, job: SendJob, at: datetime, error: str) -> None:

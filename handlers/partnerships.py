@@ -8,7 +8,10 @@ import logging
 from slack_bolt import App
 
 from bot.errors import NotSetUp, UserError
+from bot.feedback import service as feedback
 from bot.partnerships import service as partnerships
+from bot.partnerships.time_off import work_calendar
+from bot.rhythms import service as rhythms
 from bot.partnerships.blocks import charter_blocks, charter_modal, help_blocks, members_blocks, \
     partnership_card, setup_modal
 from bot.partnerships.models import ROLES, SIDES
@@ -195,6 +198,8 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
         partnership = partnerships.find_partnership(session, channel_id)
         if partnership is not None:
             partnerships.update_settings(session, partnership, member_for(session, partnership, actor, now), settings)
+            rhythms.reschedule(session, partnership, work_calendar(session, partnership), now)
+            feedback.reschedule(session, partnership, now)
             text, blocks = partnership_card(partnership)
             if partnership.card_ts:
                 rt.gateway.update_message(channel=channel_id, ts=partnership.card_ts, text=text, blocks=blocks)

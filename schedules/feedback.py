@@ -20,6 +20,8 @@ from schedules.people import channel_people, learn_newcomers
 
 
 def plan_cycles(rt: Runtime, now: datetime) -> None:
+    with rt.db.session() as session:
+        feedback.schedule_unplanned(session, now)
     while True:
         with rt.db.session() as session:
             due = feedback.due_partnerships(session, now)

@@ -35,6 +35,9 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
         checkin = session.get(Checkin, job.subject_id)
         if checkin is None or checkin.status != "due":
             return "dropped"
+        if not checkin.rhythm.active:  # paused or removed while this was waiting for Slack
+            checkin.status = "skipped"
+            return "dropped"
         if rt.clock.now() >= checkin.closes_at:  # Slack kept refusing until the window passed
             checkin.status = "missed"
             return "dropped"

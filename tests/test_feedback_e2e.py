@@ -237,3 +237,39 @@ def test_feedback_before_the_first_cycle_asks_counts_in_that_cycle(partnership, 
     at(clock, app, CYCLE_3)  # cycles off: cycle 2 still reports, nothing new opens
     slack.click("card_give_feedback", value="C_PARTNER", user="UEXT1", team="T_EXT")
     assert "No feedback cycle is running" in fake.wait_for("response_url")[0].args["text"]
+
+
+def test_a_hidden_score_never_leaks_through_a_trend_and_answers_are_unlinked_at_close(partnership, clock, slack,
+                                                                                      fake, app):
+    set_feedback_cycle(slack, fake, app, "2", "anonymous")
+    at(clock, app, CYCLE_1)
+    give_feedback(slack, fake, app, user="UEXT1", team="T_EXT", quality=1, communication=1, responsiveness=1,
+                  proactivity=1)  # alone: hidden
+    at(clock, app, CYCLE_2)
+    for user in ("UEXT1", "UEXT2", "UEXT3"):
+        give_feedback(slack, fake, app, user=user, team="T_EXT")
+    fake.reset()
+    at(clock, app, CYCLE_3)
+    body = report_text(reports(fake)[0])
+    assert "Overall *4.0*/5 · would recommend" in body and "since last cycle" not in body
+    with app.runtime.db.session() as session:
+        from bot.feedback.service import giver_key
+        from bot.models import Member, Partnership
+
+        partnership_row = session.scalar(select(Partnership))
+        cycle = session.scalar(select(FeedbackCycle).where(FeedbackCycle.number == 2))
+        keys = {r.giver_key for r in cycle.responses}
+        people = session.scalars(select(Member).where(Member.team_id == "T_EXT"))
+        assert not keys & {giver_key(partnership_row, cycle, m) for m in people}  # nobody can be matched now
+
+
+def test_cycles_open_at_ten_local_across_a_dst_change(clock, slack, fake, app):
+    clock.set(datetime(2026, 2, 26, 12, 0, tzinfo=UTC))
+    set_up_partnership(slack, fake, app, timezone=text("America/New_York"))
+    for opens in (datetime(2026, 3, 2, 15, 0, tzinfo=UTC), datetime(2026, 3, 16, 14, 0, tzinfo=UTC),
+                  datetime(2026, 3, 30, 14, 0, tzinfo=UTC)):  # 10:00 EST, then 10:00 EDT
+        at(clock, app, opens)
+    with app.runtime.db.session() as session:
+        opened = [c.opens_at for c in session.scalars(select(FeedbackCycle).order_by(FeedbackCycle.opens_at))]
+    assert opened == [datetime(2026, 3, 2, 15, 0, tzinfo=UTC), datetime(2026, 3, 16, 14, 0, tzinfo=UTC),
+                      datetime(2026, 3, 30, 14, 0, tzinfo=UTC)]

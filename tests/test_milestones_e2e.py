@@ -27,7 +27,8 @@ def partnership(clock, slack, fake, app):
 def milestone(app, number=1) -> Milestone:
     with app.runtime.db.session() as session:
         found = session.scalar(select(Milestone).where(Milestone.number == number))
-        _ = found.moves
+        if found is not None:
+            _ = found.moves
         return found
 
 
@@ -105,7 +106,7 @@ def test_reminders_and_overdue_come_once_on_the_right_local_day(clock, slack, fa
 def test_done_celebrates_contributors_of_both_sides_and_the_plan(partnership, clock, slack, fake, app):
     set_feedback_cycle(slack, fake, app, "0")
     slack.command('milestone add "Go-live in Manila" 2026-12-15 <@UEXT1>')
-    thread = eventually(lambda: milestone(app).message_ts, what="milestone posted")
+    thread = eventually(lambda: milestone(app) and milestone(app).message_ts, what="milestone posted")
     reply(slack, "Huge thanks to <@UEXT2> and <@UHOME2> for the cutover plan", thread_ts=thread,
           ts="1800000100.000001", user="UEXT1", team="T_EXT")
     add_rhythm(slack, fake, app, audience=chosen("both"))

@@ -118,3 +118,20 @@ def test_an_event_is_claimed_once(db):
         assert claim_event(session, event_id="Ev2", event_type="message", now=NOW) is True
     with db.session() as session:  # and across sessions, as replicas would see it
         assert claim_event(session, event_id="Ev1", event_type="message", now=NOW) is False
+
+
+def test_a_number_taken_meanwhile_is_skipped(db, monkeypatch):
+    """Two people adding at once both compute the next number; the one refused takes the one after."""
+    from bot import numbering
+    from bot.actions import service as actions
+
+    with db.session() as session:
+        partnership = new_partnership(session)
+        first = actions.create_action(session, partnership, title="a", due_date=NOW.date(), source="feedback",
+                                      created_by="ULEAD", now=NOW)
+        real = numbering.next_number
+        answers = iter([first.number])  # the first try collides with the existing action 1
+        monkeypatch.setattr(numbering, "next_number", lambda *a: next(answers, None) or real(*a))
+        second = actions.create_action(session, partnership, title="b", due_date=NOW.date(), source="feedback",
+                                       created_by="ULEAD", now=NOW)
+        assert (first.number, second.number) == (1, 2)

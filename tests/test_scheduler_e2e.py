@@ -188,3 +188,18 @@ def test_posts_to_one_channel_are_paced_to_slacks_limit(clock, fake, db_url):
         assert arrivals[2] - arrivals[0] < 0.5 and arrivals[5] - arrivals[4] < 0.5
     finally:
         paced.stop()
+
+
+def test_a_check_in_waiting_on_slack_is_not_sent_after_its_rhythm_is_paused(clock, slack, fake, app):
+    clock.set(datetime(2026, 11, 20, 12, tzinfo=UTC))
+    set_up_partnership(slack, fake, app)
+    set_feedback_cycle(slack, fake, app, "0")
+    add_rhythm(slack, fake, app)
+    clock.set(datetime(2026, 11, 23, 9, tzinfo=UTC))
+    fake.error("chat.postMessage", "internal_error")  # Slack fails the check-in: it waits for a later tick
+    app.scheduler.tick()
+    assert checkin_posts(fake) == []
+    slack.command("rhythm pause 1")
+    clock.advance(minutes=5)
+    app.scheduler.tick()
+    assert checkin_posts(fake) == [] and [c.status for c in checkins(app)] == ["skipped"]

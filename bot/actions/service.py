@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.actions.models import Action, ActionTransition
 from bot.claims import schedule_send
 from bot.errors import UserError
-from bot.numbering import by_number, next_number
+from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.calendar import local_instant
 
@@ -25,13 +25,11 @@ ALLOWED = {
 def create_action(session: Session, partnership: Partnership, *, title: str, due_date: date, source: str,
                   created_by: str, now: datetime, owner: Member | None = None,
                   source_key: str | None = None) -> Action:
-    number = next_number(session, Action, partnership.id)
-    action = Action(partnership_id=partnership.id, number=number, title=title, due_date=due_date, source=source,
+    action = Action(partnership_id=partnership.id, title=title, due_date=due_date, source=source,
                     source_key=source_key, owner_team=owner.team_id if owner else None,
                     owner_user=owner.user_id if owner else None, status="open", created_by=created_by,
                     created_at=now)
-    session.add(action)
-    session.flush()
+    add_numbered(session, action)
     # Told to its owner once, on the morning after it falls due, if it is still open then.
     overdue_at = local_instant(due_date + timedelta(days=1), time(9, 0), partnership.timezone)
     schedule_send(session, key=f"action:{action.id}:overdue", kind="action_overdue", due_at=overdue_at,

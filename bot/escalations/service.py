@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.actions import service as actions
 from bot.actions.models import Action
 from bot.claims import schedule_send
 from bot.errors import UserError
-from bot.numbering import by_number, next_number
+from bot.numbering import add_numbered, by_number
 from bot.validation import Typed
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
@@ -88,17 +88,15 @@ def targets(partnership: Partnership, severity: str):
 
 def raise_escalation(session: Session, partnership: Partnership, raiser: Member, form: EscalationForm,
                      calendar: WorkCalendar, now: datetime) -> Raised:
-    number = next_number(session, Escalation, partnership.id)
     ack_target, resolve_target = targets(partnership, form.severity)
     escalation = Escalation(
-        partnership_id=partnership.id, number=number, title=form.title, severity=form.severity,
+        partnership_id=partnership.id, title=form.title, severity=form.severity,
         category=form.category, description=form.description, impact=form.impact, state="open",
         raised_by_team=raiser.team_id, raised_by_user=raiser.user_id, raised_at=now,
         ack_due_at=sla.due_at(now, form.severity, ack_target, calendar),
         resolve_due_at=sla.due_at(now, form.severity, resolve_target, calendar),
     )
-    session.add(escalation)
-    session.flush()
+    add_numbered(session, escalation)
     _record(session, escalation, raiser, None, "open", now, "raised")
     _owe_target_sends(session, escalation, "ack", now, ack_target, calendar)
     _owe_target_sends(session, escalation, "resolve", now, resolve_target, calendar)
@@ -125,7 +123,7 @@ def _recurrence(session: Session, partnership: Partnership, escalation: Escalati
     """The third escalation of one category within 60 days asks the leads for a correction plan, once a window."""
     recent = list(session.scalars(select(Escalation).where(
         Escalation.partnership_id == partnership.id, Escalation.category == escalation.category,
-        Escalation.raised_at >= now - RECURRENCE_WINDOW).order_by(Escalation.number)))
+        Escalation.state != "duplicate", Escalation.raised_at >= now - RECURRENCE_WINDOW).order_by(Escalation.number)))
     if len(recent) < RECURRENCE_COUNT:
         return [], None
     key = f"recurrence:{escalation.category}"
@@ -274,8 +272,10 @@ class SeverityMetrics:
 
 
 def metrics(session: Session, partnership: Partnership, now: datetime, days: int = 90) -> list[SeverityMetrics]:
-    every = list(session.scalars(select(Escalation).where(Escalation.partnership_id == partnership.id)))
     since = now - timedelta(days=days)
+    every = list(session.scalars(select(Escalation).where(  # open ones, and what the window's medians need
+        Escalation.partnership_id == partnership.id,
+        or_(Escalation.state.in_(ACTIVE), Escalation.raised_at >= since))))
     result = []
     for severity in SEVERITIES:
         mine = [e for e in every if e.severity == severity]

@@ -10,6 +10,7 @@ from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle
 from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
+from bot.rhythms.calendar import local_date as local_day
 from bot.slack.text import escape, local_date, mention
 
 SILENCE = "silence might mean disengagement, not perfection"
@@ -106,7 +107,8 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
         if len(points) > 12:
             blocks.append(context(f"…and {len(points) - 12} more in `/partner feedback report`"))
     if report.open_actions:
-        lines = [f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - a.created_at.date()).days} days old"
+        tz = partnership.timezone
+        lines = [f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_day(a.created_at, tz)).days} days old"
                  + (" :red_circle: overdue" if a.due_date < today else "") for a in report.open_actions[:15]]
         blocks.append(section("*Open actions*\n" + "\n".join(lines)))
     blocks.append(context("Leads: turn a point into an action with *Make action*."))

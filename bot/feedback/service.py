@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz import fuzz, utils
@@ -21,6 +23,7 @@ from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackPoint, Feedba
 from bot.numbering import next_number
 from bot.partnerships.models import SIDES, Member, Partnership
 from bot.partnerships.service import first_working_morning, form_errors, require_lead
+from bot.rhythms.calendar import local_instant
 from bot.validation import Typed
 
 ANONYMITY_THRESHOLD = 3  # the other side sees a side's scores only when at least this many answered
@@ -28,6 +31,7 @@ ANONYMITY_THRESHOLD = 3  # the other side sees a side's scores only when at leas
 # where restatements score 74-100 and different points at most 71.
 SAME_POINT_SCORE = 73
 WEEK_CHOICES = (0, 1, 2, 3, 4, 6, 8)
+REPEAT_LOOKBACK = 26  # cycles searched for an earlier statement of a point (a year at the default rhythm)
 
 
 class FeedbackForm(BaseModel):
@@ -70,18 +74,38 @@ def set_cycle(session: Session, partnership: Partnership, actor: Member, *, week
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 
+def weeks_later(partnership: Partnership, moment: datetime) -> datetime:
+    """The same local wall time N weeks on: cycles stay at 10:00 local across daylight-saving changes."""
+    local = moment.astimezone(ZoneInfo(partnership.timezone))
+    day = local.date() + timedelta(weeks=partnership.feedback_weeks)
+    return local_instant(day, local.time().replace(tzinfo=None), partnership.timezone)
+
+
+def reschedule(session: Session, partnership: Partnership, now: datetime) -> None:
+    """After a change of timezone or business days, a cycle not yet open starts at the new local morning."""
+    if partnership.feedback_weeks and current_cycle(session, partnership, now) is None:
+        partnership.feedback_next_open_at = first_working_morning(partnership, now)
+
+
 def due_partnerships(session: Session, now: datetime) -> list[Partnership]:
     return list(session.scalars(select(Partnership).where(Partnership.feedback_next_open_at <= now,
                                                           Partnership.feedback_weeks > 0).limit(500)))
+
+
+def schedule_unplanned(session: Session, now: datetime) -> None:
+    """Partnerships with cycles on but no opening yet (set up before cycles existed) get their first one."""
+    for partnership in session.scalars(select(Partnership).where(Partnership.feedback_weeks > 0,
+                                                                 Partnership.feedback_next_open_at.is_(None))):
+        partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 
 def open_due_cycle(session: Session, partnership: Partnership, now: datetime) -> None:
     """Open the cycle that has come due (once, by its unique start) and owe its asks and its report.
     Cycles follow each other: the next opens when this one closes."""
     opens = partnership.feedback_next_open_at
-    closes = opens + timedelta(weeks=partnership.feedback_weeks)
+    closes = weeks_later(partnership, opens)
     while closes <= now:  # we were down for whole cycles: start from the one running now
-        opens, closes = closes, closes + timedelta(weeks=partnership.feedback_weeks)
+        opens, closes = closes, weeks_later(partnership, closes)
     cycle_id = insert_once(session, FeedbackCycle.__table__, partnership_id=partnership.id,
                            number=next_number(session, FeedbackCycle, partnership.id), opens_at=opens,
                            closes_at=closes, anonymous=partnership.feedback_anonymous, status="open")
@@ -136,8 +160,8 @@ def giver_key(partnership: Partnership, cycle: FeedbackCycle, member: Member) ->
 def give(session: Session, partnership: Partnership, cycle: FeedbackCycle, member: Member, form: FeedbackForm,
          now: datetime) -> FeedbackResponse:
     """Record (or replace) this person's answer in the cycle."""
-    if cycle.status != "open":
-        raise UserError("That feedback cycle has closed; your feedback counts in the current one.")
+    if cycle.status != "open" or cycle.closes_at <= now:
+        raise UserError("That feedback cycle has closed; give your feedback again to count it in the current one.")
     key = giver_key(partnership, cycle, member)
     previous = session.scalar(select(FeedbackResponse).where(FeedbackResponse.cycle_id == cycle.id,
                                                              FeedbackResponse.giver_key == key))
@@ -166,11 +190,11 @@ def same_point(a: str, b: str) -> bool:
 def mark_repeats(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> list[FeedbackPoint]:
     """Number each 'what should change' point: one more than the earlier point it restates was. Chaining
     through earlier counts follows a point as its wording drifts from cycle to cycle."""
-    earlier = [p for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id
-               for p in c.points if p.kind == "change"]
+    recent = [c for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id][:REPEAT_LOOKBACK]
+    earlier = [p for c in recent for p in c.points if p.kind == "change"]
     repeated = []
     for point in (p for p in cycle.points if p.kind == "change"):
-        matched = [old.times_raised for old in earlier if same_point(point.text, old.text)]
+        matched = [old.times_raised for old in earlier if old.side == point.side and same_point(point.text, old.text)]
         point.times_raised = max(matched) + 1 if matched else 1
         if matched:
             repeated.append(point)
@@ -210,13 +234,21 @@ def overall(averages: dict[str, float] | None) -> float | None:
     return statistics.mean(averages[d] for d in DIMENSIONS) if averages else None
 
 
+def shown_overall(cycle: FeedbackCycle, giver: str) -> float | None:
+    """A direction's overall score as its report showed it: None when silent or hidden for anonymity."""
+    answers, scores = direction_scores(cycle, giver)
+    if cycle.anonymous and answers < ANONYMITY_THRESHOLD:
+        return None
+    return overall(scores)
+
+
 def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> Report:
     previous = next(iter(c for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id), None)
     directions = []
     for giver in SIDES:
         count, averages = direction_scores(cycle, giver)
         hidden = cycle.anonymous and 0 < count < ANONYMITY_THRESHOLD
-        before = overall(direction_scores(previous, giver)[1]) if previous else None
+        before = shown_overall(previous, giver) if previous else None  # a hidden score must not leak via a trend
         now_overall = overall(averages)
         directions.append(Direction(
             giver=giver, answers=count, averages=None if hidden else averages,
@@ -233,6 +265,9 @@ def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycl
 
 def close_cycle(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> tuple[Report, list[FeedbackPoint]]:
     cycle.status = "closed"
+    if cycle.anonymous:  # the keyed hash was only needed to let people replace an answer: unlink it for good
+        for response in cycle.responses:
+            response.giver_key = secrets.token_hex(32)
     session.flush()
     repeated = mark_repeats(session, partnership, cycle)
     return build_report(session, partnership, cycle), repeated
@@ -247,7 +282,6 @@ def perception_gap(report: Report) -> float | None:
 def point_to_action(session: Session, partnership: Partnership, actor: Member, point: FeedbackPoint) -> None:
     """Only leads turn feedback into actions; the action itself is made by bot.actions."""
     require_lead(actor, "turn feedback into actions")
-    if point.cycle_id not in {c.id for c in session.scalars(select(FeedbackCycle).where(
-            FeedbackCycle.partnership_id == partnership.id))}:
+    if session.get(FeedbackCycle, point.cycle_id).partnership_id != partnership.id:
         raise UserError("That point is not from this partnership.")
 

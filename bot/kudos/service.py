@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
@@ -44,7 +43,11 @@ class KudosCounts:
 
 
 def counts(session: Session, partnership: Partnership) -> KudosCounts:
-    given = list(session.scalars(select(Kudos).where(Kudos.partnership_id == partnership.id)))
-    directions = Counter(f"{k.giver_side}→{k.receiver_side}" for k in given)
-    receivers = Counter(k.receiver_user for k in given)
-    return KudosCounts(by_direction=dict(directions), by_receiver=receivers.most_common())
+    mine = Kudos.partnership_id == partnership.id
+    directions = session.execute(select(Kudos.giver_side, Kudos.receiver_side, func.count())
+                                 .where(mine).group_by(Kudos.giver_side, Kudos.receiver_side)).all()
+    receivers = session.execute(select(Kudos.receiver_user, func.count().label("n")).where(mine)
+                                .group_by(Kudos.receiver_user).order_by(func.count().desc(), Kudos.receiver_user)
+                                .limit(10)).all()
+    return KudosCounts(by_direction={f"{giver}→{receiver}": n for giver, receiver, n in directions},
+                       by_receiver=[(user, n) for user, n in receivers])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.claims import schedule_send
 from bot.escalations.models import Escalation
@@ -71,16 +71,19 @@ def perfect(checkin: Checkin) -> bool:
 
 def owe_streak(session: Session, partnership: Partnership, now: datetime) -> None:
     """At a check-in's close: a run of perfect check-ins reaching 10, 25, 50 or 100 is celebrated once."""
-    closed = session.scalars(select(Checkin).where(Checkin.partnership_id == partnership.id,
-                                                   Checkin.closes_at <= now).order_by(Checkin.closes_at.desc()))
+    closed = session.scalars(select(Checkin).where(Checkin.partnership_id == partnership.id, Checkin.closes_at <= now)
+                             .options(selectinload(Checkin.answers))
+                             .order_by(Checkin.closes_at.desc()).limit(max(STREAKS) + 1))
     run: list[Checkin] = []
     for checkin in closed:
         if not perfect(checkin):
             break
         run.append(checkin)
-    if len(run) in STREAKS:
-        _post(session, partnership, f"streak:{len(run)}:{run[-1].id}", now,
-              f":fire: *{len(run)} check-ins in a row* with everyone answering on time. Well done, both teams!")
+    # Every threshold this run has reached is owed once (keyed by where the run began): two rhythms closing
+    # together can step over 25 without landing on it.
+    for length in (n for n in STREAKS if n <= len(run)):
+        _post(session, partnership, f"streak:{length}:{run[-1].id}", now,
+              f":fire: *{length} check-ins in a row* with everyone answering on time. Well done, both teams!")
 
 
 def owe_feedback_highs(session: Session, partnership: Partnership, cycle: FeedbackCycle, now: datetime) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
 from bot.errors import UserError
-from bot.numbering import by_number, next_number
+from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.calendar import local_date, local_instant
 from bot.rhythms.models import Answer, Checkin
@@ -29,12 +29,10 @@ def add(session: Session, partnership: Partnership, actor: Member, *, name: str,
         raise UserError("Give the milestone a name of up to 200 characters, in quotes.", usage=USAGE)
     if due < local_date(now, partnership.timezone):
         raise UserError(f"{due.isoformat()} is already past.", usage=USAGE)
-    milestone = Milestone(partnership_id=partnership.id, number=next_number(session, Milestone, partnership.id),
-                          name=name, due_date=due, planned_date=due, status="open", created_by=actor.user_id,
+    milestone = Milestone(partnership_id=partnership.id, name=name, due_date=due, planned_date=due, status="open", created_by=actor.user_id,
                           created_at=now, owner_team=owner.team_id if owner else None,
                           owner_user=owner.user_id if owner else None)
-    session.add(milestone)
-    session.flush()
+    add_numbered(session, milestone)
     owe_reminders(session, partnership, milestone, now)
     return milestone
 

@@ -63,7 +63,8 @@ class Checkin(Base):
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     manual: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(8))  # due -> sent, or missed (due while we were down)
+    # due -> sent; missed (due while we were down); skipped (its rhythm was paused or removed before it went out)
+    status: Mapped[str] = mapped_column(String(8))
     message_ts: Mapped[str | None] = mapped_column(String(32), index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Who was asked, fixed when the check-in went out: [{"team": ..., "user": ...}].

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.claims import schedule_send
 from bot.db import insert_once
 from bot.errors import UserError
-from bot.numbering import by_number, next_number
+from bot.numbering import add_numbered, by_number
 from bot.validation import Typed
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
@@ -98,9 +98,8 @@ def cadence_of(rhythm: Rhythm) -> Cadence:
 def add_rhythm(session: Session, partnership: Partnership, actor: Member, form: RhythmForm,
                calendar: WorkCalendar, now: datetime) -> Rhythm:
     require_lead(actor, "manage rhythms")
-    number = next_number(session, Rhythm, partnership.id)
     rhythm = Rhythm(
-        partnership_id=partnership.id, number=number, name=form.name, cadence=form.cadence,
+        partnership_id=partnership.id, name=form.name, cadence=form.cadence,
         weekdays=form.weekdays, day_of_month=form.day_of_month, anchor=local_date(now, partnership.timezone),
         local_time=form.local_time.strftime("%H:%M"), audience=form.audience,
         people=form.people if form.audience == "people" else [], questions=form.questions,
@@ -109,8 +108,7 @@ def add_rhythm(session: Session, partnership: Partnership, actor: Member, form: 
         created_by=actor.user_id, created_at=now,
     )
     rhythm.next_run_at = next_occurrence(cadence_of(rhythm), calendar, now)
-    session.add(rhythm)
-    session.flush()
+    add_numbered(session, rhythm)
     return rhythm
 
 
@@ -141,6 +139,13 @@ def resume(rhythm: Rhythm, actor: Member, calendar: WorkCalendar, now: datetime)
         raise UserError(f"Rhythm {rhythm.number} is not paused.", usage=f"/partner rhythm pause {rhythm.number}")
     rhythm.paused = False
     rhythm.next_run_at = next_occurrence(cadence_of(rhythm), calendar, now)
+
+
+def reschedule(session: Session, partnership: Partnership, calendar: WorkCalendar, now: datetime) -> None:
+    """The partnership's timezone or business days changed: every running rhythm's next run follows."""
+    for rhythm in rhythms_of(session, partnership):
+        if rhythm.active:
+            rhythm.next_run_at = next_occurrence(cadence_of(rhythm), calendar, now)
 
 
 def remove(rhythm: Rhythm, actor: Member, now: datetime) -> None:
@@ -207,9 +212,10 @@ def mark_sent(session: Session, checkin: Checkin, asked: list[Member], day: date
     checkin.expected = [{"team": m.team_id, "user": m.user_id} for m in asked if not is_out_of_office(m, day)]
     checkin.away = [{"team": m.team_id, "user": m.user_id} for m in asked if is_out_of_office(m, day)]
     rhythm = checkin.rhythm
-    if rhythm.nudge_after_minutes and checkin.expected:
-        schedule_send(session, key=f"nudge:{checkin.id}", kind="nudge", subject_id=checkin.id,
-                      due_at=checkin.scheduled_for + timedelta(minutes=rhythm.nudge_after_minutes))
+    # Timed from when it went out: a check-in sent late (after a restart) does not nudge at once.
+    nudge_at = now + timedelta(minutes=rhythm.nudge_after_minutes or 0)
+    if rhythm.nudge_after_minutes and checkin.expected and nudge_at < checkin.closes_at:
+        schedule_send(session, key=f"nudge:{checkin.id}", kind="nudge", subject_id=checkin.id, due_at=nudge_at)
     schedule_send(session, key=f"summary:{checkin.id}", kind="summary", subject_id=checkin.id,
                   due_at=checkin.closes_at)
 

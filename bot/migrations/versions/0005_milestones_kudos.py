@@ -82,6 +82,8 @@ def upgrade() -> None:
         # Existing partnerships start false: the scheduler owes them their celebrations on its next tick.
         batch_op.add_column(sa.Column('celebrations_planned', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index(batch_op.f('ix_partnerships_celebrations_planned'), ['celebrations_planned'], unique=False)
+    with op.batch_alter_table('partnerships', schema=None) as batch_op:
+        batch_op.alter_column('celebrations_planned', existing_type=sa.Boolean(), server_default=None)
 
 
 
