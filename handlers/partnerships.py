@@ -210,7 +210,10 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
         text, blocks = partnership_card(partnership)
         # Posting inside the transaction: if Slack refuses, the partnership is rolled back too.
         partnership.card_ts = rt.gateway.post_message(channel=channel_id, text=text, blocks=blocks)
-        rt.gateway.pin(channel=channel_id, ts=partnership.card_ts)
+        try:  # the card is posted and works unpinned; a refused pin must not undo the setup
+            rt.gateway.pin(channel=channel_id, ts=partnership.card_ts)
+        except SlackApiError as exc:
+            log.warning("could not pin the card in %s: %s", channel_id, exc.response.get("error"))
         charter_text, charter = charter_blocks(partnership, partnership.charter, can_edit=True, last_edit=None)
         rt.gateway.post_message(channel=channel_id, thread_ts=partnership.card_ts, text=charter_text, blocks=charter)
 

@@ -50,10 +50,10 @@ def breach(rt: Runtime, job: SendJob) -> str | None:
             return "dropped"
         partnership = session.get(Partnership, escalation.partnership_id)
         target = job.payload["target"]
-        if target == "ack":
-            escalation.ack_breached_at = now
+        if target == "ack":  # a retried breach keeps the moment it was first recorded
+            escalation.ack_breached_at = escalation.ack_breached_at or now
         else:
-            escalation.resolve_breached_at = now
+            escalation.resolve_breached_at = escalation.resolve_breached_at or now
         sponsors = [m.user_id for m in partnership.members if m.role == "sponsor"]
         who = " ".join(mention(u) for u in sponsors) if sponsors else "No sponsors are set (`/partner role`)."
         what = (f"{SEVERITY_NAMES[escalation.severity]} escalation #{escalation.number} "

@@ -27,7 +27,11 @@ def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_
     """People in the channel we have never seen are members too: their home team tells their side."""
     known = {m.user_id for m in partnership.members}
     for user_id in sorted((in_channel or set()) - known):
-        info = rt.gateway.user_info(user_id)
+        try:
+            info = rt.gateway.user_info(user_id)
+        except SlackApiError as exc:  # one person Slack cannot describe must not hold up everyone else
+            log.warning("skipping %s in %s: %s", user_id, partnership.channel_id, exc.response.get("error"))
+            continue
         if not info.is_bot:
             partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id,
                                        now=rt.clock.now())

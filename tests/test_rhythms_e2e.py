@@ -129,6 +129,7 @@ def test_nudges_reach_only_the_missing_and_the_summary_counts(weekly, sunday, sl
     assert {p["user"] for p in checkin.expected} == {"ULEAD", "UHOME2", "UEXT1", "UEXT2", "UEXT3"}  # UHOME3 away
     sunday.set(datetime(2026, 11, 23, 9, 30, tzinfo=UTC))
     reply(slack, "done", thread_ts=checkin.message_ts, ts="1800000001.000001", user="ULEAD", team="T_HOME")
+    eventually(lambda: count(app, Answer) == 1, what="first answer")  # recorded at 09:30 before time moves on
     sunday.set(datetime(2026, 11, 23, 10, 30, tzinfo=UTC))
     reply(slack, "done", thread_ts=checkin.message_ts, ts="1800000001.000002", user="UEXT1", team="T_EXT")
     eventually(lambda: count(app, Answer) == 2, what="answers")
@@ -234,3 +235,11 @@ def test_run_now_sends_at_once_for_named_people(sunday, slack, fake, app):
     assert "<@UHOME2>" in text_ and "<@UEXT3>" in text_ and "ULEAD" not in text_
     [checkin] = checkins(app)
     assert checkin.manual and checkin.scheduled_for == sunday.now()
+
+
+def test_a_member_slack_cannot_describe_does_not_hold_up_the_check_in(weekly, sunday, slack, fake, app):
+    fake.channel_members["C_PARTNER"] = ["ULEAD", "UEXT1", "UGHOST"]  # UGHOST: users.info says user_not_found
+    sunday.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    app.scheduler.tick()
+    [post] = checkin_posts(fake)
+    assert "<@ULEAD>" in json.dumps(post.args["blocks"]) and "UGHOST" not in json.dumps(post.args["blocks"])

@@ -107,3 +107,11 @@ def test_rerunning_setup_is_for_leads_and_updates_the_card(slack, fake, app, par
         with app.runtime.db.session() as session:
             return session.scalar(select(Partnership.timezone))
     eventually(lambda: timezone() == "America/New_York", what="settings saved")
+
+
+def test_a_refused_pin_does_not_undo_the_setup(slack, fake, app):
+    fake.error("pins.add", "no_permission")
+    slack.submit("partnership_setup", setup_values(), private_metadata=META)
+    fake.wait_for("chat.postMessage", 2)  # the card, then the charter under it
+    eventually(lambda: count(app, Partnership) == 1, what="partnership committed")
+    assert fake.calls_to("pins.add") == [] and [c.method for c in fake.attempts].count("pins.add") == 1
