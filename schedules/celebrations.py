@@ -19,10 +19,14 @@ from bot.slack.text import escape
 
 def plan_celebrations(rt: Runtime, now: datetime) -> None:
     """New partnerships are owed their automatic celebrations once (picked up within a tick of setup)."""
-    with rt.db.session() as session:
-        for partnership in session.scalars(select(Partnership).where(Partnership.celebrations_planned.is_(False))
-                                           .limit(500)):
-            celebrations.plan_for(session, partnership)
+    while True:  # in batches, each its own transaction, until none is left
+        with rt.db.session() as session:
+            batch = list(session.scalars(select(Partnership).where(Partnership.celebrations_planned.is_(False))
+                                         .limit(500)))
+            for partnership in batch:
+                celebrations.plan_for(session, partnership)
+        if not batch:
+            return
 
 
 def anniversary(rt: Runtime, job: SendJob) -> str | None:
