@@ -43,8 +43,10 @@ def main() -> None:
                     response = slack.command(words)
                     assert response.status == 200 and response.json.get("text"), response.body
                     timings.append(response.seconds * 1000)
-                print(f"/partner {words:<7} n={len(timings)}  median {statistics.median(timings):6.1f} ms  "
-                      f"p99 {percentile(timings, 0.99):6.1f} ms  max {max(timings):6.1f} ms")
+                print(
+                    f"/partner {words:<7} n={len(timings)}  median {statistics.median(timings):6.1f} ms  "
+                    f"p99 {percentile(timings, 0.99):6.1f} ms  max {max(timings):6.1f} ms"
+                )
         finally:
             app.stop()
 

@@ -33,16 +33,42 @@ DUE = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
 
 def seed(db: Database, count: int) -> None:
-    settings = partnerships.PartnershipSettings(name="Bench", client_org="Client", vendor_org="Vendor",
-                                                home_side="client", timezone="UTC", business_days=[1, 2, 3, 4, 5])
+    settings = partnerships.PartnershipSettings(
+        name="Bench",
+        client_org="Client",
+        vendor_org="Vendor",
+        home_side="client",
+        timezone="UTC",
+        business_days=[1, 2, 3, 4, 5],
+    )
     with db.session() as session:
         for n in range(count):
-            partnership = partnerships.create_partnership(session, channel_id=f"CBENCH{n:05d}", settings=settings,
-                                                          home_team_id="T_HOME", created_by="ULEAD", now=START)
-            session.add(Rhythm(partnership_id=partnership.id, number=1, name=f"Rhythm {n}", cadence="weekly",
-                               weekdays=[1], local_time="09:00", audience="both", people=[],
-                               questions=list(DEFAULT_QUESTIONS), window_minutes=24 * 60, nudge_after_minutes=None,
-                               next_run_at=DUE, created_by="ULEAD", created_at=START))
+            partnership = partnerships.create_partnership(
+                session,
+                channel_id=f"CBENCH{n:05d}",
+                settings=settings,
+                home_team_id="T_HOME",
+                created_by="ULEAD",
+                now=START,
+            )
+            session.add(
+                Rhythm(
+                    partnership_id=partnership.id,
+                    number=1,
+                    name=f"Rhythm {n}",
+                    cadence="weekly",
+                    weekdays=[1],
+                    local_time="09:00",
+                    audience="both",
+                    people=[],
+                    questions=list(DEFAULT_QUESTIONS),
+                    window_minutes=24 * 60,
+                    nudge_after_minutes=None,
+                    next_run_at=DUE,
+                    created_by="ULEAD",
+                    created_at=START,
+                )
+            )
 
 
 def timed(action) -> float:
@@ -68,8 +94,10 @@ def main() -> None:
             seed(app.runtime.db, args.rhythms)
             app.scheduler.tick()  # the first tick owes new partnerships their celebrations: not a steady state
             idle = [timed(app.scheduler.tick) for _ in range(50)]
-            print(f"idle tick, {args.rhythms} active rhythms, nothing due: median {statistics.median(idle):.1f} ms, "
-                  f"max {max(idle):.1f} ms")
+            print(
+                f"idle tick, {args.rhythms} active rhythms, nothing due: median {statistics.median(idle):.1f} ms, "
+                f"max {max(idle):.1f} ms"
+            )
             clock.set(DUE)
             planning = timed(lambda: plan_checkins(app.runtime, DUE))
             with app.runtime.db.session() as session:
@@ -77,8 +105,10 @@ def main() -> None:
             print(f"planning {args.rhythms} due rhythms into {owed} owed check-ins: {planning:.0f} ms")
             sending = timed(app.scheduler.tick)
             posts = len(fake.calls_to("chat.postMessage"))
-            print(f"tick that posts them: {sending:.0f} ms for {posts} check-ins "
-                  f"({sending / max(posts, 1):.1f} ms each, with conversations.members and chat.postMessage)")
+            print(
+                f"tick that posts them: {sending:.0f} ms for {posts} check-ins "
+                f"({sending / max(posts, 1):.1f} ms each, with conversations.members and chat.postMessage)"
+            )
             clock.set(DUE + timedelta(minutes=1))
             after = [timed(app.scheduler.tick) for _ in range(20)]
             print(f"idle tick afterwards: median {statistics.median(after):.1f} ms")

@@ -18,8 +18,9 @@ def build_runtime(settings: Settings, clock: Clock | None = None, pacer: Channel
     return Runtime(
         settings=settings,
         db=Database(settings.database_url),
-        gateway=SlackGateway(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
-                             pacer=pacer),
+        gateway=SlackGateway(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, pacer=pacer
+        ),
         clock=clock or SystemClock(),
     )
 

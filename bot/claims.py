@@ -24,9 +24,10 @@ class ProcessedEvent(Base):
 
 def claim_event(session: Session, *, event_id: str, event_type: str, now: datetime) -> bool:
     """True for the first delivery of an event, False for every retry of it."""
-    return insert_once(
-        session, ProcessedEvent.__table__, event_id=event_id, event_type=event_type, received_at=now
-    ) is not None
+    return (
+        insert_once(session, ProcessedEvent.__table__, event_id=event_id, event_type=event_type, received_at=now)
+        is not None
+    )
 
 
 class ScheduledSend(Base):
@@ -65,21 +66,45 @@ class SendJob:
     lease_token: str
 
 
-def schedule_send(session: Session, *, key: str, kind: str, due_at: datetime, subject_id: int | None = None,
-                  payload: dict | None = None) -> bool:
+def schedule_send(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    due_at: datetime,
+    subject_id: int | None = None,
+    payload: dict | None = None,
+) -> bool:
     """Owe a send once. True if this call created it; False if it was already owed (or done)."""
-    return insert_once(session, ScheduledSend.__table__, key=key, kind=kind, due_at=due_at, subject_id=subject_id,
-                       payload=payload or {}, status="pending", attempts=0) is not None
+    return (
+        insert_once(
+            session,
+            ScheduledSend.__table__,
+            key=key,
+            kind=kind,
+            due_at=due_at,
+            subject_id=subject_id,
+            payload=payload or {},
+            status="pending",
+            attempts=0,
+        )
+        is not None
+    )
 
 
 def due_send_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    return list(session.scalars(
-        select(ScheduledSend.id)
-        .where(ScheduledSend.status == "pending", ScheduledSend.due_at <= now,
-               or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now))
-        .order_by(ScheduledSend.due_at, ScheduledSend.id)
-        .limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(ScheduledSend.id)
+            .where(
+                ScheduledSend.status == "pending",
+                ScheduledSend.due_at <= now,
+                or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now),
+            )
+            .order_by(ScheduledSend.due_at, ScheduledSend.id)
+            .limit(limit)
+        )
+    )
 
 
 def claim_send(session: Session, send_id: int, now: datetime, lease: timedelta) -> SendJob | None:
@@ -88,8 +113,11 @@ def claim_send(session: Session, send_id: int, now: datetime, lease: timedelta) 
     token = secrets.token_hex(16)
     taken = session.execute(
         update(ScheduledSend)
-        .where(ScheduledSend.id == send_id, ScheduledSend.status == "pending",
-               or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now))
+        .where(
+            ScheduledSend.id == send_id,
+            ScheduledSend.status == "pending",
+            or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now),
+        )
         .values(lease_until=now + lease, lease_token=token, attempts=ScheduledSend.attempts + 1)
     ).rowcount
     if taken != 1:
@@ -105,8 +133,18 @@ def _held(job: SendJob):
 def finish_send(session: Session, job: SendJob, now: datetime, status: str, error: str | None = None) -> bool:
     """sent (done), dropped (no longer wanted, e.g. the window closed) or failed (Slack will never take it).
     False when the lease was lost meanwhile (another worker took the send over): then it is theirs to finish."""
-    return session.execute(_held(job).values(status=status, done_at=now, lease_until=None, lease_token=None,
-                                             last_error=error[:200] if error else None)).rowcount == 1
+    return (
+        session.execute(
+            _held(job).values(
+                status=status,
+                done_at=now,
+                lease_until=None,
+                lease_token=None,
+                last_error=error[:200] if error else None,
+            )
+        ).rowcount
+        == 1
+    )
 
 
 def retry_send(session: Session, job: SendJob, at: datetime, error: str) -> None:

@@ -51,15 +51,18 @@ def check(settings) -> int:
     try:
         identity = runtime.identity
     except SlackApiError as exc:
-        print(f"partnerbot: Slack refused the bot token ({exc.response.get('error')}): check SLACK_BOT_TOKEN",
-              file=sys.stderr)
+        print(
+            f"partnerbot: Slack refused the bot token ({exc.response.get('error')}): check SLACK_BOT_TOKEN",
+            file=sys.stderr,
+        )
         return 1
     print(f"bot @{identity.user} ({identity.user_id}, bot {identity.bot_id}) in {identity.team} ({identity.team_id})")
     print(f"granted scopes: {', '.join(identity.scopes) or '(none reported)'}")
     missing = sorted(set(BOT_SCOPES) - set(identity.scopes))
     if missing:
-        print(f"missing scopes: {', '.join(missing)} — add them from manifest.yml and reinstall the app",
-              file=sys.stderr)
+        print(
+            f"missing scopes: {', '.join(missing)} — add them from manifest.yml and reinstall the app", file=sys.stderr
+        )
         return 1
     print("all scopes in manifest.yml are granted")
     return 0
@@ -68,7 +71,6 @@ def check(settings) -> int:
 def run(settings) -> int:
     from bot.app import build_app, build_runtime
     from bot.http import build_http_app
-
     from schedules import build_scheduler
 
     runtime = build_runtime(settings)
@@ -86,8 +88,12 @@ def run(settings) -> int:
             import uvicorn
 
             log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
-            uvicorn.run(build_http_app(app, runtime.db), host="0.0.0.0", port=settings.port,
-                        log_level=settings.log_level.lower())
+            uvicorn.run(
+                build_http_app(app, runtime.db),
+                host="0.0.0.0",
+                port=settings.port,
+                log_level=settings.log_level.lower(),
+            )
     finally:
         scheduler.shutdown()
     return 0

@@ -1,8 +1,8 @@
 """Every area's tables, imported together so migrations and tests see the whole schema."""
 
-from bot.db import Base
 from bot.actions.models import Action, ActionTransition
 from bot.claims import ProcessedEvent, ScheduledSend
+from bot.db import Base
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
 from bot.kudos.models import Kudos
@@ -10,7 +10,29 @@ from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
 
-__all__ = ["Action", "ActionTransition", "Answer", "Base", "Blocker", "Charter", "CharterEdit", "Checkin",
-           "Escalation", "EscalationUpdate", "FeedbackCycle", "FeedbackPoint", "FeedbackResponse", "Holiday",
-           "Kudos", "Member", "Milestone", "MilestoneMove", "MilestoneThanks", "Partnership",
-           "ProcessedEvent", "Rhythm", "ScheduledSend", "Transition"]
+__all__ = [
+    "Action",
+    "ActionTransition",
+    "Answer",
+    "Base",
+    "Blocker",
+    "Charter",
+    "CharterEdit",
+    "Checkin",
+    "Escalation",
+    "EscalationUpdate",
+    "FeedbackCycle",
+    "FeedbackPoint",
+    "FeedbackResponse",
+    "Holiday",
+    "Kudos",
+    "Member",
+    "Milestone",
+    "MilestoneMove",
+    "MilestoneThanks",
+    "Partnership",
+    "ProcessedEvent",
+    "Rhythm",
+    "ScheduledSend",
+    "Transition",
+]

@@ -17,8 +17,9 @@ def by_number(session: Session, model, partnership_id: int, text: str, *where):
     digits = text.strip().lstrip("#")
     if not digits.isdigit():
         return None
-    return session.scalar(select(model).where(model.partnership_id == partnership_id, model.number == int(digits),
-                                              *where))
+    return session.scalar(
+        select(model).where(model.partnership_id == partnership_id, model.number == int(digits), *where)
+    )
 
 
 def add_numbered(session: Session, row) -> None:

@@ -6,16 +6,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.partnerships import service as partnerships
-from bot.partnerships.blocks import weekdays_text
-from bot.partnerships.models import Partnership
 from bot.actions import service as actions
 from bot.escalations import service as escalations
+from bot.escalations.blocks import metrics_lines
 from bot.feedback import service as feedback
 from bot.kudos import service as kudos
 from bot.milestones import service as milestones
 from bot.milestones.blocks import kudos_line
-from bot.escalations.blocks import metrics_lines
+from bot.partnerships import service as partnerships
+from bot.partnerships.blocks import weekdays_text
+from bot.partnerships.models import Partnership
+from bot.rhythms import answers
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import blocker_blocks, duration_text
 from bot.rhythms.calendar import local_date as local_day
@@ -35,22 +36,28 @@ def partnership_lines(session: Session, partnership: Partnership, now: datetime)
     edit = partnerships.last_charter_edit(session, partnership)
     lines.append(
         f"Charter last edited {local_date(edit.edited_at)} by {mention(edit.user_id)}"
-        if edit else "Charter: defaults from setup (`/partner charter` to read or edit)"
+        if edit
+        else "Charter: defaults from setup (`/partner charter` to read or edit)"
     )
     return lines
 
 
 def checkin_lines(session: Session, partnership: Partnership, now: datetime) -> list[str]:
     upcoming = rhythms.next_rhythm(session, partnership)
-    lines = [f"Next check-in: *{escape(upcoming.name)}* {local_date(upcoming.next_run_at)}" if upcoming
-             else "Next check-in: none scheduled (`/partner rhythm add`)"]
-    last = rhythms.last_closed_checkin(session, partnership, now)
+    lines = [
+        f"Next check-in: *{escape(upcoming.name)}* {local_date(upcoming.next_run_at)}"
+        if upcoming
+        else "Next check-in: none scheduled (`/partner rhythm add`)"
+    ]
+    last = answers.last_closed_checkin(session, partnership, now)
     if last is not None:
-        summary = rhythms.summarize(last, partnership, local_day(last.closes_at, partnership.timezone))
+        summary = answers.summarize(last, partnership, local_day(last.closes_at, partnership.timezone))
         answered = len(summary.on_time) + len(summary.late)
         rate = f"{round(100 * answered / summary.expected_count)}%" if summary.expected_count else "—"
-        lines.append(f"Last check-in ({escape(last.rhythm.name)}): {answered} of {summary.expected_count} answered "
-                     f"({rate}), {len(summary.on_time)} on time; median response {duration_text(summary.median_seconds)}")
+        lines.append(
+            f"Last check-in ({escape(last.rhythm.name)}): {answered} of {summary.expected_count} answered "
+            f"({rate}), {len(summary.on_time)} on time; median response {duration_text(summary.median_seconds)}"
+        )
     return lines
 
 
@@ -61,8 +68,13 @@ def feedback_line(session: Session, partnership: Partnership) -> str:
     parts = []
     for direction in feedback.build_report(session, partnership, cycle).directions:
         arrow = f"{direction.giver} → {'vendor' if direction.giver == 'client' else 'client'}"
-        score = ("silent" if direction.answers == 0 else "hidden (fewer than 3 answers)" if direction.hidden
-                 else f"{direction.overall:.1f}/5")
+        score = (
+            "silent"
+            if direction.answers == 0
+            else "hidden (fewer than 3 answers)"
+            if direction.hidden
+            else f"{direction.overall:.1f}/5"
+        )
         parts.append(f"{arrow} {score}")
     return f"Feedback (cycle {cycle.number}): " + " · ".join(parts)
 
@@ -74,15 +86,19 @@ def milestone_line(session: Session, partnership: Partnership, now: datetime) ->
     today = local_day(now, partnership.timezone)
     return "Next milestones: " + " · ".join(
         f"{escape(m.name)} {m.due_date.isoformat()}" + (" :red_circle: overdue" if m.due_date < today else "")
-        for m in upcoming)
+        for m in upcoming
+    )
 
 
 def actions_line(session: Session, partnership: Partnership, now: datetime) -> str:
     still_open = actions.open_actions(session, partnership)
     today = local_day(now, partnership.timezone)
     overdue = sum(action.due_date < today for action in still_open)
-    return (f"Open actions: {len(still_open)}" + (f" ({overdue} overdue :red_circle:)" if overdue else "")
-            + (" — `/partner actions`" if still_open else ""))
+    return (
+        f"Open actions: {len(still_open)}"
+        + (f" ({overdue} overdue :red_circle:)" if overdue else "")
+        + (" — `/partner actions`" if still_open else "")
+    )
 
 
 def status_blocks(session: Session, partnership: Partnership, now: datetime) -> tuple[str, list[dict]]:
@@ -92,14 +108,24 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
         section("\n".join(checkin_lines(session, partnership, now))),
     ]
     by_category = escalations.counts_by_category(session, partnership, now - timedelta(days=90))
-    blocks.append(section("\n".join(metrics_lines(escalations.metrics(session, partnership, now), by_category)
-                                    + [milestone_line(session, partnership, now), feedback_line(session, partnership),
-                                       actions_line(session, partnership, now),
-                                       kudos_line(kudos.counts(session, partnership))])))
-    blockers = rhythms.open_blockers(session, partnership)
+    blocks.append(
+        section(
+            "\n".join(
+                metrics_lines(escalations.metrics(session, partnership, now), by_category)
+                + [
+                    milestone_line(session, partnership, now),
+                    feedback_line(session, partnership),
+                    actions_line(session, partnership, now),
+                    kudos_line(kudos.counts(session, partnership)),
+                ]
+            )
+        )
+    )
+    blockers = answers.open_blockers(session, partnership)
     if blockers:
         blocks.append(section(f"*Open blockers ({len(blockers)})*"))
         blocks.extend(blocker_blocks(blockers))
-    blocks.append(context(f"Timezone {partnership.timezone} · business days "
-                          f"{weekdays_text(partnership.business_days)}"))
+    blocks.append(
+        context(f"Timezone {partnership.timezone} · business days {weekdays_text(partnership.business_days)}")
+    )
     return f"Status of {escape(partnership.name)}", blocks

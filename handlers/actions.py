@@ -29,15 +29,20 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         with rt.db.session() as session:
             partnership = partnerships.require_partnership(session, ctx.channel_id)
             found = actions.find_action(session, partnership, ctx.args[1])
-            actions.move(session, found, member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now),
-                         "done", now)
+            actions.move(
+                session, found, member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now), "done", now
+            )
             text = f":white_check_mark: {mention(ctx.user_id)} closed action {found.number}: {escape(found.title)}"
             channel = partnership.channel_id
         ctx.ack(Reply(f"Action {found.number} is done."))
         rt.gateway.post_message(channel=channel, text=text)
         return None
 
-    router.add("actions", listing, HelpEntry("/partner actions", "open actions with owners and due dates",
-                                             "/partner actions"))
-    router.add("action", action, HelpEntry(actions.ACTION_USAGE, "close an action (its owner or a lead)",
-                                           "/partner action done 4"))
+    router.add(
+        "actions", listing, HelpEntry("/partner actions", "open actions with owners and due dates", "/partner actions")
+    )
+    router.add(
+        "action",
+        action,
+        HelpEntry(actions.ACTION_USAGE, "close an action (its owner or a lead)", "/partner action done 4"),
+    )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.partnerships import service as partnerships
 from bot.errors import UserError
+from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member, Partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError

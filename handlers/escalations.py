@@ -9,8 +9,16 @@ from slack_bolt import App
 
 from bot.errors import NotSetUp, UserError
 from bot.escalations import service as escalations
-from bot.escalations.blocks import assign_modal, duplicate_modal, escalation_list, escalation_message, raise_modal, \
-    recurrence_notice, resolve_modal, update_modal
+from bot.escalations.blocks import (
+    assign_modal,
+    duplicate_modal,
+    escalation_list,
+    escalation_message,
+    raise_modal,
+    recurrence_notice,
+    resolve_modal,
+    update_modal,
+)
 from bot.escalations.lifecycle import STATES
 from bot.escalations.models import Escalation
 from bot.partnerships import service as partnerships
@@ -21,13 +29,17 @@ from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import escape, mention
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
+from handlers.card import open_form_from_card
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 
 log = logging.getLogger(__name__)
 
 # Buttons that open a modal first (the move happens on submit) and the state each leads to.
-MODAL_MOVES = {"esc_assign": ("in_progress", assign_modal), "esc_resolve": ("resolved", resolve_modal),
-               "esc_duplicate": ("duplicate", duplicate_modal)}
+MODAL_MOVES = {
+    "esc_assign": ("in_progress", assign_modal),
+    "esc_resolve": ("resolved", resolve_modal),
+    "esc_duplicate": ("duplicate", duplicate_modal),
+}
 # Buttons that move at once.
 DIRECT_MOVES = {"esc_acknowledge": "acknowledged", "esc_close": "closed", "esc_reopen": "open"}
 
@@ -46,19 +58,25 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             found = escalations.list_escalations(session, partnership, only_open=only_open, severity=severity)
             return Reply(*escalation_list(found, rt.clock.now(), only_open=only_open, severity=severity))
 
-    router.add("escalate", escalate, HelpEntry("/partner escalate [title]", "raise an escalation (same as /escalate)",
-                                               "/partner escalate Missed SLA on tier-2 tickets"))
-    router.add("escalations", listing, HelpEntry(escalations.LIST_USAGE, "escalations, newest first",
-                                                 "/partner escalations all P1"))
+    router.add(
+        "escalate",
+        escalate,
+        HelpEntry(
+            "/partner escalate [title]",
+            "raise an escalation (same as /escalate)",
+            "/partner escalate Missed SLA on tier-2 tickets",
+        ),
+    )
+    router.add(
+        "escalations",
+        listing,
+        HelpEntry(escalations.LIST_USAGE, "escalations, newest first", "/partner escalations all P1"),
+    )
 
     @app.action("card_raise_escalation")
     def on_card_raise(ack, body):
         ack()
-        with rt.db.session() as session:
-            if partnerships.find_partnership(session, body["channel"]["id"]) is None:
-                rt.gateway.respond(body["response_url"], text=error_reply(NotSetUp()).text)
-                return
-        rt.gateway.open_view(trigger_id=body["trigger_id"], view=raise_modal(body["channel"]["id"]))
+        open_form_from_card(rt, body, raise_modal)
 
     @app.view("escalation_raise")
     def on_raise_submitted(ack, body, view):
@@ -74,26 +92,42 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         try:
             with rt.db.session() as session:
                 partnership = partnerships.require_partnership(session, channel_id)
-                raised = escalations.raise_escalation(session, partnership, member_for(session, partnership, actor, now),
-                                                      form, work_calendar(session, partnership), now)
+                raised = escalations.raise_escalation(
+                    session,
+                    partnership,
+                    member_for(session, partnership, actor, now),
+                    form,
+                    work_calendar(session, partnership),
+                    now,
+                )
                 escalation = raised.escalation
                 text, blocks = escalation_message(partnership, escalation, now)
                 # Posted inside the transaction: if Slack refuses, nothing is stored.
                 escalation.message_ts = rt.gateway.post_message(channel=channel_id, text=text, blocks=blocks)
                 notice = None
                 if raised.action is not None:
-                    notice = recurrence_notice(partnership, escalation.category,
-                                               [e.number for e in raised.recurring],
-                                               [m.user_id for m in partnerships.leads(partnership)],
-                                               raised.action.number, raised.action.due_date.isoformat())
+                    notice = recurrence_notice(
+                        partnership,
+                        escalation.category,
+                        [e.number for e in raised.recurring],
+                        [m.user_id for m in partnerships.leads(partnership)],
+                        raised.action.number,
+                        raised.action.due_date.isoformat(),
+                    )
                 number = escalation.number
         except (UserError, SlackApiError) as exc:
             log.warning("escalation not raised in %s: %s", channel_id, exc)
-            tell_actor(rt, channel_id, actor, f":warning: Your escalation could not be posted ({failure_text(exc)}), so "
-                                              "it was not raised. Invite me with `/invite @partnerbot` and try again.")
+            tell_actor(
+                rt,
+                channel_id,
+                actor,
+                f":warning: Your escalation could not be posted ({failure_text(exc)}), so "
+                "it was not raised. Invite me with `/invite @partnerbot` and try again.",
+            )
             return
-        rt.gateway.post_ephemeral(channel=channel_id, user=actor.user_id,
-                                  text=f"Escalation #{number} is raised; its thread is the timeline.")
+        rt.gateway.post_ephemeral(
+            channel=channel_id, user=actor.user_id, text=f"Escalation #{number} is raised; its thread is the timeline."
+        )
         if notice:
             rt.gateway.post_message(channel=channel_id, text=notice)
 
@@ -107,8 +141,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         try:
             with rt.db.session() as session:
                 escalation, partnership = load(session, int(action["value"]))
-                escalations.check_move(escalation, member_for(session, partnership, actor_of(body), rt.clock.now()),
-                                       to)
+                escalations.check_move(escalation, member_for(session, partnership, actor_of(body), rt.clock.now()), to)
                 view = build(escalation)
         except UserError as error:
             rt.gateway.respond(body["response_url"], text=error_reply(error).text)
@@ -146,8 +179,10 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                 escalation, partnership = load(session, escalation_id)
                 escalations.check_move(escalation, member_for(session, partnership, actor, rt.clock.now()), to)
                 if "duplicate_number" in kwargs:
-                    escalations.check_duplicate(escalation, escalations.find_escalation(
-                        session, partnership, kwargs["duplicate_number"].strip()))
+                    escalations.check_duplicate(
+                        escalation,
+                        escalations.find_escalation(session, partnership, kwargs["duplicate_number"].strip()),
+                    )
                 channel = partnership.channel_id
         except UserError as error:
             ack(response_action="errors", errors={next(iter(view["state"]["values"])): error.message})
@@ -186,15 +221,26 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         with rt.db.session() as session:
             escalation, partnership = load(session, json.loads(view["private_metadata"])["escalation_id"])
             member_for(session, partnership, actor, now)
-            escalations.add_update(session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text,
-                                   now=now)
+            escalations.add_update(
+                session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now
+            )
             channel, thread = partnership.channel_id, escalation.message_ts
-        rt.gateway.post_message(channel=channel, thread_ts=thread,
-                                text=f"Update from {mention(actor.user_id)}:\n{escape(text)}")
+        rt.gateway.post_message(
+            channel=channel, thread_ts=thread, text=f"Update from {mention(actor.user_id)}:\n{escape(text)}"
+        )
 
 
-def move(rt: Runtime, escalation_id: int, actor: Actor, to: str, *, note: str = "", owner_user: str | None = None,
-         resolution=None, duplicate_number: str | None = None) -> None:
+def move(
+    rt: Runtime,
+    escalation_id: int,
+    actor: Actor,
+    to: str,
+    *,
+    note: str = "",
+    owner_user: str | None = None,
+    resolution=None,
+    duplicate_number: str | None = None,
+) -> None:
     """Move an escalation, then show the new state on its message and in its thread."""
     now = rt.clock.now()
     owner_team = None
@@ -208,16 +254,35 @@ def move(rt: Runtime, escalation_id: int, actor: Actor, to: str, *, note: str = 
         escalation = session.get(Escalation, escalation_id)
         partnership = session.get(Partnership, escalation.partnership_id)
         member = member_for(session, partnership, actor, now)
-        owner = partnerships.ensure_member(session, partnership, team_id=owner_team, user_id=owner_user,
-                                           now=now) if owner_user else None
-        duplicate_of = (escalations.find_escalation(session, partnership, duplicate_number.strip())
-                        if duplicate_number is not None else None)
-        escalations.move(session, escalation, member, to, now, note=note, owner=owner, resolution=resolution,
-                         duplicate_of=duplicate_of, calendar=work_calendar(session, partnership))
+        owner = (
+            partnerships.ensure_member(session, partnership, team_id=owner_team, user_id=owner_user, now=now)
+            if owner_user
+            else None
+        )
+        duplicate_of = (
+            escalations.find_escalation(session, partnership, duplicate_number.strip())
+            if duplicate_number is not None
+            else None
+        )
+        escalations.move(
+            session,
+            escalation,
+            member,
+            to,
+            now,
+            note=note,
+            owner=owner,
+            resolution=resolution,
+            duplicate_of=duplicate_of,
+            calendar=work_calendar(session, partnership),
+        )
         text, blocks = escalation_message(partnership, escalation, now)
         channel, ts = partnership.channel_id, escalation.message_ts
-        told = f"{mention(actor.user_id)} moved #{escalation.number} to *{STATES[to].lower()}*" + (
-            f": {mention(owner_user)} owns it" if owner_user else "") + (f" — {escape(note)}" if note else "")
+        told = (
+            f"{mention(actor.user_id)} moved #{escalation.number} to *{STATES[to].lower()}*"
+            + (f": {mention(owner_user)} owns it" if owner_user else "")
+            + (f" — {escape(note)}" if note else "")
+        )
     rt.gateway.update_message(channel=channel, ts=ts, text=text, blocks=blocks)
     rt.gateway.post_message(channel=channel, thread_ts=ts, text=told)
 
@@ -229,6 +294,7 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
         escalation = escalations.escalation_for_thread(session, channel_id, thread_ts)
         if escalation is None:
             return False
-        escalations.add_update(session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text,
-                               now=now, message_ts=ts)
+        escalations.add_update(
+            session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now, message_ts=ts
+        )
     return True

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App, BoltResponse
-
 from sqlalchemy import select
 
 from bot.claims import claim_event
-from bot.partnerships.models import Member
 from bot.partnerships import service as partnerships
+from bot.partnerships.models import Member
 from bot.runtime import Runtime
 from handlers import escalations, milestones, rhythms
 from handlers.actors import Actor
@@ -24,8 +23,9 @@ def register(app: App, rt: Runtime) -> None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             with rt.db.session() as session:
-                first = claim_event(session, event_id=event_id, event_type=body["event"].get("type", ""),
-                                    now=rt.clock.now())
+                first = claim_event(
+                    session, event_id=event_id, event_type=body["event"].get("type", ""), now=rt.clock.now()
+                )
             if not first:
                 log.info("event %s already handled; acknowledging the retry", event_id)
                 return BoltResponse(status=200, body="")
@@ -48,8 +48,11 @@ def register(app: App, rt: Runtime) -> None:
         thread_ts = event.get("thread_ts")
         if thread_ts and thread_ts != event["ts"]:
             reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
-            (rhythms.on_thread_reply(rt, *reply) or escalations.on_thread_reply(rt, *reply)
-             or milestones.on_thread_reply(rt, *reply))
+            (
+                rhythms.on_thread_reply(rt, *reply)
+                or escalations.on_thread_reply(rt, *reply)
+                or milestones.on_thread_reply(rt, *reply)
+            )
         note_participant(rt, event["channel"], actor)
 
     @app.event("member_joined_channel")
@@ -71,5 +74,6 @@ def note_participant(rt: Runtime, channel_id: str, actor: Actor) -> None:
     with rt.db.session() as session:
         partnership = partnerships.find_partnership(session, channel_id)
         if partnership is not None:
-            partnerships.ensure_member(session, partnership, team_id=actor.team_id, user_id=actor.user_id,
-                                       now=rt.clock.now())
+            partnerships.ensure_member(
+                session, partnership, team_id=actor.team_id, user_id=actor.user_id, now=rt.clock.now()
+            )

@@ -17,8 +17,8 @@ from bot.partnerships.models import Partnership
 from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
-from bot.slack.text import escape, mention
 from bot.slack.gateway import SlackApiError
+from bot.slack.text import escape, mention
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 
@@ -49,12 +49,17 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         rt.gateway.open_view(trigger_id=ctx.trigger_id, view=view)
         return None
 
-    router.add("feedback", command,
-               HelpEntry("/partner feedback", "give feedback about the other side now (opens a form)",
-                         "/partner feedback"),
-               HelpEntry("/partner feedback cycle", "how often both sides are asked, and anonymity (leads)",
-                         "/partner feedback cycle"),
-               HelpEntry("/partner feedback report", "the latest cycle's report", "/partner feedback report"))
+    router.add(
+        "feedback",
+        command,
+        HelpEntry("/partner feedback", "give feedback about the other side now (opens a form)", "/partner feedback"),
+        HelpEntry(
+            "/partner feedback cycle",
+            "how often both sides are asked, and anonymity (leads)",
+            "/partner feedback cycle",
+        ),
+        HelpEntry("/partner feedback report", "the latest cycle's report", "/partner feedback report"),
+    )
 
     def give_view(session, partnership: Partnership, member, cycle_id: int | None, now) -> dict:
         cycle = session.get(FeedbackCycle, cycle_id) if cycle_id else None
@@ -103,8 +108,9 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                 return
             channel, number = partnership.channel_id, cycle.number
         ack()
-        rt.gateway.post_ephemeral(channel=channel, user=actor.user_id,
-                                  text=f"Thank you: your feedback counts in cycle {number}.")
+        rt.gateway.post_ephemeral(
+            channel=channel, user=actor.user_id, text=f"Thank you: your feedback counts in cycle {number}."
+        )
 
     @app.view("feedback_cycle")
     def on_cycle_submitted(ack, body, view):
@@ -113,16 +119,23 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         with rt.db.session() as session:
             partnership = partnerships.require_partnership(session, channel_id)
             try:
-                feedback.set_cycle(session, partnership, member_for(session, partnership, actor_of(body), now),
-                                   weeks=int(values["weeks"]), anonymous=values["anonymity"] == "anonymous", now=now)
+                feedback.set_cycle(
+                    session,
+                    partnership,
+                    member_for(session, partnership, actor_of(body), now),
+                    weeks=int(values["weeks"]),
+                    anonymous=values["anonymity"] == "anonymous",
+                    now=now,
+                )
             except UserError as error:
                 ack(response_action="errors", errors={"weeks": error.message})
                 return
             weeks, anonymous = partnership.feedback_weeks, partnership.feedback_anonymous
         ack()
         said = "off" if weeks == 0 else f"every {weeks} week(s), {'anonymous' if anonymous else 'attributed'}"
-        rt.gateway.post_message(channel=channel_id,
-                                text=f"{mention(actor_of(body).user_id)} set feedback cycles: {said}.")
+        rt.gateway.post_message(
+            channel=channel_id, text=f"{mention(actor_of(body).user_id)} set feedback cycles: {said}."
+        )
 
     @app.action("feedback_point_action")
     def on_point_action(ack, body, action):
@@ -132,8 +145,9 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             with rt.db.session() as session:
                 point = session.get(FeedbackPoint, int(action["value"]))
                 partnership = session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)
-                feedback.point_to_action(session, partnership, member_for(session, partnership, actor_of(body), now),
-                                         point)
+                feedback.point_to_action(
+                    session, partnership, member_for(session, partnership, actor_of(body), now), point
+                )
                 view = action_modal(point.id, point.text)
         except UserError as error:
             rt.gateway.respond(body["response_url"], text=error_reply(error).text)
@@ -173,12 +187,23 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             partnership = session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)
             lead = member_for(session, partnership, actor, now)
             feedback.point_to_action(session, partnership, lead, point)
-            owner = partnerships.ensure_member(session, partnership, team_id=owner_team, user_id=values["owner"],
-                                               now=now)
-            made = actions.create_action(session, partnership, title=title, due_date=due, source="feedback",
-                                         source_key=f"feedback:{point.id}", created_by=actor.user_id, now=now,
-                                         owner=owner)
-            text = (f":dart: {mention(actor.user_id)} turned feedback into action {made.number}: {escape(title)} — "
-                    f"{mention(owner.user_id)}, due {due.isoformat()}.")
+            owner = partnerships.ensure_member(
+                session, partnership, team_id=owner_team, user_id=values["owner"], now=now
+            )
+            made = actions.create_action(
+                session,
+                partnership,
+                title=title,
+                due_date=due,
+                source="feedback",
+                source_key=f"feedback:{point.id}",
+                created_by=actor.user_id,
+                now=now,
+                owner=owner,
+            )
+            text = (
+                f":dart: {mention(actor.user_id)} turned feedback into action {made.number}: {escape(title)} — "
+                f"{mention(owner.user_id)}, due {due.isoformat()}."
+            )
             channel = partnership.channel_id
         rt.gateway.post_message(channel=channel, text=text)

@@ -6,7 +6,7 @@ import json
 
 from slack_bolt import App
 
-from bot.errors import NotSetUp, UserError
+from bot.errors import UserError
 from bot.kudos import service as kudos
 from bot.milestones import service as milestones
 from bot.milestones.blocks import added_text, celebration, kudos_modal, kudos_post, milestone_list
@@ -18,7 +18,8 @@ from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
-from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply, parse_mention
+from handlers.card import open_form_from_card
+from handlers.router import CommandContext, HelpEntry, Reply, Router, parse_mention
 
 
 def register(app: App, rt: Runtime, router: Router) -> None:
@@ -51,8 +52,9 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             if not ctx.acked:
                 ctx.ack()
             # Posted inside the transaction: the milestone exists only with its message (its thread collects thanks).
-            added.message_ts = rt.gateway.post_message(channel=partnership.channel_id,
-                                                       text=added_text(added, actor.user_id))
+            added.message_ts = rt.gateway.post_message(
+                channel=partnership.channel_id, text=added_text(added, actor.user_id)
+            )
             return Reply(f"Milestone {added.number} added.")
 
     def milestone(ctx: CommandContext) -> Reply | None:
@@ -84,11 +86,20 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
         return None
 
-    router.add("milestone", milestone,
-               HelpEntry('/partner milestone add "NAME" YYYY-MM-DD [@owner]', "add a dated goal",
-                         '/partner milestone add "Go-live in Manila" 2027-02-01 @dana'),
-               HelpEntry("/partner milestone list · done N · move N YYYY-MM-DD · remove N",
-                         "milestones; done celebrates it (owner or lead)", "/partner milestone done 2"))
+    router.add(
+        "milestone",
+        milestone,
+        HelpEntry(
+            '/partner milestone add "NAME" YYYY-MM-DD [@owner]',
+            "add a dated goal",
+            '/partner milestone add "Go-live in Manila" 2027-02-01 @dana',
+        ),
+        HelpEntry(
+            "/partner milestone list · done N · move N YYYY-MM-DD · remove N",
+            "milestones; done celebrates it (owner or lead)",
+            "/partner milestone done 2",
+        ),
+    )
 
     def give(channel_id: str, giver: Actor, receiver_id: str, text: str) -> None:
         now = rt.clock.now()
@@ -108,18 +119,20 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         ctx.ack()  # the post in the channel is the answer; a failure after this comes back only to the giver
         give(ctx.channel_id, Actor(ctx.user_id, ctx.team_id), receiver, text)
 
-    router.add("kudos", kudos_command, HelpEntry("/partner kudos @user what they did",
-                                                 "thank someone in the channel (same as /kudos)",
-                                                 "/partner kudos @ravi for turning the backlog around"))
+    router.add(
+        "kudos",
+        kudos_command,
+        HelpEntry(
+            "/partner kudos @user what they did",
+            "thank someone in the channel (same as /kudos)",
+            "/partner kudos @ravi for turning the backlog around",
+        ),
+    )
 
     @app.action("card_kudos")
     def on_card_kudos(ack, body):
         ack()
-        with rt.db.session() as session:
-            if partnerships.find_partnership(session, body["channel"]["id"]) is None:
-                rt.gateway.respond(body["response_url"], text=error_reply(NotSetUp()).text)
-                return
-        rt.gateway.open_view(trigger_id=body["trigger_id"], view=kudos_modal(body["channel"]["id"]))
+        open_form_from_card(rt, body, kudos_modal)
 
     @app.view("kudos_give")
     def on_kudos_submitted(ack, body, view):

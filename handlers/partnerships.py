@@ -10,11 +10,17 @@ from slack_bolt import App
 from bot.errors import NotSetUp, UserError
 from bot.feedback import service as feedback
 from bot.partnerships import service as partnerships
+from bot.partnerships.blocks import (
+    charter_blocks,
+    charter_modal,
+    help_blocks,
+    members_blocks,
+    partnership_card,
+    setup_modal,
+)
+from bot.partnerships.models import ROLES, SIDES
 from bot.partnerships.time_off import work_calendar
 from bot.rhythms import service as rhythms
-from bot.partnerships.blocks import charter_blocks, charter_modal, help_blocks, members_blocks, \
-    partnership_card, setup_modal
-from bot.partnerships.models import ROLES, SIDES
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
@@ -43,8 +49,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         ctx.ack()
         rt.gateway.open_view(
             trigger_id=ctx.trigger_id,
-            view=setup_modal(channel_id=ctx.channel_id, default_timezone=rt.settings.default_timezone,
-                             current=current),
+            view=setup_modal(channel_id=ctx.channel_id, default_timezone=rt.settings.default_timezone, current=current),
         )
 
     def status(ctx: CommandContext) -> Reply:
@@ -95,23 +100,37 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         with rt.db.session() as session:
             partnership = partnerships.require_partnership(session, ctx.channel_id)
             actor = member_for(session, partnership, _actor(ctx), rt.clock.now())
-            text, blocks = charter_blocks(partnership, partnership.charter, can_edit=actor.role == "lead",
-                                          last_edit=partnerships.last_charter_edit(session, partnership))
+            text, blocks = charter_blocks(
+                partnership,
+                partnership.charter,
+                can_edit=actor.role == "lead",
+                last_edit=partnerships.last_charter_edit(session, partnership),
+            )
             return Reply(text, blocks)
 
     router.add("help", help_, HelpEntry("/partner help", "this list", "/partner help"))
-    router.add("setup", setup, HelpEntry("/partner setup", "make this channel a partnership (or change its "
-                                         "settings, leads only)", "/partner setup"))
-    router.add("status", status, HelpEntry("/partner status", "one-glance summary of the partnership",
-                                           "/partner status"))
-    router.add("members", members, HelpEntry("/partner members", "members with their side and role",
-                                             "/partner members"))
-    router.add("side", side, HelpEntry(SIDE_USAGE, "set which company a person belongs to (leads only)",
-                                       "/partner side @dana vendor"))
-    router.add("role", role, HelpEntry(ROLE_USAGE, "set a person's role (leads only)",
-                                       "/partner role @sam sponsor"))
-    router.add("charter", charter, HelpEntry("/partner charter", "show the charter; leads can edit it",
-                                             "/partner charter"))
+    router.add(
+        "setup",
+        setup,
+        HelpEntry(
+            "/partner setup", "make this channel a partnership (or change its settings, leads only)", "/partner setup"
+        ),
+    )
+    router.add(
+        "status", status, HelpEntry("/partner status", "one-glance summary of the partnership", "/partner status")
+    )
+    router.add(
+        "members", members, HelpEntry("/partner members", "members with their side and role", "/partner members")
+    )
+    router.add(
+        "side",
+        side,
+        HelpEntry(SIDE_USAGE, "set which company a person belongs to (leads only)", "/partner side @dana vendor"),
+    )
+    router.add("role", role, HelpEntry(ROLE_USAGE, "set a person's role (leads only)", "/partner role @sam sponsor"))
+    router.add(
+        "charter", charter, HelpEntry("/partner charter", "show the charter; leads can edit it", "/partner charter")
+    )
 
     @app.view("partnership_setup")
     def on_setup_submitted(ack, body, view):
@@ -132,7 +151,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             rt.gateway.post_message(
                 channel=actor.user_id,
                 text=f"I couldn't post the partnership card in {channel_link(channel_id)} ({reason}), so nothing "
-                     "was set up. Invite me with `/invite @partnerbot`, then run `/partner setup` again.",
+                "was set up. Invite me with `/invite @partnerbot`, then run `/partner setup` again.",
             )
 
     @app.action("charter_edit")
@@ -161,17 +180,19 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         try:
             with rt.db.session() as session:
                 partnership = partnerships.require_partnership(session, channel_id)
-                edit = partnerships.edit_charter(session, partnership, member_for(session, partnership, actor, now),
-                                                 fields, now)
+                edit = partnerships.edit_charter(
+                    session, partnership, member_for(session, partnership, actor, now), fields, now
+                )
         except UserError as error:
             ack(response_action="errors", errors={"client_decisions": error.message})
             return
         ack()
         if edit is not None:
             changed = ", ".join(name.replace("_", " ") for name in edit.changes)
-            rt.gateway.post_message(channel=channel_id,
-                                    text=f"{mention(actor.user_id)} edited the charter: {changed}. "
-                                         "`/partner charter` shows it.")
+            rt.gateway.post_message(
+                channel=channel_id,
+                text=f"{mention(actor.user_id)} edited the charter: {changed}. `/partner charter` shows it.",
+            )
 
     @app.action("card_status")
     def on_card_status(ack, body):
@@ -184,7 +205,6 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                 member_for(session, partnership, actor_of(body), rt.clock.now())
                 text, blocks = status_blocks(session, partnership, rt.clock.now())
         rt.gateway.respond(body["response_url"], text=text, blocks=blocks)
-
 
 
 def _actor(ctx: CommandContext) -> Actor:
@@ -204,9 +224,14 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
             if partnership.card_ts:
                 rt.gateway.update_message(channel=channel_id, ts=partnership.card_ts, text=text, blocks=blocks)
             return
-        partnership = partnerships.create_partnership(session, channel_id=channel_id, settings=settings,
-                                                      home_team_id=rt.identity.team_id, created_by=actor.user_id,
-                                                      now=now)
+        partnership = partnerships.create_partnership(
+            session,
+            channel_id=channel_id,
+            settings=settings,
+            home_team_id=rt.identity.team_id,
+            created_by=actor.user_id,
+            now=now,
+        )
         text, blocks = partnership_card(partnership)
         # Posting inside the transaction: if Slack refuses, the partnership is rolled back too.
         partnership.card_ts = rt.gateway.post_message(channel=channel_id, text=text, blocks=blocks)

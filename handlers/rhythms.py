@@ -10,15 +10,23 @@ from bot.errors import UserError
 from bot.partnerships import service as partnerships
 from bot.partnerships import time_off
 from bot.partnerships.models import Partnership
+from bot.rhythms import answers
 from bot.rhythms import service as rhythms
-from bot.rhythms.blocks import answer_modal, describe_cadence, local_time_text, modal_answer_post, rhythm_list, \
-    rhythm_modal, summary_message
+from bot.rhythms.blocks import (
+    answer_modal,
+    describe_cadence,
+    local_time_text,
+    modal_answer_post,
+    rhythm_list,
+    rhythm_modal,
+    summary_message,
+)
 from bot.rhythms.calendar import local_date
 from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
-from bot.slack.text import escape, mention
 from bot.slack.gateway import SlackApiError
+from bot.slack.text import escape, mention
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 from schedules.scheduler import Scheduler
@@ -51,9 +59,14 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
                 else:
                     rhythms.run_now(session, target, actor, now)
                 done = {"pause": "paused", "resume": "resumed", "remove": "removed", "run": "is being sent now"}
-                reply = Reply(f"Rhythm {target.number} ({escape(target.name)}) {done[action]}."
-                              + (f" Next: {local_time_text(target.next_run_at, partnership.timezone)}."
-                                 if action == "resume" and target.next_run_at else ""))
+                reply = Reply(
+                    f"Rhythm {target.number} ({escape(target.name)}) {done[action]}."
+                    + (
+                        f" Next: {local_time_text(target.next_run_at, partnership.timezone)}."
+                        if action == "resume" and target.next_run_at
+                        else ""
+                    )
+                )
             else:
                 raise UserError(f"`{action}` is not a rhythm command.", usage=RHYTHM_USAGE)
         if action == "add":
@@ -78,8 +91,10 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
                 raise UserError("Give the first and last day you are away.", usage=time_off.OOO_USAGE)
             first, last = (time_off.parse_day(arg, time_off.OOO_USAGE) for arg in ctx.args)
             time_off.set_out_of_office(member, first, last, now)
-            return Reply(f"You are out of office {first.isoformat()} to {last.isoformat()}: "
-                         "not expected in check-ins and not nudged.")
+            return Reply(
+                f"You are out of office {first.isoformat()} to {last.isoformat()}: "
+                "not expected in check-ins and not nudged."
+            )
 
     def holiday(ctx: CommandContext) -> Reply:
         usage = "/partner holiday add YYYY-MM-DD [name] | list | remove YYYY-MM-DD"
@@ -90,9 +105,11 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             if action == "list":
                 upcoming = time_off.holidays(session, partnership, since=local_date(now, partnership.timezone))
                 lines = [f"{h.day.strftime('%a %d %b %Y')} — {escape(h.name) or 'holiday'}" for h in upcoming]
-                return Reply("*Upcoming holidays*\n" + "\n".join(lines) if lines
-                             else "No upcoming holidays. A lead can add one: `/partner holiday add 2026-12-25 "
-                                  "Christmas`")
+                return Reply(
+                    "*Upcoming holidays*\n" + "\n".join(lines)
+                    if lines
+                    else "No upcoming holidays. A lead can add one: `/partner holiday add 2026-12-25 Christmas`"
+                )
             if action not in ("add", "remove") or len(ctx.args) < 2:
                 raise UserError("That holiday command needs different arguments.", usage=usage)
             actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
@@ -103,18 +120,32 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             time_off.add_holiday(session, partnership, actor, day, " ".join(ctx.args[2:]))
             return Reply(f"{day.isoformat()} is a holiday: no check-ins, and SLA clocks pause.")
 
-    router.add("rhythm", rhythm,
-               HelpEntry("/partner rhythm add", "add a recurring check-in (leads; opens a form)", "/partner rhythm add"),
-               HelpEntry("/partner rhythm list", "rhythms with their next run in local time", "/partner rhythm list"),
-               HelpEntry("/partner rhythm pause N · resume N · remove N", "stop, restart or delete a rhythm (leads)",
-                         "/partner rhythm pause 2"),
-               HelpEntry("/partner rhythm run N", "send that check-in now (leads)", "/partner rhythm run 1"))
-    router.add("ooo", ooo, HelpEntry(time_off.OOO_USAGE, "you are away: not expected, not nudged",
-                                     "/partner ooo 2026-12-21 2027-01-02"))
-    router.add("holiday", holiday,
-               HelpEntry("/partner holiday add YYYY-MM-DD [name] · list · remove YYYY-MM-DD",
-                         "partnership holidays: no check-ins, SLA clocks paused (leads change them)",
-                         "/partner holiday add 2026-12-25 Christmas"))
+    router.add(
+        "rhythm",
+        rhythm,
+        HelpEntry("/partner rhythm add", "add a recurring check-in (leads; opens a form)", "/partner rhythm add"),
+        HelpEntry("/partner rhythm list", "rhythms with their next run in local time", "/partner rhythm list"),
+        HelpEntry(
+            "/partner rhythm pause N · resume N · remove N",
+            "stop, restart or delete a rhythm (leads)",
+            "/partner rhythm pause 2",
+        ),
+        HelpEntry("/partner rhythm run N", "send that check-in now (leads)", "/partner rhythm run 1"),
+    )
+    router.add(
+        "ooo",
+        ooo,
+        HelpEntry(time_off.OOO_USAGE, "you are away: not expected, not nudged", "/partner ooo 2026-12-21 2027-01-02"),
+    )
+    router.add(
+        "holiday",
+        holiday,
+        HelpEntry(
+            "/partner holiday add YYYY-MM-DD [name] · list · remove YYYY-MM-DD",
+            "partnership holidays: no check-ins, SLA clocks paused (leads change them)",
+            "/partner holiday add 2026-12-25 Christmas",
+        ),
+    )
 
     @app.view("rhythm_add")
     def on_rhythm_submitted(ack, body, view):
@@ -142,11 +173,14 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             partnership = partnerships.require_partnership(session, channel_id)
             for user, team in teams.items():
                 partnerships.ensure_member(session, partnership, team_id=team, user_id=user, now=now)
-            added = rhythms.add_rhythm(session, partnership, member_for(session, partnership, actor, now), form,
-                                       calendar, now)
+            added = rhythms.add_rhythm(
+                session, partnership, member_for(session, partnership, actor, now), form, calendar, now
+            )
             next_run = local_time_text(added.next_run_at, partnership.timezone) if added.next_run_at else "none"
-            text = (f"{mention(actor.user_id)} added rhythm {added.number}, *{escape(added.name)}*: "
-                    f"{describe_cadence(added)} ({partnership.timezone}). Next: {next_run}.")
+            text = (
+                f"{mention(actor.user_id)} added rhythm {added.number}, *{escape(added.name)}*: "
+                f"{describe_cadence(added)} ({partnership.timezone}). Next: {next_run}."
+            )
         rt.gateway.post_message(channel=channel_id, text=text)
 
     def open_answer_modal(body, checkin_id: int | None) -> None:
@@ -154,7 +188,7 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             with rt.db.session() as session:
                 if checkin_id is None:  # the card's button answers the latest check-in of the channel
                     partnership = partnerships.require_partnership(session, body["channel"]["id"])
-                    checkin = rhythms.latest_checkin(session, partnership)
+                    checkin = answers.latest_checkin(session, partnership)
                     if checkin is None:
                         raise UserError("There is no check-in to answer yet.")
                 else:
@@ -181,7 +215,7 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
         values = state_values(view)
         with rt.db.session() as session:
             questions = session.get(Checkin, checkin_id).rhythm.questions
-        text, blocker = rhythms.modal_answer(questions, [values.get(f"q{i}") or "" for i in range(len(questions))])
+        text, blocker = answers.modal_answer(questions, [values.get(f"q{i}") or "" for i in range(len(questions))])
         if not text:
             ack(response_action="errors", errors={"q0": "Answer at least one question."})
             return
@@ -191,8 +225,16 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             checkin = session.get(Checkin, checkin_id)
             partnership = session.get(Partnership, checkin.partnership_id)
             member_for(session, partnership, actor, now)
-            answer = rhythms.record_answer(session, checkin, team_id=actor.team_id, user_id=actor.user_id,
-                                           text=text, source="modal", now=now, blocker=blocker)
+            answer = answers.record_answer(
+                session,
+                checkin,
+                team_id=actor.team_id,
+                user_id=actor.user_id,
+                text=text,
+                source="modal",
+                now=now,
+                blocker=blocker,
+            )
             late, channel, thread = answer.late, partnership.channel_id, checkin.message_ts
         rt.gateway.post_message(channel=channel, thread_ts=thread, text=modal_answer_post(actor.user_id, text))
         if late:
@@ -205,8 +247,9 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
         try:
             with rt.db.session() as session:
                 partnership = partnerships.require_partnership(session, body["channel"]["id"])
-                blocker = rhythms.clear_blocker(session, partnership, int(body["actions"][0]["value"]),
-                                                actor.user_id, rt.clock.now())
+                blocker = answers.clear_blocker(
+                    session, partnership, int(body["actions"][0]["value"]), actor.user_id, rt.clock.now()
+                )
                 text = f"Cleared the blocker: {escape(blocker.text)}"
         except UserError as error:
             text = error_reply(error).text
@@ -217,13 +260,21 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
     """A reply in a check-in's thread is an answer. False when the thread is not a check-in's."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        checkin = rhythms.checkin_for_thread(session, channel_id, thread_ts)
+        checkin = answers.checkin_for_thread(session, channel_id, thread_ts)
         if checkin is None:
             return False
         partnership = session.get(Partnership, checkin.partnership_id)
         member_for(session, partnership, actor, now)
-        answer = rhythms.record_answer(session, checkin, team_id=actor.team_id, user_id=actor.user_id, text=text,
-                                       source="thread", message_ts=ts, now=now)
+        answer = answers.record_answer(
+            session,
+            checkin,
+            team_id=actor.team_id,
+            user_id=actor.user_id,
+            text=text,
+            source="thread",
+            message_ts=ts,
+            now=now,
+        )
         if answer is None:
             return True
         late, checkin_id = answer.late, checkin.id
@@ -235,10 +286,10 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
 
 def on_thread_edit(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str) -> bool:
     with rt.db.session() as session:
-        checkin = rhythms.checkin_for_thread(session, channel_id, thread_ts)
+        checkin = answers.checkin_for_thread(session, channel_id, thread_ts)
         if checkin is None:
             return False
-        rhythms.edit_answer(session, checkin, ts, text, rt.clock.now())
+        answers.edit_answer(session, checkin, ts, text, rt.clock.now())
     return True
 
 
@@ -249,7 +300,7 @@ def refresh_summary(rt: Runtime, checkin_id: int) -> None:
         if not checkin.summary_ts:
             return
         partnership = session.get(Partnership, checkin.partnership_id)
-        summary = rhythms.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
+        summary = answers.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
         text, blocks = summary_message(checkin.rhythm, summary)
         channel, ts = partnership.channel_id, checkin.summary_ts
     rt.gateway.update_message(channel=channel, ts=ts, text=text, blocks=blocks)

@@ -73,7 +73,7 @@ class Router:
             if handler is None:
                 raise UserError(f"`{name}` is not a /partner command.", usage="/partner help")
             ctx.args = words[1:]
-            ctx.rest = (text or "").strip()[len(text.strip().split(None, 1)[0]):].strip() if words else ""
+            ctx.rest = (text or "").strip()[len(text.strip().split(None, 1)[0]) :].strip() if words else ""
             reply = handler(ctx)
         except UserError as error:
             reply = error_reply(error)
@@ -88,8 +88,10 @@ class Router:
 
 def slack_refusal(exc: SlackApiError) -> Reply:
     """Slack would not do what the command needed; say so, and how to fix the usual cause."""
-    return Reply(f":warning: Slack refused that ({exc.response.get('error')}). If I am not in this channel, "
-                 "invite me with `/invite @partnerbot` and try again.")
+    return Reply(
+        f":warning: Slack refused that ({exc.response.get('error')}). If I am not in this channel, "
+        "invite me with `/invite @partnerbot` and try again."
+    )
 
 
 def error_reply(error: UserError) -> Reply:

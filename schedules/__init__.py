@@ -8,7 +8,13 @@ from schedules.scheduler import Scheduler
 
 
 def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
-    performers = {**messages.PERFORMERS, **rhythms.PERFORMERS, **escalations.PERFORMERS, **actions.PERFORMERS,
-                  **feedback.PERFORMERS, **celebrations.PERFORMERS}
+    performers = {
+        **messages.PERFORMERS,
+        **rhythms.PERFORMERS,
+        **escalations.PERFORMERS,
+        **actions.PERFORMERS,
+        **feedback.PERFORMERS,
+        **celebrations.PERFORMERS,
+    }
     planners = [rhythms.plan_checkins, feedback.plan_cycles, celebrations.plan_celebrations]
     return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)

@@ -21,8 +21,9 @@ def plan_celebrations(rt: Runtime, now: datetime) -> None:
     """New partnerships are owed their automatic celebrations once (picked up within a tick of setup)."""
     while True:  # in batches, each its own transaction, until none is left
         with rt.db.session() as session:
-            batch = list(session.scalars(select(Partnership).where(Partnership.celebrations_planned.is_(False))
-                                         .limit(500)))
+            batch = list(
+                session.scalars(select(Partnership).where(Partnership.celebrations_planned.is_(False)).limit(500))
+            )
             for partnership in batch:
                 celebrations.plan_for(session, partnership)
         if not batch:
@@ -36,11 +37,14 @@ def anniversary(rt: Runtime, job: SendJob) -> str | None:
         if partnership is None:
             return "dropped"
         kudos = session.scalar(select(func.count()).where(Kudos.partnership_id == partnership.id))
-        checkins = session.scalar(select(func.count()).where(Checkin.partnership_id == partnership.id,
-                                                             Checkin.status == "sent"))
-        text = (f":birthday: *{years} year{'s' if years > 1 else ''} of {escape(partnership.name)}!* "
-                f"{escape(partnership.client_org)} and {escape(partnership.vendor_org)} have shared {checkins} "
-                f"check-ins and {kudos} kudos since {partnership.created_at.date().isoformat()}. Here's to the next.")
+        checkins = session.scalar(
+            select(func.count()).where(Checkin.partnership_id == partnership.id, Checkin.status == "sent")
+        )
+        text = (
+            f":birthday: *{years} year{'s' if years > 1 else ''} of {escape(partnership.name)}!* "
+            f"{escape(partnership.client_org)} and {escape(partnership.vendor_org)} have shared {checkins} "
+            f"check-ins and {kudos} kudos since {partnership.created_at.date().isoformat()}. Here's to the next."
+        )
         celebrations.owe_anniversary(session, partnership, years + 1)
         channel = partnership.channel_id
     rt.gateway.post_message(channel=channel, text=text)
@@ -50,20 +54,26 @@ def anniversary(rt: Runtime, job: SendJob) -> str | None:
 def no_p1(rt: Runtime, job: SendJob) -> str | None:
     with rt.db.session() as session:
         partnership = session.get(Partnership, job.subject_id)
-        if partnership is None or celebrations.p1_since(session, partnership,
-                                                        datetime.fromisoformat(job.payload["since"])):
+        if partnership is None or celebrations.p1_since(
+            session, partnership, datetime.fromisoformat(job.payload["since"])
+        ):
             return "dropped"
         channel = partnership.channel_id
-    rt.gateway.post_message(channel=channel, text=f":shield: *{job.payload['days']} days without a P1 escalation.* "
-                                                   "Steady work on both sides.")
+    rt.gateway.post_message(
+        channel=channel,
+        text=f":shield: *{job.payload['days']} days without a P1 escalation.* Steady work on both sides.",
+    )
     return None
 
 
 def milestone_reminder(rt: Runtime, job: SendJob) -> str | None:
     with rt.db.session() as session:
         milestone = session.get(Milestone, job.subject_id)
-        if milestone is None or milestone.status != "open" \
-                or milestone.due_date != date.fromisoformat(job.payload["due"]):
+        if (
+            milestone is None
+            or milestone.status != "open"
+            or milestone.due_date != date.fromisoformat(job.payload["due"])
+        ):
             return "dropped"  # done, removed or moved since this was owed
         channel = session.get(Partnership, milestone.partnership_id).channel_id
         text = reminder_text(milestone, job.payload["when"])

@@ -23,11 +23,25 @@ Performer = Callable[[Runtime, SendJob], "str | None"]
 # Longer than the slowest send: the gateway's in-line retries honour Retry-After several times over.
 LEASE = timedelta(minutes=15)
 MAX_ATTEMPTS = 25
-PERMANENT_ERRORS = frozenset({
-    "account_inactive", "cannot_dm_bot", "channel_not_found", "invalid_auth", "invalid_blocks", "is_archived",
-    "missing_scope", "msg_too_long", "no_permission", "not_authed", "not_in_channel", "restricted_action",
-    "token_revoked", "user_disabled", "user_not_found",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "cannot_dm_bot",
+        "channel_not_found",
+        "invalid_auth",
+        "invalid_blocks",
+        "is_archived",
+        "missing_scope",
+        "msg_too_long",
+        "no_permission",
+        "not_authed",
+        "not_in_channel",
+        "restricted_action",
+        "token_revoked",
+        "user_disabled",
+        "user_not_found",
+    }
+)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -10,8 +10,8 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.blocks import SEVERITY_NAMES
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from schedules.messages import tell
 from bot.slack.text import channel_link, escape, local_date, mention
+from schedules.messages import tell
 
 WORDS = {"ack": "acknowledge", "resolve": "resolve"}
 
@@ -31,14 +31,26 @@ def remind(rt: Runtime, job: SendJob) -> str | None:
         if escalation is None or not _still_pending(escalation, job):
             return "dropped"
         partnership = session.get(Partnership, escalation.partnership_id)
-        people = ([(escalation.owner_team, escalation.owner_user)] if escalation.owner_user
-                  else [(m.team_id, m.user_id) for m in partnerships.leads(partnership)])
+        people = (
+            [(escalation.owner_team, escalation.owner_user)]
+            if escalation.owner_user
+            else [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
+        )
         due = escalation.ack_due_at if job.payload["target"] == "ack" else escalation.resolve_due_at
-        text = (f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "
-                f"in {channel_link(partnership.channel_id)} must be {WORDS[job.payload['target']]}d by "
-                f"{local_date(due)}.")
-        tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text,
-             thread_ts=escalation.message_ts)
+        text = (
+            f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "
+            f"in {channel_link(partnership.channel_id)} must be {WORDS[job.payload['target']]}d by "
+            f"{local_date(due)}."
+        )
+        tell(
+            session,
+            key=job.key,
+            due_at=job.due_at,
+            partnership=partnership,
+            people=people,
+            text=text,
+            thread_ts=escalation.message_ts,
+        )
     return None
 
 
@@ -56,17 +68,35 @@ def breach(rt: Runtime, job: SendJob) -> str | None:
             escalation.resolve_breached_at = escalation.resolve_breached_at or now
         sponsors = [m.user_id for m in partnership.members if m.role == "sponsor"]
         who = " ".join(mention(u) for u in sponsors) if sponsors else "No sponsors are set (`/partner role`)."
-        what = (f"{SEVERITY_NAMES[escalation.severity]} escalation #{escalation.number} "
-                f"*{escape(escalation.title)}* missed its {WORDS[target]} target")
-        schedule_send(session, key=f"{job.key}:thread", kind="post", due_at=job.due_at, subject_id=escalation.id,
-                      payload={"channel": partnership.channel_id, "thread_ts": escalation.message_ts,
-                               "text": f":red_circle: {what}. {who}"})
+        what = (
+            f"{SEVERITY_NAMES[escalation.severity]} escalation #{escalation.number} "
+            f"*{escape(escalation.title)}* missed its {WORDS[target]} target"
+        )
+        schedule_send(
+            session,
+            key=f"{job.key}:thread",
+            kind="post",
+            due_at=job.due_at,
+            subject_id=escalation.id,
+            payload={
+                "channel": partnership.channel_id,
+                "thread_ts": escalation.message_ts,
+                "text": f":red_circle: {what}. {who}",
+            },
+        )
         if partnership.governance_channel_id:
-            schedule_send(session, key=f"{job.key}:governance", kind="post", due_at=job.due_at,
-                          subject_id=escalation.id,
-                          payload={"channel": partnership.governance_channel_id,
-                                   "text": f":red_circle: {escape(partnership.name)}: {what} in "
-                                           f"{channel_link(partnership.channel_id)}."})
+            schedule_send(
+                session,
+                key=f"{job.key}:governance",
+                kind="post",
+                due_at=job.due_at,
+                subject_id=escalation.id,
+                payload={
+                    "channel": partnership.governance_channel_id,
+                    "text": f":red_circle: {escape(partnership.name)}: {what} in "
+                    f"{channel_link(partnership.channel_id)}.",
+                },
+            )
         text, blocks = escalation_message(partnership, escalation, now)
         channel, ts = partnership.channel_id, escalation.message_ts
     if ts:  # the message shows the miss from now on

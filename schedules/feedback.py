@@ -47,13 +47,23 @@ def ask(rt: Runtime, job: SendJob) -> str | None:
         for member in people:
             if member.team_id == partnership.home_team_id:
                 text, blocks = ask_blocks(partnership, cycle, "Hi!")
-                schedule_send(session, key=f"{job.key}:dm:{member.user_id}", kind="dm", due_at=job.due_at,
-                              payload={"user": member.user_id, "text": text, "blocks": blocks})
+                schedule_send(
+                    session,
+                    key=f"{job.key}:dm:{member.user_id}",
+                    kind="dm",
+                    due_at=job.due_at,
+                    payload={"user": member.user_id, "text": text, "blocks": blocks},
+                )
         others = [m.user_id for m in people if m.team_id != partnership.home_team_id]
         if others:
             text, blocks = ask_blocks(partnership, cycle, " ".join(mention(u) for u in others))
-            schedule_send(session, key=f"{job.key}:channel", kind="post", due_at=job.due_at,
-                          payload={"channel": partnership.channel_id, "text": text, "blocks": blocks})
+            schedule_send(
+                session,
+                key=f"{job.key}:channel",
+                kind="post",
+                due_at=job.due_at,
+                payload={"channel": partnership.channel_id, "text": text, "blocks": blocks},
+            )
     return None
 
 
@@ -70,18 +80,32 @@ def report(rt: Runtime, job: SendJob) -> str | None:
         celebrations.owe_feedback_highs(session, partnership, cycle, job.due_at)
         leads = [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
         for point in repeated:
-            tell(session, key=f"{job.key}:repeat:{point.id}", due_at=job.due_at, partnership=partnership,
-                 people=leads, thread_ts=cycle.report_ts,
-                 text=f":repeat: Raised again ({ordinal(point.times_raised)} time) in feedback cycle {cycle.number}: "
-                      f"\u201c{escape(point.text)}\u201d. Consider turning it into an action (*Make action* on "
-                      "the report).")
+            tell(
+                session,
+                key=f"{job.key}:repeat:{point.id}",
+                due_at=job.due_at,
+                partnership=partnership,
+                people=leads,
+                thread_ts=cycle.report_ts,
+                text=f":repeat: Raised again ({ordinal(point.times_raised)} time) in feedback cycle {cycle.number}: "
+                f"\u201c{escape(point.text)}\u201d. Consider turning it into an action (*Make action* on "
+                "the report).",
+            )
         for side in result.silent_twice:
             sponsors = [m.user_id for m in partnership.members if m.role == "sponsor"]
             who = " ".join(mention(u) for u in sponsors) or "Leads " + " ".join(mention(u) for _, u in leads)
-            schedule_send(session, key=f"{job.key}:silence:{side}", kind="post", due_at=job.due_at,
-                          payload={"channel": partnership.channel_id, "thread_ts": cycle.report_ts,
-                                   "text": f":mute: {who}: {escape(partnership.org_of(side))} ({side}) gave no "
-                                           f"feedback two cycles in a row — {SILENCE}."})
+            schedule_send(
+                session,
+                key=f"{job.key}:silence:{side}",
+                kind="post",
+                due_at=job.due_at,
+                payload={
+                    "channel": partnership.channel_id,
+                    "thread_ts": cycle.report_ts,
+                    "text": f":mute: {who}: {escape(partnership.org_of(side))} ({side}) gave no "
+                    f"feedback two cycles in a row — {SILENCE}.",
+                },
+            )
     return None
 
 

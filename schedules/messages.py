@@ -18,23 +18,50 @@ def send_dm(rt: Runtime, job: SendJob) -> None:
 
 
 def send_post(rt: Runtime, job: SendJob) -> None:
-    rt.gateway.post_message(channel=job.payload["channel"], text=job.payload["text"],
-                            thread_ts=job.payload.get("thread_ts"), blocks=job.payload.get("blocks"))
+    rt.gateway.post_message(
+        channel=job.payload["channel"],
+        text=job.payload["text"],
+        thread_ts=job.payload.get("thread_ts"),
+        blocks=job.payload.get("blocks"),
+    )
 
 
-def tell(session: Session, *, key: str, due_at: datetime, partnership: Partnership, people: list[tuple[str, str]],
-         text: str, thread_ts: str | None = None, blocks: list[dict] | None = None) -> None:
+def tell(
+    session: Session,
+    *,
+    key: str,
+    due_at: datetime,
+    partnership: Partnership,
+    people: list[tuple[str, str]],
+    text: str,
+    thread_ts: str | None = None,
+    blocks: list[dict] | None = None,
+) -> None:
     """Owe `text` to people: a DM each for the installing org, one mention in the partnership channel (or
     `thread_ts`) for the other org, whom apps may not be able to DM."""
     for team, user in people:
         if team == partnership.home_team_id:
-            schedule_send(session, key=f"{key}:dm:{user}", kind="dm", due_at=due_at,
-                          payload={"user": user, "text": text, "blocks": blocks})
+            schedule_send(
+                session,
+                key=f"{key}:dm:{user}",
+                kind="dm",
+                due_at=due_at,
+                payload={"user": user, "text": text, "blocks": blocks},
+            )
     others = [user for team, user in people if team != partnership.home_team_id]
     if others:
-        schedule_send(session, key=f"{key}:channel", kind="post", due_at=due_at,
-                      payload={"channel": partnership.channel_id, "thread_ts": thread_ts,
-                               "text": f"{' '.join(mention(u) for u in others)} {text}", "blocks": None})
+        schedule_send(
+            session,
+            key=f"{key}:channel",
+            kind="post",
+            due_at=due_at,
+            payload={
+                "channel": partnership.channel_id,
+                "thread_ts": thread_ts,
+                "text": f"{' '.join(mention(u) for u in others)} {text}",
+                "blocks": None,
+            },
+        )
 
 
 PERFORMERS = {"dm": send_dm, "post": send_post}

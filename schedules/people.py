@@ -33,5 +33,4 @@ def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_
             log.warning("skipping %s in %s: %s", user_id, partnership.channel_id, exc.response.get("error"))
             continue
         if not info.is_bot:
-            partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id,
-                                       now=rt.clock.now())
+            partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id, now=rt.clock.now())

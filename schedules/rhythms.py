@@ -8,12 +8,14 @@ from bot.claims import SendJob, schedule_send
 from bot.milestones import celebrations
 from bot.partnerships.models import Partnership
 from bot.partnerships.time_off import is_out_of_office, work_calendar
+from bot.rhythms import answers
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import checkin_message, nudge_dm, nudge_thread, summary_message
 from bot.rhythms.calendar import local_date
 from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
 from schedules.people import channel_people, learn_newcomers
+
 
 def plan_checkins(rt: Runtime, now: datetime) -> None:
     """Plan in batches, each its own transaction, until no rhythm is due (planning moves each past now)."""
@@ -23,8 +25,9 @@ def plan_checkins(rt: Runtime, now: datetime) -> None:
             calendars = {}
             for rhythm in due:
                 if rhythm.partnership_id not in calendars:
-                    calendars[rhythm.partnership_id] = work_calendar(session, session.get(Partnership,
-                                                                                          rhythm.partnership_id))
+                    calendars[rhythm.partnership_id] = work_calendar(
+                        session, session.get(Partnership, rhythm.partnership_id)
+                    )
                 rhythms.plan_rhythm(session, rhythm, calendars[rhythm.partnership_id], now)
         if not due:
             return
@@ -68,11 +71,23 @@ def nudge(rt: Runtime, job: SendJob) -> str | None:
         home = [p for p in missing if p["team"] == partnership.home_team_id]
         others = [p for p in missing if p["team"] != partnership.home_team_id]
         for person in home:
-            schedule_send(session, key=f"nudge_dm:{checkin.id}:{person['team']}:{person['user']}", kind="nudge_dm",
-                          due_at=job.due_at, subject_id=checkin.id, payload=person)
+            schedule_send(
+                session,
+                key=f"nudge_dm:{checkin.id}:{person['team']}:{person['user']}",
+                kind="nudge_dm",
+                due_at=job.due_at,
+                subject_id=checkin.id,
+                payload=person,
+            )
         if others:
-            schedule_send(session, key=f"nudge_thread:{checkin.id}", kind="nudge_thread", due_at=job.due_at,
-                          subject_id=checkin.id, payload={"people": others})
+            schedule_send(
+                session,
+                key=f"nudge_thread:{checkin.id}",
+                kind="nudge_thread",
+                due_at=job.due_at,
+                subject_id=checkin.id,
+                payload={"people": others},
+            )
     return None
 
 
@@ -112,10 +127,11 @@ def post_summary(rt: Runtime, job: SendJob) -> str | None:
         if checkin.status != "sent":
             return "dropped"
         partnership = session.get(Partnership, checkin.partnership_id)
-        summary = rhythms.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
+        summary = answers.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
         text, blocks = summary_message(checkin.rhythm, summary)
-        checkin.summary_ts = rt.gateway.post_message(channel=partnership.channel_id, thread_ts=checkin.message_ts,
-                                                     text=text, blocks=blocks)
+        checkin.summary_ts = rt.gateway.post_message(
+            channel=partnership.channel_id, thread_ts=checkin.message_ts, text=text, blocks=blocks
+        )
         celebrations.owe_streak(session, partnership, rt.clock.now())
     return None
 

@@ -21,8 +21,9 @@ Planner = Callable[[Runtime, datetime], None]
 
 
 class Scheduler:
-    def __init__(self, rt: Runtime, planners: list[Planner], performers: dict[str, Performer],
-                 interval_seconds: float = 10):
+    def __init__(
+        self, rt: Runtime, planners: list[Planner], performers: dict[str, Performer], interval_seconds: float = 10
+    ):
         self.rt = rt
         self.planners = planners
         self.performers = performers
@@ -46,8 +47,16 @@ class Scheduler:
     def start(self) -> None:
         self._ticker = BackgroundScheduler(timezone=timezone.utc)
         # One tick at a time per process; a late tick runs once, however late (the default grace is 1 s).
-        self._ticker.add_job(self.tick, "interval", seconds=self.interval_seconds, id="tick", max_instances=1,
-                             coalesce=True, misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
+        self._ticker.add_job(
+            self.tick,
+            "interval",
+            seconds=self.interval_seconds,
+            id="tick",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(timezone.utc),
+        )
         self._ticker.start()
         log.info("scheduler ticking every %ss", self.interval_seconds)
 

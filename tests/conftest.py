@@ -16,8 +16,16 @@ from tests.harness.fake_slack import FakeSlack
 from tests.harness.flows import set_up_partnership
 from tests.harness.slack_driver import SlackDriver
 
-SETTING_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DATABASE_URL", "SLACK_API_URL",
-                 "PORT", "LOG_LEVEL", "DEFAULT_TIMEZONE")
+SETTING_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "DATABASE_URL",
+    "SLACK_API_URL",
+    "PORT",
+    "LOG_LEVEL",
+    "DEFAULT_TIMEZONE",
+)
 
 # People in the tests: the home (installing) workspace and the other organisation of a Slack Connect channel.
 HOME, EXT = "T_HOME", "T_EXT"

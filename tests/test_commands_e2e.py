@@ -19,10 +19,19 @@ def test_help_lists_every_subcommand_with_an_example(slack):
         response = slack.command(words)
         assert response.status == 200 and response.json["response_type"] == "ephemeral"
         rendered = json.dumps(response.json["blocks"], ensure_ascii=False)
-        for usage in ("/partner setup", "/partner status", "/partner members", "/partner side @user client|vendor",
-                      "/partner role @user lead|sponsor|member", "/partner charter", "/partner help",
-                      "/partner rhythm add", "/partner rhythm list", "/partner rhythm run N",
-                      "/partner ooo YYYY-MM-DD YYYY-MM-DD  or  /partner ooo off"):
+        for usage in (
+            "/partner setup",
+            "/partner status",
+            "/partner members",
+            "/partner side @user client|vendor",
+            "/partner role @user lead|sponsor|member",
+            "/partner charter",
+            "/partner help",
+            "/partner rhythm add",
+            "/partner rhythm list",
+            "/partner rhythm run N",
+            "/partner ooo YYYY-MM-DD YYYY-MM-DD  or  /partner ooo off",
+        ):
             assert f"`{usage}` — " in rendered
         assert rendered.count("e.g. `/partner") == rendered.count("` — ")  # an example for every entry
 
@@ -48,8 +57,17 @@ def test_status_shows_the_partnership(slack, partnership):
 
 
 def test_members_learns_sides_from_home_teams_in_a_shared_channel(slack, app, partnership):
-    slack.event({"type": "message", "channel": partnership, "user": "UEXT1", "user_team": "T_EXT",
-                 "team": "T_EXT", "text": "hello from Globex", "ts": "1700000001.000100"})
+    slack.event(
+        {
+            "type": "message",
+            "channel": partnership,
+            "user": "UEXT1",
+            "user_team": "T_EXT",
+            "team": "T_EXT",
+            "text": "hello from Globex",
+            "ts": "1700000001.000100",
+        }
+    )
     slack.event({"type": "member_joined_channel", "channel": partnership, "user": "UHOME2", "team": "T_HOME"})
     eventually(lambda: member(app, "UEXT1") and member(app, "UHOME2"), what="members noted")
     assert member(app, "UEXT1").side == "vendor" and member(app, "UEXT1").team_id == "T_EXT"
@@ -115,8 +133,9 @@ def test_charter_view_and_lead_edit_with_log(slack, fake, app, partnership):
     values.update(P1_ack=text("15m"), P3_resolve=text("5bd"), vendor_decisions=text("Staffing changes < 10%"))
     assert slack.submit("charter_edit", values, private_metadata=modal["private_metadata"]).body == ""
     announcement = fake.wait_for("chat.postMessage")[0].args
-    assert announcement["text"] == ("<@ULEAD> edited the charter: vendor decisions, escalation targets. "
-                                    "`/partner charter` shows it.")
+    assert announcement["text"] == (
+        "<@ULEAD> edited the charter: vendor decisions, escalation targets. `/partner charter` shows it."
+    )
     with app.runtime.db.session() as session:
         edit = session.scalar(select(CharterEdit))
         assert edit.user_id == "ULEAD" and edit.edited_at is not None

@@ -30,16 +30,19 @@ def test_http_mode_needs_the_signing_secret_but_socket_mode_does_not():
     settings(SLACK_BOT_TOKEN="xoxb-1", SLACK_APP_TOKEN="xapp-1").require_slack()
 
 
-@pytest.mark.parametrize("name, value, expected", [
-    ("SLACK_BOT_TOKEN", "xoxp-secret-user-token", "must be a bot token starting with xoxb-"),
-    ("SLACK_APP_TOKEN", "xoxb-wrong-kind", "must be an app-level token"),
-    ("PORT", "http", "PORT is malformed"),
-    ("PORT", "70000", "PORT is malformed"),
-    ("LOG_LEVEL", "LOUD", "unknown level"),
-    ("DEFAULT_TIMEZONE", "Europe/Atlantis", "unknown timezone"),
-    ("DATABASE_URL", "mysql://x", "sqlite:// or postgresql"),
-    ("SLACK_API_URL", "slack.com/api", "http(s) URL"),
-])
+@pytest.mark.parametrize(
+    "name, value, expected",
+    [
+        ("SLACK_BOT_TOKEN", "xoxp-secret-user-token", "must be a bot token starting with xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-wrong-kind", "must be an app-level token"),
+        ("PORT", "http", "PORT is malformed"),
+        ("PORT", "70000", "PORT is malformed"),
+        ("LOG_LEVEL", "LOUD", "unknown level"),
+        ("DEFAULT_TIMEZONE", "Europe/Atlantis", "unknown timezone"),
+        ("DATABASE_URL", "mysql://x", "sqlite:// or postgresql"),
+        ("SLACK_API_URL", "slack.com/api", "http(s) URL"),
+    ],
+)
 def test_malformed_settings_name_the_setting_and_never_echo_a_token(monkeypatch, name, value, expected):
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError) as error:

@@ -10,8 +10,8 @@ from bot.errors import UserError
 from bot.escalations import service as escalations
 from bot.escalations.lifecycle import ALLOWED, STATES
 from bot.escalations.models import Escalation, Transition
-from bot.partnerships.models import Member, Partnership
 from bot.partnerships import service as partnerships
+from bot.partnerships.models import Member, Partnership
 from bot.partnerships.time_off import work_calendar
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
@@ -22,12 +22,16 @@ RESOLUTION = escalations.ResolveForm(root_cause_category="process", root_cause="
 def world(db_url):
     db = Database(db_url)
     with db.session() as session:
-        settings = partnerships.PartnershipSettings(name="P", client_org="A", vendor_org="B", home_side="client",
-                                                    timezone="UTC", business_days=[1, 2, 3, 4, 5])
-        partnership = partnerships.create_partnership(session, channel_id="C1", settings=settings,
-                                                      home_team_id="T1", created_by="ULEAD", now=NOW)
-        people = {name: partnerships.ensure_member(session, partnership, team_id=team, user_id=name, now=NOW)
-                  for name, team in (("ULEAD", "T1"), ("URAISER", "T2"), ("UOWNER", "T2"), ("UOTHER", "T1"))}
+        settings = partnerships.PartnershipSettings(
+            name="P", client_org="A", vendor_org="B", home_side="client", timezone="UTC", business_days=[1, 2, 3, 4, 5]
+        )
+        partnership = partnerships.create_partnership(
+            session, channel_id="C1", settings=settings, home_team_id="T1", created_by="ULEAD", now=NOW
+        )
+        people = {
+            name: partnerships.ensure_member(session, partnership, team_id=team, user_id=name, now=NOW)
+            for name, team in (("ULEAD", "T1"), ("URAISER", "T2"), ("UOWNER", "T2"), ("UOTHER", "T1"))
+        }
         form = escalations.EscalationForm(title="t", severity="P2", category="quality", description="d")
         calendar = work_calendar(session, partnership)
         first = escalations.raise_escalation(session, partnership, people["URAISER"], form, calendar, NOW).escalation
@@ -46,13 +50,23 @@ def attempt(db, ids, source: str, target: str, actor_name: str):
         escalation.state, escalation.owner_team, escalation.owner_user = source, "T2", "UOWNER"
         actor = next(m for m in partnership.members if m.user_id == actor_name)
         owner = session.query(Member).filter_by(user_id="UOWNER").one()
+
         def audited():
             return session.query(Transition).filter_by(escalation_id=first_id).count()
 
         before = audited()
         try:
-            escalations.move(session, escalation, actor, target, NOW, owner=owner, resolution=RESOLUTION,
-                             duplicate_of=session.get(Escalation, other_id), calendar=work_calendar(session, partnership))
+            escalations.move(
+                session,
+                escalation,
+                actor,
+                target,
+                NOW,
+                owner=owner,
+                resolution=RESOLUTION,
+                duplicate_of=session.get(Escalation, other_id),
+                calendar=work_calendar(session, partnership),
+            )
         except UserError as error:
             session.rollback()
             return "refused", str(error)

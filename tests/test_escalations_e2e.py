@@ -11,7 +11,8 @@ from sqlalchemy import select
 from bot.models import Action, Escalation, EscalationUpdate
 from tests.harness.app_server import AppServer
 from tests.harness.flows import count, escalation_values, raise_escalation, reply, set_up_partnership
-from tests.harness.slack_driver import select as chosen, text
+from tests.harness.slack_driver import select as chosen
+from tests.harness.slack_driver import text
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -48,14 +49,21 @@ def test_raise_from_commands_and_from_the_card_by_the_other_org(friday, slack, f
 
     slack.click("card_raise_escalation", value="C_PARTNER", user="UEXT1", team="T_EXT")
     assert fake.wait_for("views.open", 3)[2].args["view"]["callback_id"] == "escalation_raise"
-    raise_escalation(slack, fake, app, user="UEXT1", team="T_EXT", title=text("Agents lack <!channel> access"),
-                     severity=chosen("P1"), category=chosen("staffing"))
+    raise_escalation(
+        slack,
+        fake,
+        app,
+        user="UEXT1",
+        team="T_EXT",
+        title=text("Agents lack <!channel> access"),
+        severity=chosen("P1"),
+        category=chosen("staffing"),
+    )
     post = fake.wait_for("chat.postMessage")[0].args
     rendered = json.dumps(post["blocks"], ensure_ascii=False)
     assert "#1 · P1 critical · Staffing" in rendered and "Agents lack &lt;!channel&gt; access" in rendered
     assert "Raised by <@UEXT1> (vendor)" in rendered
-    assert list(button_values(post)) == ["esc_acknowledge", "esc_assign", "esc_update", "esc_resolve",
-                                         "esc_duplicate"]
+    assert list(button_values(post)) == ["esc_acknowledge", "esc_assign", "esc_update", "esc_resolve", "esc_duplicate"]
     told = fake.calls_to("chat.postEphemeral")[0].args
     assert (told["user"], told["channel"]) == ("UEXT1", "C_PARTNER") and "#1 is raised" in told["text"]
     raised = escalation(app)
@@ -99,34 +107,61 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
 
     slack.click("esc_assign", value=esc_id, user="UEXT1", team="T_EXT")  # the raiser assigns
     modal = fake.wait_for("views.open")[0].args["view"]
-    slack.submit("esc_assign", {"owner": {"type": "users_select", "selected_user": "UEXT2"},
-                                "note": text("Ravi's team handles tier 2")},
-                 private_metadata=modal["private_metadata"], user="UEXT1", team="T_EXT")
+    slack.submit(
+        "esc_assign",
+        {"owner": {"type": "users_select", "selected_user": "UEXT2"}, "note": text("Ravi's team handles tier 2")},
+        private_metadata=modal["private_metadata"],
+        user="UEXT1",
+        team="T_EXT",
+    )
     eventually(lambda: escalation(app).state == "in_progress", what="assigned")
     assert (escalation(app).owner_user, escalation(app).owner_team) == ("UEXT2", "T_EXT")
 
     # Thread replies and 'Add update' are the timeline.
     ts = fake.calls_to("chat.update")[0].args["ts"]
-    reply(slack, "Two more agents on tier 2 from tomorrow", thread_ts=ts, ts="1800000009.000001", user="UEXT2",
-          team="T_EXT")
+    reply(
+        slack,
+        "Two more agents on tier 2 from tomorrow",
+        thread_ts=ts,
+        ts="1800000009.000001",
+        user="UEXT2",
+        team="T_EXT",
+    )
     slack.click("esc_update", value=esc_id, user="UHOME2")
     modal = fake.wait_for("views.open", 2)[1].args["view"]
-    slack.submit("esc_update", {"text": text("Customer calmed down")}, private_metadata=modal["private_metadata"],
-                 user="UHOME2")
+    slack.submit(
+        "esc_update", {"text": text("Customer calmed down")}, private_metadata=modal["private_metadata"], user="UHOME2"
+    )
     eventually(lambda: count(app, EscalationUpdate) == 2, what="updates recorded")
 
     # Resolve needs all three fields; the owner resolves.
     slack.click("esc_resolve", value=esc_id, user="UEXT2", team="T_EXT")
     modal = fake.wait_for("views.open", 3)[2].args["view"]
     meta = modal["private_metadata"]
-    missing = slack.submit("esc_resolve", {"root_cause_category": {"type": "static_select", "selected_option": None},
-                                           "root_cause": text(""), "corrective_action": text(" ")},
-                           private_metadata=meta, user="UEXT2", team="T_EXT").json["errors"]
+    missing = slack.submit(
+        "esc_resolve",
+        {
+            "root_cause_category": {"type": "static_select", "selected_option": None},
+            "root_cause": text(""),
+            "corrective_action": text(" "),
+        },
+        private_metadata=meta,
+        user="UEXT2",
+        team="T_EXT",
+    ).json["errors"]
     assert set(missing) == {"root_cause_category", "root_cause", "corrective_action"}
     assert escalation(app).state == "in_progress"
-    slack.submit("esc_resolve", {"root_cause_category": chosen("capacity"), "root_cause": text("Two agents left"),
-                                 "corrective_action": text("Hire and cross-train")},
-                 private_metadata=meta, user="UEXT2", team="T_EXT")
+    slack.submit(
+        "esc_resolve",
+        {
+            "root_cause_category": chosen("capacity"),
+            "root_cause": text("Two agents left"),
+            "corrective_action": text("Hire and cross-train"),
+        },
+        private_metadata=meta,
+        user="UEXT2",
+        team="T_EXT",
+    )
     eventually(lambda: escalation(app).state == "resolved", what="resolved")
 
     # The owner alone may not close (closing confirms the fix); the raiser may.
@@ -148,9 +183,14 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     eventually(lambda: escalation(app, 2).state == "duplicate", what="duplicate")
 
     trail = [(t.from_state, t.to_state, t.user_id) for t in escalation(app).transitions]
-    assert trail == [(None, "open", "UEXT1"), ("open", "acknowledged", "ULEAD"),
-                     ("acknowledged", "in_progress", "UEXT1"), ("in_progress", "resolved", "UEXT2"),
-                     ("resolved", "closed", "UEXT1"), ("closed", "open", "ULEAD")]
+    assert trail == [
+        (None, "open", "UEXT1"),
+        ("open", "acknowledged", "ULEAD"),
+        ("acknowledged", "in_progress", "UEXT1"),
+        ("in_progress", "resolved", "UEXT2"),
+        ("resolved", "closed", "UEXT1"),
+        ("closed", "open", "ULEAD"),
+    ]
     first = escalation(app)
     assert first.transitions[2].note == "Ravi's team handles tier 2"
     assert first.acknowledged_at == datetime(2026, 11, 27, 15, 20, tzinfo=UTC)
@@ -231,8 +271,10 @@ def test_the_third_escalation_of_a_category_in_60_days_is_a_recurring_issue(frid
     assert count(app, Action) == 0
     friday.advance(days=39)  # the first is now 59 days old
     raise_escalation(slack, fake, app, category=chosen("quality"))
-    notice = eventually(lambda: [c.args for c in fake.calls_to("chat.postMessage")
-                                 if "Recurring issue" in c.args["text"]], what="recurrence notice")[0]
+    notice = eventually(
+        lambda: [c.args for c in fake.calls_to("chat.postMessage") if "Recurring issue" in c.args["text"]],
+        what="recurrence notice",
+    )[0]
     assert "3 quality escalations in 60 days (#1, #3, #4)" in notice["text"] and "<@ULEAD>" in notice["text"]
     with app.runtime.db.session() as session:
         [action] = session.scalars(select(Action))
@@ -259,8 +301,15 @@ def test_the_list_filters_and_the_status_metrics(friday, slack, fake, app):
     slack.click("esc_resolve", value=str(first.id))
     meta = fake.wait_for("views.open")[0].args["view"]["private_metadata"]
     friday.advance(minutes=48)
-    slack.submit("esc_resolve", {"root_cause_category": chosen("tooling"), "root_cause": text("Expired cert"),
-                                 "corrective_action": text("Monitor expiry")}, private_metadata=meta)
+    slack.submit(
+        "esc_resolve",
+        {
+            "root_cause_category": chosen("tooling"),
+            "root_cause": text("Expired cert"),
+            "corrective_action": text("Monitor expiry"),
+        },
+        private_metadata=meta,
+    )
     eventually(lambda: escalation(app).state == "resolved", what="resolved")
 
     def listed(words):

@@ -56,31 +56,80 @@ def test_a_cycle_asks_both_companies_and_reports_both_directions(partnership, cl
     slack.click("feedback_give", value=dm_button["value"], channel="DULEAD")
     modal = fake.wait_for("views.open")[0].args["view"]
     labels = [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"]
-    assert labels[:4] == ["Quality of Globex (1-5)", "Communication of Globex (1-5)",
-                          "Responsiveness of Globex (1-5)", "Proactivity of Globex (1-5)"]
+    assert labels[:4] == [
+        "Quality of Globex (1-5)",
+        "Communication of Globex (1-5)",
+        "Responsiveness of Globex (1-5)",
+        "Proactivity of Globex (1-5)",
+    ]
     assert labels[-1] == "Would you recommend working with Globex? (0-10)"
     missing = feedback_values()
     del missing["quality"]
     errors = slack.submit("feedback_give", missing, private_metadata=modal["private_metadata"]).json["errors"]
     assert errors == {"quality": "Choose one."}
 
-    give_feedback(slack, fake, app, user="ULEAD", team="T_HOME", quality=4, communication=4, responsiveness=4,
-                  proactivity=4, recommend=8, working="Fast onboarding", change="Send the weekly report on time")
-    give_feedback(slack, fake, app, user="UHOME2", team="T_HOME", quality=2, communication=4, responsiveness=4,
-                  proactivity=4, recommend=6)
-    give_feedback(slack, fake, app, user="UEXT1", team="T_EXT", quality=5, communication=5, responsiveness=5,
-                  proactivity=5, recommend=10, self_change="Ask <!channel> for less")
+    give_feedback(
+        slack,
+        fake,
+        app,
+        user="ULEAD",
+        team="T_HOME",
+        quality=4,
+        communication=4,
+        responsiveness=4,
+        proactivity=4,
+        recommend=8,
+        working="Fast onboarding",
+        change="Send the weekly report on time",
+    )
+    give_feedback(
+        slack,
+        fake,
+        app,
+        user="UHOME2",
+        team="T_HOME",
+        quality=2,
+        communication=4,
+        responsiveness=4,
+        proactivity=4,
+        recommend=6,
+    )
+    give_feedback(
+        slack,
+        fake,
+        app,
+        user="UEXT1",
+        team="T_EXT",
+        quality=5,
+        communication=5,
+        responsiveness=5,
+        proactivity=5,
+        recommend=10,
+        self_change="Ask <!channel> for less",
+    )
     # A second answer from the same person replaces the first.
-    give_feedback(slack, fake, app, user="UHOME2", team="T_HOME", quality=2, communication=2, responsiveness=4,
-                  proactivity=4, recommend=6)
+    give_feedback(
+        slack,
+        fake,
+        app,
+        user="UHOME2",
+        team="T_HOME",
+        quality=2,
+        communication=2,
+        responsiveness=4,
+        proactivity=4,
+        recommend=6,
+    )
     assert count(app, FeedbackResponse) == 3
 
     fake.reset()
     at(clock, app, CYCLE_2)
     [report] = reports(fake)
     body = report_text(report)
-    assert "*Acme → Globex* (client about vendor), 2 answer(s): quality 3.0 · communication 3.0 · " \
-           "responsiveness 4.0 · proactivity 4.0\nOverall *3.5*/5 · would recommend 7.0/10" in body
+    assert (
+        "*Acme → Globex* (client about vendor), 2 answer(s): quality 3.0 · communication 3.0 · "
+        "responsiveness 4.0 · proactivity 4.0\nOverall *3.5*/5 · would recommend 7.0/10" in body
+    )
     assert "*Globex → Acme* (vendor about client), 1 answer(s)" in body and "Overall *5.0*/5" in body
     assert "*Perception gap*: Acme rates the partnership 3.5, Globex 5.0 — a gap of 1.5." in body
     assert "• (client) Fast onboarding — <@ULEAD>" in body
@@ -123,8 +172,10 @@ def test_silence_is_called_out_and_two_silent_cycles_alert_the_sponsors(partners
     fake.reset()
     at(clock, app, CYCLE_3)
     body = report_text(reports(fake)[0])
-    assert "*Globex → Acme* (vendor about client): :zipper_mouth_face: no feedback this cycle — silence might " \
-           "mean disengagement, not perfection." in body
+    assert (
+        "*Globex → Acme* (vendor about client): :zipper_mouth_face: no feedback this cycle — silence might "
+        "mean disengagement, not perfection." in body
+    )
     assert not [c for c in fake.calls_to("chat.postMessage") if ":mute:" in c.args["text"]]
     give_feedback(slack, fake, app, user="UHOME2", team="T_HOME")
     fake.reset()
@@ -132,8 +183,9 @@ def test_silence_is_called_out_and_two_silent_cycles_alert_the_sponsors(partners
     [alert] = [c.args for c in fake.calls_to("chat.postMessage") if ":mute:" in c.args["text"]]
     assert alert["text"].startswith(":mute: <@UHOME3> <@UEXT3>: Globex (vendor) gave no feedback two cycles in a row")
     with app.runtime.db.session() as session:
-        latest = session.scalar(select(FeedbackCycle).order_by(FeedbackCycle.closes_at.desc())
-                                .where(FeedbackCycle.status == "closed"))
+        latest = session.scalar(
+            select(FeedbackCycle).order_by(FeedbackCycle.closes_at.desc()).where(FeedbackCycle.status == "closed")
+        )
         assert alert["thread_ts"] == latest.report_ts and latest.number == 3
 
 
@@ -153,8 +205,11 @@ def test_a_point_raised_again_is_marked_and_told_to_the_leads(partnership, clock
     body = report_text(reports(fake)[0])
     assert "Please send the weekly reports on time — <@ULEAD> :repeat: _raised again (3rd time)_" in body
     assert "Invoices should be sent on time — <@UEXT2>\n" in body + "\n"  # a different point: not a repeat
-    told = [c.args for c in fake.calls_to("chat.postMessage") if c.args["text"].startswith(":repeat:")
-            or "Raised again" in c.args["text"]]
+    told = [
+        c.args
+        for c in fake.calls_to("chat.postMessage")
+        if c.args["text"].startswith(":repeat:") or "Raised again" in c.args["text"]
+    ]
     assert [t["channel"] for t in told] == ["ULEAD", "C_PARTNER"]  # home lead by DM, the other org's in the thread
     assert told[1]["text"].startswith("<@UEXT1> :repeat: Raised again (3rd time)")
 
@@ -171,19 +226,24 @@ def test_a_lead_turns_a_point_into_an_action_that_lands(partnership, clock, slac
     slack.click("feedback_point_action", value=point)
     modal = fake.wait_for("views.open")[0].args["view"]
     assert modal["blocks"][0]["element"]["initial_value"] == "Share the roadmap earlier"
-    values = {"title": text("Send the Q1 roadmap two weeks ahead"),
-              "owner": {"type": "users_select", "selected_user": "UEXT1"},
-              "due_date": {"type": "datepicker", "selected_date": "2026-12-10"}}
-    assert "due_date" in slack.submit("feedback_action", values, private_metadata=modal["private_metadata"]
-                                      ).json["errors"]  # already past
+    values = {
+        "title": text("Send the Q1 roadmap two weeks ahead"),
+        "owner": {"type": "users_select", "selected_user": "UEXT1"},
+        "due_date": {"type": "datepicker", "selected_date": "2026-12-10"},
+    }
+    assert (
+        "due_date" in slack.submit("feedback_action", values, private_metadata=modal["private_metadata"]).json["errors"]
+    )  # already past
     values["due_date"] = {"type": "datepicker", "selected_date": "2026-12-20"}
     slack.submit("feedback_action", values, private_metadata=modal["private_metadata"])
     eventually(lambda: count(app, Action) == 1, what="action created")
     with app.runtime.db.session() as session:
         action = session.scalar(select(Action))
         assert (action.owner_user, action.source, action.due_date.isoformat()) == ("UEXT1", "feedback", "2026-12-20")
-    assert "Send the Q1 roadmap two weeks ahead — <@UEXT1>, due 2026-12-20" in slack.command("actions").json[
-        "blocks"][1]["text"]["text"]
+    assert (
+        "Send the Q1 roadmap two weeks ahead — <@UEXT1>, due 2026-12-20"
+        in slack.command("actions").json["blocks"][1]["text"]["text"]
+    )
 
     fake.reset()
     at(clock, app, datetime(2026, 12, 21, 8, 59, tzinfo=UTC))
@@ -195,8 +255,10 @@ def test_a_lead_turns_a_point_into_an_action_that_lands(partnership, clock, slac
 
     fake.reset()
     at(clock, app, CYCLE_3)
-    assert "*Open actions*\n1. Send the Q1 roadmap two weeks ahead — <@UEXT1>, 14 days old :red_circle: overdue" \
-           in report_text(reports(fake)[0])
+    assert (
+        "*Open actions*\n1. Send the Q1 roadmap two weeks ahead — <@UEXT1>, 14 days old :red_circle: overdue"
+        in report_text(reports(fake)[0])
+    )
     assert "Action 1 is done" in slack.command("action done 1").text
     fake.reset()
     at(clock, app, CYCLE_4)
@@ -213,8 +275,11 @@ def test_two_schedulers_ask_and_report_once(partnership, clock, slack, fake, app
             [t.join() for t in threads]
             if moment == CYCLE_1:
                 give_feedback(slack, fake, app, user="UEXT1", team="T_EXT")
-        asks = [c.args["channel"] for c in fake.calls_to("chat.postMessage") if '"feedback_give"' in
-                json.dumps(c.args.get("blocks"))]
+        asks = [
+            c.args["channel"]
+            for c in fake.calls_to("chat.postMessage")
+            if '"feedback_give"' in json.dumps(c.args.get("blocks"))
+        ]
         assert sorted(asks) == sorted(["UHOME2", "UHOME3", "ULEAD", "C_PARTNER"] * 2)  # cycles 1 and 2
         assert len(reports(fake)) == 1
     finally:
@@ -239,12 +304,14 @@ def test_feedback_before_the_first_cycle_asks_counts_in_that_cycle(partnership, 
     assert "No feedback cycle is running" in fake.wait_for("response_url")[0].args["text"]
 
 
-def test_a_hidden_score_never_leaks_through_a_trend_and_answers_are_unlinked_at_close(partnership, clock, slack,
-                                                                                      fake, app):
+def test_a_hidden_score_never_leaks_through_a_trend_and_answers_are_unlinked_at_close(
+    partnership, clock, slack, fake, app
+):
     set_feedback_cycle(slack, fake, app, "2", "anonymous")
     at(clock, app, CYCLE_1)
-    give_feedback(slack, fake, app, user="UEXT1", team="T_EXT", quality=1, communication=1, responsiveness=1,
-                  proactivity=1)  # alone: hidden
+    give_feedback(
+        slack, fake, app, user="UEXT1", team="T_EXT", quality=1, communication=1, responsiveness=1, proactivity=1
+    )  # alone: hidden
     at(clock, app, CYCLE_2)
     for user in ("UEXT1", "UEXT2", "UEXT3"):
         give_feedback(slack, fake, app, user=user, team="T_EXT")
@@ -266,10 +333,16 @@ def test_a_hidden_score_never_leaks_through_a_trend_and_answers_are_unlinked_at_
 def test_cycles_open_at_ten_local_across_a_dst_change(clock, slack, fake, app):
     clock.set(datetime(2026, 2, 26, 12, 0, tzinfo=UTC))
     set_up_partnership(slack, fake, app, timezone=text("America/New_York"))
-    for opens in (datetime(2026, 3, 2, 15, 0, tzinfo=UTC), datetime(2026, 3, 16, 14, 0, tzinfo=UTC),
-                  datetime(2026, 3, 30, 14, 0, tzinfo=UTC)):  # 10:00 EST, then 10:00 EDT
+    for opens in (
+        datetime(2026, 3, 2, 15, 0, tzinfo=UTC),
+        datetime(2026, 3, 16, 14, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 14, 0, tzinfo=UTC),
+    ):  # 10:00 EST, then 10:00 EDT
         at(clock, app, opens)
     with app.runtime.db.session() as session:
         opened = [c.opens_at for c in session.scalars(select(FeedbackCycle).order_by(FeedbackCycle.opens_at))]
-    assert opened == [datetime(2026, 3, 2, 15, 0, tzinfo=UTC), datetime(2026, 3, 16, 14, 0, tzinfo=UTC),
-                      datetime(2026, 3, 30, 14, 0, tzinfo=UTC)]
+    assert opened == [
+        datetime(2026, 3, 2, 15, 0, tzinfo=UTC),
+        datetime(2026, 3, 16, 14, 0, tzinfo=UTC),
+        datetime(2026, 3, 30, 14, 0, tzinfo=UTC),
+    ]

@@ -9,9 +9,18 @@ from sqlalchemy import select
 
 from bot.models import Kudos, Milestone
 from tests.harness.app_server import AppServer
-from tests.harness.flows import (add_rhythm, checkin_posts, count, give_feedback, raise_escalation, reply,
-                                 set_feedback_cycle, set_up_partnership)
-from tests.harness.slack_driver import select as chosen, text
+from tests.harness.flows import (
+    add_rhythm,
+    checkin_posts,
+    count,
+    give_feedback,
+    raise_escalation,
+    reply,
+    set_feedback_cycle,
+    set_up_partnership,
+)
+from tests.harness.slack_driver import select as chosen
+from tests.harness.slack_driver import text
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -53,8 +62,10 @@ def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
     }
     for words, expected in cases.items():
         assert expected in slack.command(words).text, words
-    assert "Only the milestone's owner or a lead can move milestone 1" in \
-        slack.command("milestone move 1 2026-12-20", user="UHOME2").text
+    assert (
+        "Only the milestone's owner or a lead can move milestone 1"
+        in slack.command("milestone move 1 2026-12-20", user="UHOME2").text
+    )
     assert count(app, Milestone) == 1 and milestone(app).due_date.isoformat() == "2026-12-15"
 
     assert "now due 2026-12-18" in slack.command("milestone move 1 2026-12-18").text
@@ -62,8 +73,7 @@ def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
     listing = slack.command("milestone list").json["blocks"][0]["text"]["text"]
     assert "*1.* Go-live in Manila — due 2026-12-18 (in 26 days), <@UEXT1>, moved 1×" in listing
     [move] = milestone(app).moves
-    assert (move.from_date.isoformat(), move.to_date.isoformat(), move.user_id) == ("2026-12-15", "2026-12-18",
-                                                                                  "ULEAD")
+    assert (move.from_date.isoformat(), move.to_date.isoformat(), move.user_id) == ("2026-12-15", "2026-12-18", "ULEAD")
     slack.command('milestone add "Retire old IVR" 2027-01-10')
     assert "Milestone 2 removed" in slack.command("milestone remove 2").text
     assert "There is no milestone 2 here" in slack.command("milestone done 2").text
@@ -93,7 +103,8 @@ def test_reminders_and_overdue_come_once_on_the_right_local_day(clock, slack, fa
         assert posts(fake, "Q1 plan signed") == []
         tick(datetime(2026, 12, 4, 14, 0, tzinfo=UTC))
         assert [p["text"] for p in posts(fake, "Q1 plan signed")] == [
-            ":calendar: *Q1 plan signed* (milestone 1, no owner) is due in 7 days, on 2026-12-11."]
+            ":calendar: *Q1 plan signed* (milestone 1, no owner) is due in 7 days, on 2026-12-11."
+        ]
         tick(datetime(2026, 12, 10, 14, 0, tzinfo=UTC))
         tick(datetime(2026, 12, 12, 14, 0, tzinfo=UTC))
         tick(datetime(2026, 12, 13, 14, 0, tzinfo=UTC))
@@ -107,8 +118,14 @@ def test_done_celebrates_contributors_of_both_sides_and_the_plan(partnership, cl
     set_feedback_cycle(slack, fake, app, "0")
     slack.command('milestone add "Go-live in Manila" 2026-12-15 <@UEXT1>')
     thread = eventually(lambda: milestone(app) and milestone(app).message_ts, what="milestone posted")
-    reply(slack, "Huge thanks to <@UEXT2> and <@UHOME2> for the cutover plan", thread_ts=thread,
-          ts="1800000100.000001", user="UEXT1", team="T_EXT")
+    reply(
+        slack,
+        "Huge thanks to <@UEXT2> and <@UHOME2> for the cutover plan",
+        thread_ts=thread,
+        ts="1800000100.000001",
+        user="UEXT1",
+        team="T_EXT",
+    )
     add_rhythm(slack, fake, app, audience=chosen("both"))
     clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     app.scheduler.tick()
@@ -117,8 +134,7 @@ def test_done_celebrates_contributors_of_both_sides_and_the_plan(partnership, cl
     eventually(lambda: len(fake.calls_to("reactions.add")) == 1, what="answer recorded")
     slack.command("milestone move 1 2026-12-18")
     clock.set(datetime(2026, 12, 16, 11, 0, tzinfo=UTC))
-    assert "Only the milestone's owner or a lead can mark done" in slack.command("milestone done 1",
-                                                                               user="UHOME2").text
+    assert "Only the milestone's owner or a lead can mark done" in slack.command("milestone done 1", user="UHOME2").text
     fake.reset()
     assert "is done" in slack.command("milestone done 1").text
     [party] = posts(fake, "Milestone reached")
@@ -145,7 +161,8 @@ def test_anniversary_and_days_without_a_p1_are_celebrated_once(partnership, cloc
     app.scheduler.tick()
     app.scheduler.tick()
     assert [p["text"] for p in posts(fake, "without a P1")] == [
-        ":shield: *30 days without a P1 escalation.* Steady work on both sides."]
+        ":shield: *30 days without a P1 escalation.* Steady work on both sides."
+    ]
     raise_escalation(slack, fake, app, severity=chosen("P1"))  # the count starts again
     fake.reset()
     clock.set(datetime(2027, 2, 20, 12, 1, tzinfo=UTC))  # 90 days after setup, 60 after the P1
@@ -165,8 +182,7 @@ def test_anniversary_and_days_without_a_p1_are_celebrated_once(partnership, cloc
 def test_ten_perfect_check_ins_in_a_row_are_a_streak(partnership, clock, slack, fake, app):
     set_feedback_cycle(slack, fake, app, "0")
     fake.channel_members["C_PARTNER"] = ["ULEAD", "UEXT1", "UBOT"]
-    add_rhythm(slack, fake, app, cadence=chosen("business_days"), window_hours=text("4"),
-               nudge_after_hours=text(""))
+    add_rhythm(slack, fake, app, cadence=chosen("business_days"), window_hours=text("4"), nudge_after_hours=text(""))
     day = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     for n in range(11):
         while day.weekday() >= 5:
@@ -178,13 +194,14 @@ def test_ten_perfect_check_ins_in_a_row_are_a_streak(partnership, clock, slack, 
         clock.set(day + timedelta(minutes=30))
         for index, (user, team) in enumerate((("ULEAD", "T_HOME"), ("UEXT1", "T_EXT"))):
             reply(slack, "done", thread_ts=thread, ts=f"1800001{n:03d}.{index:06d}", user=user, team=team)
-        eventually(lambda: len(fake.calls_to("reactions.add")) == 2 * (n + 1), what="answers recorded")
+        eventually(lambda done=2 * (n + 1): len(fake.calls_to("reactions.add")) == done, what="answers recorded")
         clock.set(day + timedelta(hours=4))
         app.scheduler.tick()
         day += timedelta(days=1)
     streaks = posts(fake, "check-ins in a row")
-    assert [p["text"] for p in streaks] == [":fire: *10 check-ins in a row* with everyone answering on time. "
-                                            "Well done, both teams!"]
+    assert [p["text"] for p in streaks] == [
+        ":fire: *10 check-ins in a row* with everyone answering on time. Well done, both teams!"
+    ]
 
 
 def app_latest_checkin_ts(app):
@@ -195,44 +212,73 @@ def app_latest_checkin_ts(app):
 
 
 def test_a_feedback_score_at_a_new_high_is_celebrated(partnership, clock, slack, fake, app):
-    for moment, quality in ((datetime(2026, 11, 30, 10, tzinfo=UTC), 3), (datetime(2026, 12, 14, 10, tzinfo=UTC), 4),
-                            (datetime(2026, 12, 28, 10, tzinfo=UTC), 2)):
+    for moment, quality in (
+        (datetime(2026, 11, 30, 10, tzinfo=UTC), 3),
+        (datetime(2026, 12, 14, 10, tzinfo=UTC), 4),
+        (datetime(2026, 12, 28, 10, tzinfo=UTC), 2),
+    ):
         clock.set(moment)
         app.scheduler.tick()
-        give_feedback(slack, fake, app, user="UEXT1", team="T_EXT", quality=quality, communication=quality,
-                      responsiveness=quality, proactivity=quality)
+        give_feedback(
+            slack,
+            fake,
+            app,
+            user="UEXT1",
+            team="T_EXT",
+            quality=quality,
+            communication=quality,
+            responsiveness=quality,
+            proactivity=quality,
+        )
     clock.set(datetime(2027, 1, 11, 10, tzinfo=UTC))
     app.scheduler.tick()
     highs = [p["text"] for p in posts(fake, "A new high")]
-    assert highs == [":star2: *A new high*: Globex rates Acme 4.0/5 in feedback cycle 2, the best yet "
-                     "(previous best 3.0)."]
+    assert highs == [
+        ":star2: *A new high*: Globex rates Acme 4.0/5 in feedback cycle 2, the best yet (previous best 3.0)."
+    ]
 
 
 def test_kudos_across_the_company_line_and_the_counts(partnership, slack, fake, app):
     assert slack.command("<@UEXT1|eve> for the cutover plan, it's great", command="/kudos").body == ""
     post = fake.wait_for("chat.postMessage")[0].args["text"]  # the post in the channel is the answer
-    assert post == (":clap: Kudos from <@ULEAD> (Acme, client) to <@UEXT1> (Globex, vendor): for the cutover "
-                    "plan, it's great")
+    assert post == (
+        ":clap: Kudos from <@ULEAD> (Acme, client) to <@UEXT1> (Globex, vendor): for the cutover plan, it's great"
+    )
     slack.command("kudos <@UHOME2> covering the night shift <!channel>")
     assert "&lt;!channel&gt;" in fake.wait_for("chat.postMessage", 2)[1].args["text"]
     slack.click("card_kudos", value="C_PARTNER", user="UEXT2", team="T_EXT")
     modal = fake.wait_for("views.open")[0].args["view"]
-    selfish = slack.submit("kudos_give", {"receiver": {"type": "users_select", "selected_user": "UEXT2"},
-                                          "text": text("me")}, private_metadata=modal["private_metadata"],
-                           user="UEXT2", team="T_EXT")
+    selfish = slack.submit(
+        "kudos_give",
+        {"receiver": {"type": "users_select", "selected_user": "UEXT2"}, "text": text("me")},
+        private_metadata=modal["private_metadata"],
+        user="UEXT2",
+        team="T_EXT",
+    )
     assert "Kudos are for someone else" in selfish.json["errors"]["receiver"]
-    slack.submit("kudos_give", {"receiver": {"type": "users_select", "selected_user": "UEXT1"},
-                                "text": text("Always on time")}, private_metadata=modal["private_metadata"],
-                 user="UEXT2", team="T_EXT")
+    slack.submit(
+        "kudos_give",
+        {"receiver": {"type": "users_select", "selected_user": "UEXT1"}, "text": text("Always on time")},
+        private_metadata=modal["private_metadata"],
+        user="UEXT2",
+        team="T_EXT",
+    )
     slack.click("card_kudos", value="C_PARTNER", user="UEXT3", team="T_EXT")
     modal = fake.wait_for("views.open", 2)[1].args["view"]
-    slack.submit("kudos_give", {"receiver": {"type": "users_select", "selected_user": "ULEAD"},
-                                "text": text("Clear priorities")}, private_metadata=modal["private_metadata"],
-                 user="UEXT3", team="T_EXT")
+    slack.submit(
+        "kudos_give",
+        {"receiver": {"type": "users_select", "selected_user": "ULEAD"}, "text": text("Clear priorities")},
+        private_metadata=modal["private_metadata"],
+        user="UEXT3",
+        team="T_EXT",
+    )
     eventually(lambda: count(app, Kudos) == 4, what="kudos stored")
-    for words, expected in (("kudos <@ULEAD> myself", "Kudos are for someone else"),
-                            ("kudos <@UEXT1>", "Say what they did"), ("kudos", "Mention who you are thanking"),
-                            ("kudos eve thanks", "'eve' is not a person")):
+    for words, expected in (
+        ("kudos <@ULEAD> myself", "Kudos are for someone else"),
+        ("kudos <@UEXT1>", "Say what they did"),
+        ("kudos", "Mention who you are thanking"),
+        ("kudos eve thanks", "'eve' is not a person"),
+    ):
         assert expected in slack.command(words).text, words
     assert count(app, Kudos) == 4
     status = "\n".join(b["text"]["text"] for b in slack.command("status").json["blocks"] if b["type"] == "section")

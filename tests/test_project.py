@@ -41,7 +41,8 @@ def test_manifest_asks_for_what_the_code_uses():
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] and settings["interactivity"]["is_enabled"]
     assert {"message.channels", "message.groups", "member_joined_channel"} <= set(
-        settings["event_subscriptions"]["bot_events"])
+        settings["event_subscriptions"]["bot_events"]
+    )
     assert manifest["features"]["app_home"]["home_tab_enabled"]
 
 
@@ -66,8 +67,14 @@ def test_check_prints_identity_and_missing_scopes(fake, monkeypatch, capsys):
 
 def test_db_upgrade_and_python_dash_m(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
-    done = subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "database is up to date" in done.stdout
     assert (tmp_path / "cli.db").exists()
@@ -75,8 +82,9 @@ def test_db_upgrade_and_python_dash_m(tmp_path):
 
 def test_run_without_a_token_stops_with_one_line(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
-    done = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert done.stderr.strip().startswith("partnerbot: SLACK_BOT_TOKEN is not set: create the app from manifest.yml")
     assert len(done.stderr.strip().splitlines()) == 1
@@ -85,11 +93,23 @@ def test_run_without_a_token_stops_with_one_line(tmp_path):
 
 def test_partnerbot_run_serves_http_with_migrations_applied(fake, tmp_path):
     port = free_port()
-    env = {"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": fake.api_url, "DATABASE_URL": f"sqlite:///{tmp_path}/run.db", "PORT": str(port),
-           "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/run.db",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
     def healthy():
         try:
@@ -120,10 +140,14 @@ def test_the_feedback_migration_gives_existing_partnerships_a_salt_each(tmp_path
     engine = make_engine(url)
     with engine.begin() as connection:
         for channel in ("C1", "C2"):
-            connection.execute(text(
-                "INSERT INTO partnerships (channel_id, name, client_org, vendor_org, home_team_id, home_side, "
-                "timezone, business_days, created_by, created_at) VALUES (:c, 'P', 'A', 'B', 'T', 'client', 'UTC', "
-                "'[1,2,3,4,5]', 'U', '2026-01-01 00:00:00')"), {"c": channel})
+            connection.execute(
+                text(
+                    "INSERT INTO partnerships (channel_id, name, client_org, vendor_org, home_team_id, home_side, "
+                    "timezone, business_days, created_by, created_at) VALUES (:c, 'P', 'A', 'B', 'T', 'client', 'UTC', "
+                    "'[1,2,3,4,5]', 'U', '2026-01-01 00:00:00')"
+                ),
+                {"c": channel},
+            )
     command.upgrade(alembic_config(url), "head")
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT feedback_salt, feedback_weeks, feedback_anonymous FROM partnerships"))
@@ -131,3 +155,9 @@ def test_the_feedback_migration_gives_existing_partnerships_a_salt_each(tmp_path
     engine.dispose()
     assert len({salt for salt, _, _ in salts}) == 2 and all(len(salt) == 64 for salt, _, _ in salts)
     assert {(weeks, anonymous) for _, weeks, anonymous in salts} == {(2, False)}
+
+
+def test_the_code_passes_the_linter():
+    ruff = Path(sys.executable).parent / "ruff"
+    done = subprocess.run([str(ruff), "check", str(ROOT)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

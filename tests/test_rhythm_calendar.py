@@ -5,8 +5,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.rhythms.calendar import (Cadence, WorkCalendar, local_date, local_instant, next_occurrence, occurs_on,
-                                  occurrences_between, validate)
+from bot.rhythms.calendar import (
+    Cadence,
+    WorkCalendar,
+    local_date,
+    local_instant,
+    next_occurrence,
+    occurrences_between,
+    occurs_on,
+    validate,
+)
 
 UTC = timezone.utc
 WEEKDAYS = (1, 2, 3, 4, 5)
@@ -32,10 +40,13 @@ def assert_nine_local(found, tz):
         assert (local.hour, local.minute) == (9, 0)
 
 
-@pytest.mark.parametrize("cal, spring, autumn, utc_hours", [
-    (NY, date(2026, 3, 8), date(2026, 11, 1), (14, 13)),
-    (LONDON, date(2026, 3, 29), date(2026, 10, 25), (9, 8)),
-])
+@pytest.mark.parametrize(
+    "cal, spring, autumn, utc_hours",
+    [
+        (NY, date(2026, 3, 8), date(2026, 11, 1), (14, 13)),
+        (LONDON, date(2026, 3, 29), date(2026, 10, 25), (9, 8)),
+    ],
+)
 def test_weekly_monday_stays_at_nine_local_across_dst(cal, spring, autumn, utc_hours):
     monday = Cadence("weekly", NINE, weekdays=(1,))
     winter, summer = utc_hours
@@ -63,8 +74,9 @@ def test_business_days_once_a_business_day_at_nine_across_london_dst(change):
 
 def test_ambiguous_time_happens_once_at_the_first_occurrence():
     every_day = WorkCalendar("America/New_York", (1, 2, 3, 4, 5, 6, 7))
-    found = occurrences_between(Cadence("business_days", time(1, 30)), every_day,
-                                utc(2026, 11, 1, 0), utc(2026, 11, 2, 0))
+    found = occurrences_between(
+        Cadence("business_days", time(1, 30)), every_day, utc(2026, 11, 1, 0), utc(2026, 11, 2, 0)
+    )
     assert found == [utc(2026, 11, 1, 5, 30)]
     assert local_instant(date(2026, 11, 1), time(1, 30), "America/New_York") == utc(2026, 11, 1, 5, 30)
     # A time carrying fold=1 (the second 01:30) still means the first one: a rhythm is a plain wall-clock time.
@@ -73,8 +85,9 @@ def test_ambiguous_time_happens_once_at_the_first_occurrence():
 
 def test_nonexistent_time_moves_forward_by_the_gap():
     every_day = WorkCalendar("America/New_York", (1, 2, 3, 4, 5, 6, 7))
-    found = occurrences_between(Cadence("business_days", time(2, 30)), every_day,
-                                utc(2026, 3, 8, 0), utc(2026, 3, 9, 0))
+    found = occurrences_between(
+        Cadence("business_days", time(2, 30)), every_day, utc(2026, 3, 8, 0), utc(2026, 3, 9, 0)
+    )
     assert found == [utc(2026, 3, 8, 7, 30)]
     local = found[0].astimezone(ZoneInfo("America/New_York"))
     assert (local.hour, local.minute) == (3, 30)
@@ -91,8 +104,18 @@ def test_non_business_days_are_skipped():
     assert validate(Cadence("weekly", NINE, weekdays=(6,)), NY) == "None of the chosen weekdays is a business day."
     assert not occurs_on(Cadence("weekly", NINE, weekdays=(6,)), date(2026, 1, 3), NY)
     daily = Cadence("business_days", NINE)
-    assert [d.isoweekday() for d in days(date(2026, 1, 1), date(2026, 1, 14)) if occurs_on(daily, d, NY)] \
-        == [4, 5, 1, 2, 3, 4, 5, 1, 2, 3]
+    assert [d.isoweekday() for d in days(date(2026, 1, 1), date(2026, 1, 14)) if occurs_on(daily, d, NY)] == [
+        4,
+        5,
+        1,
+        2,
+        3,
+        4,
+        5,
+        1,
+        2,
+        3,
+    ]
     # A weekday list that mixes business and non-business days keeps only the business ones.
     mixed = Cadence("weekly", NINE, weekdays=(5, 6))
     assert validate(mixed, NY) is None
@@ -109,15 +132,26 @@ def test_biweekly_runs_in_the_anchor_week_and_every_second_week():
     assert occurs_on(biweekly, date(2026, 2, 25), NY)  # two weeks before
     found = occurrences_between(biweekly, NY, utc(2026, 2, 1), utc(2026, 4, 30))
     assert [local_date(t, "America/New_York") for t in found] == [
-        date(2026, 2, 11), date(2026, 2, 25), date(2026, 3, 11), date(2026, 3, 25), date(2026, 4, 8), date(2026, 4, 22)]
+        date(2026, 2, 11),
+        date(2026, 2, 25),
+        date(2026, 3, 11),
+        date(2026, 3, 25),
+        date(2026, 4, 8),
+        date(2026, 4, 22),
+    ]
 
 
 def test_monthly_day_clamps_to_the_months_last_day():
     every_day = WorkCalendar("America/New_York", (1, 2, 3, 4, 5, 6, 7))
-    found = occurrences_between(Cadence("monthly_day", NINE, day_of_month=31), every_day,
-                                utc(2026, 1, 1), utc(2026, 5, 1))
+    found = occurrences_between(
+        Cadence("monthly_day", NINE, day_of_month=31), every_day, utc(2026, 1, 1), utc(2026, 5, 1)
+    )
     assert [local_date(t, every_day.timezone) for t in found] == [
-        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 31),
+        date(2026, 4, 30),
+    ]
     # Leap years clamp to the 29th; on a Mon-Fri calendar the Saturday Jan 31 / Feb 28 2026 are skipped.
     assert occurs_on(Cadence("monthly_day", NINE, day_of_month=31), date(2028, 2, 29), every_day)
     found = occurrences_between(Cadence("monthly_day", NINE, day_of_month=31), NY, utc(2026, 1, 1), utc(2026, 5, 1))
@@ -182,34 +216,49 @@ def test_naive_datetimes_are_refused():
         occurrences_between(monday, NY, utc(2026, 1, 10), datetime(2026, 2, 1))
 
 
-@pytest.mark.parametrize("cadence, cal, message", [
-    (Cadence("fortnightly", NINE), NY, "Unknown cadence 'fortnightly'."),
-    (Cadence("weekly", NINE), NY, "Choose at least one weekday."),
-    (Cadence("biweekly", NINE, anchor=date(2026, 1, 5)), NY, "Choose at least one weekday."),
-    (Cadence("weekly", NINE, weekdays=(1, 8)), NY, "Weekdays must be between 1 (Monday) and 7 (Sunday)."),
-    (Cadence("weekly", NINE, weekdays=(0,)), NY, "Weekdays must be between 1 (Monday) and 7 (Sunday)."),
-    (Cadence("biweekly", NINE, weekdays=(1,)), NY, "A biweekly rhythm needs an anchor date."),
-    (Cadence("monthly_day", NINE), NY, "Choose a day of the month between 1 and 31."),
-    (Cadence("monthly_day", NINE, day_of_month=0), NY, "Choose a day of the month between 1 and 31."),
-    (Cadence("monthly_day", NINE, day_of_month=32), NY, "Choose a day of the month between 1 and 31."),
-    (Cadence("weekly", NINE, weekdays=(6, 7)), NY, "None of the chosen weekdays is a business day."),
-    (Cadence("biweekly", NINE, weekdays=(7,), anchor=date(2026, 1, 5)), NY,
-     "None of the chosen weekdays is a business day."),
-    (Cadence("business_days", NINE), WorkCalendar("Mars/Olympus_Mons", WEEKDAYS),
-     "'Mars/Olympus_Mons' is not a known timezone."),
-    (Cadence("business_days", NINE), WorkCalendar("UTC", ()), "The partnership has no business days."),
-])
+@pytest.mark.parametrize(
+    "cadence, cal, message",
+    [
+        (Cadence("fortnightly", NINE), NY, "Unknown cadence 'fortnightly'."),
+        (Cadence("weekly", NINE), NY, "Choose at least one weekday."),
+        (Cadence("biweekly", NINE, anchor=date(2026, 1, 5)), NY, "Choose at least one weekday."),
+        (Cadence("weekly", NINE, weekdays=(1, 8)), NY, "Weekdays must be between 1 (Monday) and 7 (Sunday)."),
+        (Cadence("weekly", NINE, weekdays=(0,)), NY, "Weekdays must be between 1 (Monday) and 7 (Sunday)."),
+        (Cadence("biweekly", NINE, weekdays=(1,)), NY, "A biweekly rhythm needs an anchor date."),
+        (Cadence("monthly_day", NINE), NY, "Choose a day of the month between 1 and 31."),
+        (Cadence("monthly_day", NINE, day_of_month=0), NY, "Choose a day of the month between 1 and 31."),
+        (Cadence("monthly_day", NINE, day_of_month=32), NY, "Choose a day of the month between 1 and 31."),
+        (Cadence("weekly", NINE, weekdays=(6, 7)), NY, "None of the chosen weekdays is a business day."),
+        (
+            Cadence("biweekly", NINE, weekdays=(7,), anchor=date(2026, 1, 5)),
+            NY,
+            "None of the chosen weekdays is a business day.",
+        ),
+        (
+            Cadence("business_days", NINE),
+            WorkCalendar("Mars/Olympus_Mons", WEEKDAYS),
+            "'Mars/Olympus_Mons' is not a known timezone.",
+        ),
+        (Cadence("business_days", NINE), WorkCalendar("UTC", ()), "The partnership has no business days."),
+    ],
+)
 def test_validate_explains_why_a_cadence_cannot_run(cadence, cal, message):
     assert validate(cadence, cal) == message
     assert next_occurrence(cadence, cal, utc(2026, 1, 1)) is None
     assert occurrences_between(cadence, cal, utc(2026, 1, 1), utc(2026, 3, 1)) == []
 
 
-@pytest.mark.parametrize("cadence", [
-    Cadence("business_days", NINE), Cadence("weekly", NINE, weekdays=(1, 6)),
-    Cadence("biweekly", NINE, weekdays=(2,), anchor=date(2026, 1, 1)), Cadence("monthly_day", NINE, day_of_month=31),
-    Cadence("monthly_first_business_day", NINE), Cadence("monthly_last_business_day", NINE),
-])
+@pytest.mark.parametrize(
+    "cadence",
+    [
+        Cadence("business_days", NINE),
+        Cadence("weekly", NINE, weekdays=(1, 6)),
+        Cadence("biweekly", NINE, weekdays=(2,), anchor=date(2026, 1, 1)),
+        Cadence("monthly_day", NINE, day_of_month=31),
+        Cadence("monthly_first_business_day", NINE),
+        Cadence("monthly_last_business_day", NINE),
+    ],
+)
 def test_validate_accepts_runnable_cadences(cadence):
     assert validate(cadence, NY) is None
     assert next_occurrence(cadence, NY, utc(2026, 1, 1)) is not None

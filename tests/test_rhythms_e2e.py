@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Answer, Blocker, Rhythm
-from tests.harness.flows import checkin_posts, add_rhythm, checkins, count, reply, set_up_partnership
-from tests.harness.slack_driver import checks, select as chosen, text, users
+from tests.harness.flows import add_rhythm, checkin_posts, checkins, count, reply, set_up_partnership
+from tests.harness.slack_driver import checks, text, users
+from tests.harness.slack_driver import select as chosen
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -33,11 +34,22 @@ def test_rhythm_add_list_and_the_modal_errors(sunday, slack, fake, app):
     slack.command("rhythm add")
     modal = fake.wait_for("views.open")[0].args["view"]
     questions = next(b for b in modal["blocks"] if b["block_id"] == "questions")["element"]["initial_value"]
-    assert questions.splitlines() == ["What moved since last time?", "What's next?", "Any risks or blockers?",
-                                      "Anything you need from the other side?"]
-    bad = {"name": text(""), "cadence": chosen("weekly"), "weekdays": checks(["6"]), "audience": chosen("people"),
-           "local_time": {"type": "timepicker", "selected_time": "09:00"}, "questions": text("Q?"),
-           "window_hours": text("4"), "nudge_after_hours": text("5")}
+    assert questions.splitlines() == [
+        "What moved since last time?",
+        "What's next?",
+        "Any risks or blockers?",
+        "Anything you need from the other side?",
+    ]
+    bad = {
+        "name": text(""),
+        "cadence": chosen("weekly"),
+        "weekdays": checks(["6"]),
+        "audience": chosen("people"),
+        "local_time": {"type": "timepicker", "selected_time": "09:00"},
+        "questions": text("Q?"),
+        "window_hours": text("4"),
+        "nudge_after_hours": text("5"),
+    }
     errors = slack.submit("rhythm_add", bad, private_metadata=json.dumps({"channel_id": "C_PARTNER"})).json["errors"]
     assert set(errors) == {"name"}  # field errors come first
     bad["name"] = text("Ops")
@@ -52,11 +64,14 @@ def test_rhythm_add_list_and_the_modal_errors(sunday, slack, fake, app):
     assert count(app, Rhythm) == 0
 
     fake.reset()
-    add_rhythm(slack, fake, app, name=text("Daily <!here> standup"), cadence=chosen("business_days"),
-               weekdays=checks([]))
+    add_rhythm(
+        slack, fake, app, name=text("Daily <!here> standup"), cadence=chosen("business_days"), weekdays=checks([])
+    )
     listing = slack.command("rhythm list").json["blocks"][0]["text"]["text"]
-    assert listing == ("*1. Daily &lt;!here&gt; standup* — every business day at 09:00, asks both sides; "
-                       "next Mon 23 Nov 2026 09:00 Europe/London")
+    assert listing == (
+        "*1. Daily &lt;!here&gt; standup* — every business day at 09:00, asks both sides; "
+        "next Mon 23 Nov 2026 09:00 Europe/London"
+    )
     assert "not a lead" not in slack.command("rhythm", user="UHOME2").text  # anyone may list
 
 
@@ -99,19 +114,45 @@ def test_a_check_in_goes_out_at_local_time_and_answers_are_recorded(weekly, sund
     reaction = fake.wait_for("reactions.add")[0].args
     assert reaction == {"channel": "C_PARTNER", "timestamp": "1800000000.000001", "name": "white_check_mark"}
     # A bot's reply in the thread is not an answer.
-    slack.event({"type": "message", "channel": "C_PARTNER", "bot_id": "BOTHER", "user": "UEXT3",
-                 "text": "auto", "ts": "1800000000.000002", "thread_ts": thread})
+    slack.event(
+        {
+            "type": "message",
+            "channel": "C_PARTNER",
+            "bot_id": "BOTHER",
+            "user": "UEXT3",
+            "text": "auto",
+            "ts": "1800000000.000002",
+            "thread_ts": thread,
+        }
+    )
     # An edit updates the recorded answer.
-    slack.event({"type": "message", "subtype": "message_changed", "channel": "C_PARTNER",
-                 "message": {"type": "message", "user": "UEXT1", "text": "Shipped the new IVR flow (all regions)",
-                             "ts": "1800000000.000001", "thread_ts": thread, "edited": {"ts": "1"}}})
+    slack.event(
+        {
+            "type": "message",
+            "subtype": "message_changed",
+            "channel": "C_PARTNER",
+            "message": {
+                "type": "message",
+                "user": "UEXT1",
+                "text": "Shipped the new IVR flow (all regions)",
+                "ts": "1800000000.000001",
+                "thread_ts": thread,
+                "edited": {"ts": "1"},
+            },
+        }
+    )
 
     def answers():
         with app.runtime.db.session() as session:
-            return [(a.user_id, a.text, a.latency_seconds, a.late, a.edited_at is not None)
-                    for a in session.scalars(select(Answer))]
-    eventually(lambda: answers() == [("UEXT1", "Shipped the new IVR flow (all regions)", 5400, False, True)],
-               what="answer recorded and edited")
+            return [
+                (a.user_id, a.text, a.latency_seconds, a.late, a.edited_at is not None)
+                for a in session.scalars(select(Answer))
+            ]
+
+    eventually(
+        lambda: answers() == [("UEXT1", "Shipped the new IVR flow (all regions)", 5400, False, True)],
+        what="answer recorded and edited",
+    )
     assert len(fake.calls_to("reactions.add")) == 1
 
     # Delivered twice (Slack retries), still one answer.
@@ -179,12 +220,22 @@ def test_post_update_modal_from_the_other_org_records_answer_and_blocker(weekly,
     slack.click("card_post_update", value="C_PARTNER", user="UEXT2", team="T_EXT")
     modal = fake.wait_for("views.open")[0].args["view"]
     assert [b["label"]["text"] for b in modal["blocks"]] == ["What moved?", "Any risks or blockers?"]
-    empty = slack.submit("checkin_answer", {"q0": text(""), "q1": text("")}, private_metadata=modal["private_metadata"],
-                         user="UEXT2", team="T_EXT")
+    empty = slack.submit(
+        "checkin_answer",
+        {"q0": text(""), "q1": text("")},
+        private_metadata=modal["private_metadata"],
+        user="UEXT2",
+        team="T_EXT",
+    )
     assert empty.json["errors"] == {"q0": "Answer at least one question."}
     sunday.set(datetime(2026, 11, 23, 9, 45, tzinfo=UTC))
-    slack.submit("checkin_answer", {"q0": text("Hired 3 agents"), "q1": text("Waiting on <!channel> VPN access")},
-                 private_metadata=modal["private_metadata"], user="UEXT2", team="T_EXT")
+    slack.submit(
+        "checkin_answer",
+        {"q0": text("Hired 3 agents"), "q1": text("Waiting on <!channel> VPN access")},
+        private_metadata=modal["private_metadata"],
+        user="UEXT2",
+        team="T_EXT",
+    )
     posted = fake.wait_for("chat.postMessage")[0].args
     assert posted["thread_ts"] == checkin.message_ts
     assert posted["text"].startswith("Update from <@UEXT2>:") and "&lt;!channel&gt;" in posted["text"]
@@ -210,8 +261,13 @@ def test_the_check_in_button_opens_the_form_for_that_check_in(weekly, sunday, sl
     slack.click(button["action_id"], value=button["value"], user="UEXT3", team="T_EXT")
     modal = fake.wait_for("views.open")[0].args["view"]
     assert json.loads(modal["private_metadata"]) == {"checkin_id": checkin.id}
-    slack.submit("checkin_answer", {"q0": text("All green"), "q1": text("none")},
-                 private_metadata=modal["private_metadata"], user="UEXT3", team="T_EXT")
+    slack.submit(
+        "checkin_answer",
+        {"q0": text("All green"), "q1": text("none")},
+        private_metadata=modal["private_metadata"],
+        user="UEXT3",
+        team="T_EXT",
+    )
     eventually(lambda: count(app, Answer) == 1, what="answer stored")
     assert count(app, Blocker) == 0  # "none" under the blockers question is not a blocker
 
@@ -220,8 +276,14 @@ def test_a_blocker_reply_in_the_thread_shows_in_status(weekly, sunday, slack, fa
     sunday.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     app.scheduler.tick()
     [checkin] = checkins(app)
-    reply(slack, "Blocker: the QA sandbox is down", thread_ts=checkin.message_ts, ts="1800000002.000001",
-          user="UEXT1", team="T_EXT")
+    reply(
+        slack,
+        "Blocker: the QA sandbox is down",
+        thread_ts=checkin.message_ts,
+        ts="1800000002.000001",
+        user="UEXT1",
+        team="T_EXT",
+    )
     eventually(lambda: count(app, Blocker) == 1, what="blocker stored")
     assert "the QA sandbox is down" in json.dumps(slack.command("status").json["blocks"])
 

@@ -35,8 +35,14 @@ def test_a_retried_event_is_handled_once(slack, app, partnership, monkeypatch):
     handled = []
     original = service.ensure_member
     monkeypatch.setattr(service, "ensure_member", lambda *a, **k: handled.append(k["user_id"]) or original(*a, **k))
-    event = {"type": "message", "channel": partnership, "user": "UEXT1", "user_team": "T_EXT",
-             "text": "hi", "ts": "1700000002.000100"}
+    event = {
+        "type": "message",
+        "channel": partnership,
+        "user": "UEXT1",
+        "user_team": "T_EXT",
+        "text": "hi",
+        "ts": "1700000002.000100",
+    }
     assert slack.event(event, event_id="Ev0001").status == 200
     assert slack.event(event, event_id="Ev0001", retry_num=1).status == 200
     assert slack.event(event, event_id="Ev0002").status == 200  # a different event is handled
@@ -47,12 +53,37 @@ def test_a_retried_event_is_handled_once(slack, app, partnership, monkeypatch):
 
 
 def test_messages_from_bots_are_ignored(slack, app, partnership):
-    slack.event({"type": "message", "subtype": "bot_message", "channel": partnership, "bot_id": "BOTHER",
-                 "text": "beep", "ts": "1700000003.000100"})
-    slack.event({"type": "message", "channel": partnership, "user": "UEXT3", "bot_id": "BOTHER",
-                 "user_team": "T_EXT", "text": "beep", "ts": "1700000004.000100"})
-    slack.event({"type": "message", "channel": partnership, "user": "UEXT2", "user_team": "T_EXT",
-                 "text": "a person", "ts": "1700000005.000100"})
+    slack.event(
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "channel": partnership,
+            "bot_id": "BOTHER",
+            "text": "beep",
+            "ts": "1700000003.000100",
+        }
+    )
+    slack.event(
+        {
+            "type": "message",
+            "channel": partnership,
+            "user": "UEXT3",
+            "bot_id": "BOTHER",
+            "user_team": "T_EXT",
+            "text": "beep",
+            "ts": "1700000004.000100",
+        }
+    )
+    slack.event(
+        {
+            "type": "message",
+            "channel": partnership,
+            "user": "UEXT2",
+            "user_team": "T_EXT",
+            "text": "a person",
+            "ts": "1700000005.000100",
+        }
+    )
     eventually(lambda: "UEXT2" in members(app), what="the person noted")
     assert members(app) == ["UEXT2", "ULEAD"]
 

@@ -21,10 +21,17 @@ def db(db_url):
 
 
 def new_partnership(session, home_side="vendor"):
-    settings = service.PartnershipSettings(name="Ops", client_org="Acme", vendor_org="Globex", home_side=home_side,
-                                           timezone="Asia/Manila", business_days=[5, 1, 2, 3, 4, 1])
-    return service.create_partnership(session, channel_id="C1", settings=settings, home_team_id="T_HOME",
-                                      created_by="ULEAD", now=NOW)
+    settings = service.PartnershipSettings(
+        name="Ops",
+        client_org="Acme",
+        vendor_org="Globex",
+        home_side=home_side,
+        timezone="Asia/Manila",
+        business_days=[5, 1, 2, 3, 4, 1],
+    )
+    return service.create_partnership(
+        session, channel_id="C1", settings=settings, home_team_id="T_HOME", created_by="ULEAD", now=NOW
+    )
 
 
 def test_sides_follow_home_team_and_the_creator_leads(db):
@@ -51,8 +58,9 @@ def test_changing_which_side_this_workspace_is_moves_inferred_members_only(db):
         lead = service.find_member(session, partnership, "T_HOME", "ULEAD")
         guest = service.ensure_member(session, partnership, team_id="T_OTHER", user_id="UX", now=NOW)
         pinned = service.set_side(session, partnership, lead, team_id="T_HOME", user_id="UY", side="client", now=NOW)
-        settings = service.PartnershipSettings(name="Ops", client_org="Acme", vendor_org="Globex",
-                                               home_side="client", timezone="UTC", business_days=[1])
+        settings = service.PartnershipSettings(
+            name="Ops", client_org="Acme", vendor_org="Globex", home_side="client", timezone="UTC", business_days=[1]
+        )
         service.update_settings(session, partnership, lead, settings)
         assert (lead.side, guest.side, pinned.side) == ("client", "vendor", "client")
 
@@ -84,16 +92,24 @@ def test_charter_edit_logs_only_what_changed(db):
 
 
 def test_setup_form_errors_point_at_their_inputs():
-    settings, errors = service.settings_from_form({"name": "", "client_org": "A", "vendor_org": "B",
-                                                   "home_side": None, "timezone": "Nowhere/Else",
-                                                   "business_days": ["1", "9"]})
+    settings, errors = service.settings_from_form(
+        {
+            "name": "",
+            "client_org": "A",
+            "vendor_org": "B",
+            "home_side": None,
+            "timezone": "Nowhere/Else",
+            "business_days": ["1", "9"],
+        }
+    )
     assert settings is None
     assert set(errors) == {"name", "home_side", "timezone", "business_days"}
     assert errors["name"] == "This is required."
 
 
-@pytest.mark.parametrize("written, amount, unit", [("30m", 30, "m"), ("8H", 8, "h"), (" 2 d", 2, "d"),
-                                                   ("10bd", 10, "bd")])
+@pytest.mark.parametrize(
+    "written, amount, unit", [("30m", 30, "m"), ("8H", 8, "h"), (" 2 d", 2, "d"), ("10bd", 10, "bd")]
+)
 def test_targets_parse(written, amount, unit):
     target = parse_target(written)
     assert (target.amount, target.unit) == (amount, unit)
@@ -127,11 +143,13 @@ def test_a_number_taken_meanwhile_is_skipped(db, monkeypatch):
 
     with db.session() as session:
         partnership = new_partnership(session)
-        first = actions.create_action(session, partnership, title="a", due_date=NOW.date(), source="feedback",
-                                      created_by="ULEAD", now=NOW)
+        first = actions.create_action(
+            session, partnership, title="a", due_date=NOW.date(), source="feedback", created_by="ULEAD", now=NOW
+        )
         real = numbering.next_number
         answers = iter([first.number])  # the first try collides with the existing action 1
         monkeypatch.setattr(numbering, "next_number", lambda *a: next(answers, None) or real(*a))
-        second = actions.create_action(session, partnership, title="b", due_date=NOW.date(), source="feedback",
-                                       created_by="ULEAD", now=NOW)
+        second = actions.create_action(
+            session, partnership, title="b", due_date=NOW.date(), source="feedback", created_by="ULEAD", now=NOW
+        )
         assert (first.number, second.number) == (1, 2)

@@ -9,30 +9,58 @@ from sqlalchemy import select
 
 from bot.models import ScheduledSend
 from tests.harness.app_server import AppServer
-from tests.harness.flows import set_feedback_cycle, checkin_posts, nudge_dms, add_rhythm, checkins, set_up_partnership
-from tests.harness.slack_driver import radio, select as chosen, text
+from tests.harness.flows import add_rhythm, checkin_posts, checkins, nudge_dms, set_feedback_cycle, set_up_partnership
+from tests.harness.slack_driver import radio, text
+from tests.harness.slack_driver import select as chosen
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
 
 
-@pytest.mark.parametrize("tz, created, mondays_utc", [
-    # America/New_York springs forward on Sun 8 Mar 2026: 09:00 local is 14:00 UTC, then 13:00 UTC.
-    ("America/New_York", datetime(2026, 2, 27, 12, tzinfo=UTC),
-     [datetime(2026, 3, 2, 14, tzinfo=UTC), datetime(2026, 3, 9, 13, tzinfo=UTC),
-      datetime(2026, 3, 16, 13, tzinfo=UTC)]),
-    # ... and falls back on Sun 1 Nov 2026: 13:00 UTC, then 14:00 UTC.
-    ("America/New_York", datetime(2026, 10, 23, 12, tzinfo=UTC),
-     [datetime(2026, 10, 26, 13, tzinfo=UTC), datetime(2026, 11, 2, 14, tzinfo=UTC),
-      datetime(2026, 11, 9, 14, tzinfo=UTC)]),
-    # Europe/London: BST starts Sun 29 Mar 2026 and ends Sun 25 Oct 2026.
-    ("Europe/London", datetime(2026, 3, 20, 12, tzinfo=UTC),
-     [datetime(2026, 3, 23, 9, tzinfo=UTC), datetime(2026, 3, 30, 8, tzinfo=UTC),
-      datetime(2026, 4, 6, 8, tzinfo=UTC)]),
-    ("Europe/London", datetime(2026, 10, 16, 12, tzinfo=UTC),
-     [datetime(2026, 10, 19, 8, tzinfo=UTC), datetime(2026, 10, 26, 9, tzinfo=UTC),
-      datetime(2026, 11, 2, 9, tzinfo=UTC)]),
-])
+@pytest.mark.parametrize(
+    "tz, created, mondays_utc",
+    [
+        # America/New_York springs forward on Sun 8 Mar 2026: 09:00 local is 14:00 UTC, then 13:00 UTC.
+        (
+            "America/New_York",
+            datetime(2026, 2, 27, 12, tzinfo=UTC),
+            [
+                datetime(2026, 3, 2, 14, tzinfo=UTC),
+                datetime(2026, 3, 9, 13, tzinfo=UTC),
+                datetime(2026, 3, 16, 13, tzinfo=UTC),
+            ],
+        ),
+        # ... and falls back on Sun 1 Nov 2026: 13:00 UTC, then 14:00 UTC.
+        (
+            "America/New_York",
+            datetime(2026, 10, 23, 12, tzinfo=UTC),
+            [
+                datetime(2026, 10, 26, 13, tzinfo=UTC),
+                datetime(2026, 11, 2, 14, tzinfo=UTC),
+                datetime(2026, 11, 9, 14, tzinfo=UTC),
+            ],
+        ),
+        # Europe/London: BST starts Sun 29 Mar 2026 and ends Sun 25 Oct 2026.
+        (
+            "Europe/London",
+            datetime(2026, 3, 20, 12, tzinfo=UTC),
+            [
+                datetime(2026, 3, 23, 9, tzinfo=UTC),
+                datetime(2026, 3, 30, 8, tzinfo=UTC),
+                datetime(2026, 4, 6, 8, tzinfo=UTC),
+            ],
+        ),
+        (
+            "Europe/London",
+            datetime(2026, 10, 16, 12, tzinfo=UTC),
+            [
+                datetime(2026, 10, 19, 8, tzinfo=UTC),
+                datetime(2026, 10, 26, 9, tzinfo=UTC),
+                datetime(2026, 11, 2, 9, tzinfo=UTC),
+            ],
+        ),
+    ],
+)
 def test_weekly_check_in_stays_at_local_time_across_dst(tz, created, mondays_utc, clock, slack, fake, app):
     clock.set(created)
     set_up_partnership(slack, fake, app, timezone=text(tz))
@@ -101,8 +129,11 @@ def test_two_replicas_on_one_database_send_everything_exactly_once(clock, slack,
     add_rhythm(slack, fake, app)
     replica = AppServer(database_url=db_url, api_url=fake.api_url, clock=clock).start()
     try:
-        for moment in (datetime(2026, 11, 23, 9, tzinfo=UTC), datetime(2026, 11, 24, 5, tzinfo=UTC),
-                       datetime(2026, 11, 24, 9, tzinfo=UTC)):
+        for moment in (
+            datetime(2026, 11, 23, 9, tzinfo=UTC),
+            datetime(2026, 11, 24, 5, tzinfo=UTC),
+            datetime(2026, 11, 24, 9, tzinfo=UTC),
+        ):
             clock.set(moment)
             ticks = [threading.Thread(target=s.tick) for s in (app.scheduler, replica.scheduler) for _ in range(3)]
             for thread in ticks:
@@ -160,8 +191,11 @@ def test_429s_during_a_50_person_fan_out_lose_and_duplicate_nothing(clock, slack
     fake.fail("chat.postMessage", 429, times=7, retry_after=0)  # more than the gateway retries: send is delayed
     app.scheduler.tick()
     with app.runtime.db.session() as session:
-        delayed = list(session.scalars(select(ScheduledSend).where(ScheduledSend.kind == "nudge_dm",
-                                                                   ScheduledSend.status == "pending")))
+        delayed = list(
+            session.scalars(
+                select(ScheduledSend).where(ScheduledSend.kind == "nudge_dm", ScheduledSend.status == "pending")
+            )
+        )
         # slack-sdk's retry handlers share one attempt count, so a send that met 429s and then 503s gives up
         # sooner: whatever the mix, a send Slack kept refusing waits for a later tick, never dropped.
         assert delayed and {d.last_error for d in delayed} <= {"ratelimited", "fatal_error"}
@@ -173,7 +207,9 @@ def test_429s_during_a_50_person_fan_out_lose_and_duplicate_nothing(clock, slack
     with app.runtime.db.session() as session:
         statuses = set(session.scalars(select(ScheduledSend.status).where(ScheduledSend.kind == "nudge_dm")))
         assert statuses == {"sent"}
-    assert len([c for c in fake.attempts if c.method == "chat.postMessage"]) == len(fake.calls_to("chat.postMessage")) + 13
+    assert (
+        len([c for c in fake.attempts if c.method == "chat.postMessage"]) == len(fake.calls_to("chat.postMessage")) + 13
+    )
 
 
 def test_posts_to_one_channel_are_paced_to_slacks_limit(clock, fake, db_url):

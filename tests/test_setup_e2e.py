@@ -23,8 +23,14 @@ def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
     view = fake.wait_for("views.open")[0].args
     assert view["trigger_id"].startswith("trigger-")
     assert view["view"]["callback_id"] == "partnership_setup"
-    assert {b["block_id"] for b in view["view"]["blocks"]} >= {"name", "client_org", "vendor_org", "home_side",
-                                                                "timezone", "business_days"}
+    assert {b["block_id"] for b in view["view"]["blocks"]} >= {
+        "name",
+        "client_org",
+        "vendor_org",
+        "home_side",
+        "timezone",
+        "business_days",
+    }
 
     assert slack.submit("partnership_setup", setup_values(), private_metadata=META).status == 200
     pin = fake.wait_for("pins.add")[0]
@@ -39,8 +45,11 @@ def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
 
     with app.runtime.db.session() as session:
         partnership = session.scalar(select(Partnership))
-        assert (partnership.name, partnership.client_org, partnership.vendor_org) == ("Acme support with Globex",
-                                                                                   "Acme", "Globex")
+        assert (partnership.name, partnership.client_org, partnership.vendor_org) == (
+            "Acme support with Globex",
+            "Acme",
+            "Globex",
+        )
         assert partnership.home_side == "client" and partnership.home_team_id == "T_HOME"
         assert partnership.governance_channel_id == "C_GOV"
         assert partnership.business_days == [1, 2, 3, 4, 5]
@@ -50,8 +59,11 @@ def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
 
 
 def test_setup_modal_errors_are_shown_and_nothing_is_stored(slack, fake, app):
-    response = slack.submit("partnership_setup", setup_values(name=text("  "), timezone=text("Mars/Olympus"),
-                                                              business_days=checks([])), private_metadata=META)
+    response = slack.submit(
+        "partnership_setup",
+        setup_values(name=text("  "), timezone=text("Mars/Olympus"), business_days=checks([])),
+        private_metadata=META,
+    )
     assert response.status == 200
     body = response.json
     assert body["response_action"] == "errors"
@@ -98,14 +110,19 @@ def test_rerunning_setup_is_for_leads_and_updates_the_card(slack, fake, app, par
     modal = fake.wait_for("views.open")[0].args["view"]
     name_block = next(b for b in modal["blocks"] if b["block_id"] == "name")
     assert name_block["element"]["initial_value"] == "Acme support with Globex"
-    slack.submit("partnership_setup", setup_values(name=text("Acme x Globex"), timezone=text("America/New_York")),
-                 private_metadata=META)
+    slack.submit(
+        "partnership_setup",
+        setup_values(name=text("Acme x Globex"), timezone=text("America/New_York")),
+        private_metadata=META,
+    )
     update = fake.wait_for("chat.update")[0]
     assert "Acme x Globex" in json.dumps(update.args["blocks"])
     assert fake.calls_to("pins.add") == []
+
     def timezone():
         with app.runtime.db.session() as session:
             return session.scalar(select(Partnership.timezone))
+
     eventually(lambda: timezone() == "America/New_York", what="settings saved")
 
 

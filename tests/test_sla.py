@@ -127,9 +127,11 @@ def test_remind_at_a_fraction_of_the_counted_time():
 
 def test_naive_starts_and_calendars_without_business_days_are_rejected():
     naive = datetime(2026, 6, 5, 15, 0)
-    for call in (lambda: due_at(naive, "P1", T("30m"), LONDON),
-                 lambda: remind_at(naive, "P3", T("1bd"), LONDON),
-                 lambda: elapsed(naive, lon(2026, 6, 8, 9, 0), "P3", T("1bd"), LONDON)):
+    for call in (
+        lambda: due_at(naive, "P1", T("30m"), LONDON),
+        lambda: remind_at(naive, "P3", T("1bd"), LONDON),
+        lambda: elapsed(naive, lon(2026, 6, 8, 9, 0), "P3", T("1bd"), LONDON),
+    ):
         with pytest.raises(ValueError):
             call()
     with pytest.raises(ValueError):

@@ -15,8 +15,9 @@ def owner_text(action: Action) -> str:
 
 def action_line(action: Action, today: date) -> str:
     overdue = f" :red_circle: overdue {(today - action.due_date).days}d" if action.due_date < today else ""
-    return (f"*{action.number}.* {escape(action.title)} — {owner_text(action)}, due {action.due_date.isoformat()}"
-            f"{overdue}")
+    return (
+        f"*{action.number}.* {escape(action.title)} — {owner_text(action)}, due {action.due_date.isoformat()}{overdue}"
+    )
 
 
 def actions_list(open_actions: list[Action], today: date) -> tuple[str, list[dict]]:
@@ -25,6 +26,6 @@ def actions_list(open_actions: list[Action], today: date) -> tuple[str, list[dic
     lines = [action_line(action, today) for action in open_actions]
     blocks = [section("*Open actions*")]
     for start in range(0, len(lines), 15):
-        blocks.append(section("\n".join(lines[start:start + 15])))
+        blocks.append(section("\n".join(lines[start : start + 15])))
     blocks.append(context("The owner or a lead closes one with `/partner action done N`."))
     return "Open actions", blocks

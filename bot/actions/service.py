@@ -22,24 +22,47 @@ ALLOWED = {
 }
 
 
-def create_action(session: Session, partnership: Partnership, *, title: str, due_date: date, source: str,
-                  created_by: str, now: datetime, owner: Member | None = None,
-                  source_key: str | None = None) -> Action:
-    action = Action(partnership_id=partnership.id, title=title, due_date=due_date, source=source,
-                    source_key=source_key, owner_team=owner.team_id if owner else None,
-                    owner_user=owner.user_id if owner else None, status="open", created_by=created_by,
-                    created_at=now)
+def create_action(
+    session: Session,
+    partnership: Partnership,
+    *,
+    title: str,
+    due_date: date,
+    source: str,
+    created_by: str,
+    now: datetime,
+    owner: Member | None = None,
+    source_key: str | None = None,
+) -> Action:
+    action = Action(
+        partnership_id=partnership.id,
+        title=title,
+        due_date=due_date,
+        source=source,
+        source_key=source_key,
+        owner_team=owner.team_id if owner else None,
+        owner_user=owner.user_id if owner else None,
+        status="open",
+        created_by=created_by,
+        created_at=now,
+    )
     add_numbered(session, action)
     # Told to its owner once, on the morning after it falls due, if it is still open then.
     overdue_at = local_instant(due_date + timedelta(days=1), time(9, 0), partnership.timezone)
-    schedule_send(session, key=f"action:{action.id}:overdue", kind="action_overdue", due_at=overdue_at,
-                  subject_id=action.id)
+    schedule_send(
+        session, key=f"action:{action.id}:overdue", kind="action_overdue", due_at=overdue_at, subject_id=action.id
+    )
     return action
 
 
 def open_actions(session: Session, partnership: Partnership) -> list[Action]:
-    return list(session.scalars(select(Action).where(Action.partnership_id == partnership.id,
-                                                     Action.status == "open").order_by(Action.due_date, Action.number)))
+    return list(
+        session.scalars(
+            select(Action)
+            .where(Action.partnership_id == partnership.id, Action.status == "open")
+            .order_by(Action.due_date, Action.number)
+        )
+    )
 
 
 def find_action(session: Session, partnership: Partnership, number_text: str) -> Action:
@@ -62,8 +85,17 @@ def move(session: Session, action: Action, actor: Member, to_status: str, now: d
         raise UserError(f"Action {action.number} is already {action.status}.")
     if not roles_of(action, actor) & allowed:
         raise UserError(f"Only the action's owner or a lead can mark action {action.number} {to_status}.")
-    session.add(ActionTransition(action_id=action.id, team_id=actor.team_id, user_id=actor.user_id, at=now,
-                                 from_status=action.status, to_status=to_status, note=note))
+    session.add(
+        ActionTransition(
+            action_id=action.id,
+            team_id=actor.team_id,
+            user_id=actor.user_id,
+            at=now,
+            from_status=action.status,
+            to_status=to_status,
+            note=note,
+        )
+    )
     action.status = to_status
     if to_status == "done":
         action.done_at = now

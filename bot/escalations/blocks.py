@@ -23,16 +23,35 @@ def raise_modal(channel_id: str, title: str = "") -> dict:
     categories = [option(label, value) for value, label in CATEGORIES.items()]
     blocks = [
         text_input("title", "Title", initial=title[:150], max_length=150),
-        {"type": "input", "block_id": "severity", "label": plain("Severity"),
-         "element": {"type": "static_select", "action_id": "value", "options": severities}},
-        {"type": "input", "block_id": "category", "label": plain("Category"),
-         "element": {"type": "static_select", "action_id": "value", "options": categories}},
+        {
+            "type": "input",
+            "block_id": "severity",
+            "label": plain("Severity"),
+            "element": {"type": "static_select", "action_id": "value", "options": severities},
+        },
+        {
+            "type": "input",
+            "block_id": "category",
+            "label": plain("Category"),
+            "element": {"type": "static_select", "action_id": "value", "options": categories},
+        },
         text_input("description", "What happened", multiline=True, max_length=3000),
-        text_input("impact", "Impact", multiline=True, optional=True, max_length=2000,
-                   placeholder="Who or what is affected, how badly"),
+        text_input(
+            "impact",
+            "Impact",
+            multiline=True,
+            optional=True,
+            max_length=2000,
+            placeholder="Who or what is affected, how badly",
+        ),
     ]
-    return modal("escalation_raise", "Raise escalation", blocks, submit="Raise",
-                 private_metadata=json.dumps({"channel_id": channel_id}))
+    return modal(
+        "escalation_raise",
+        "Raise escalation",
+        blocks,
+        submit="Raise",
+        private_metadata=json.dumps({"channel_id": channel_id}),
+    )
 
 
 def _due_line(escalation: Escalation, now: datetime) -> str:
@@ -49,17 +68,25 @@ def _due_line(escalation: Escalation, now: datetime) -> str:
 def escalation_message(partnership: Partnership, escalation: Escalation, now: datetime) -> tuple[str, list[dict]]:
     raiser_side = partnership.side_of_team(escalation.raised_by_team)
     owner = mention(escalation.owner_user) if escalation.owner_user else "_none yet_"
-    head = (f"{ICONS[escalation.severity]} *#{escalation.number} · {SEVERITY_NAMES[escalation.severity]} · "
-            f"{CATEGORIES[escalation.category]}*\n*{escape(escalation.title)}*")
-    facts = (f"State: *{STATES[escalation.state]}* · Owner: {owner} · Raised by "
-             f"{mention(escalation.raised_by_user)} ({raiser_side}) {local_date(escalation.raised_at)}")
+    head = (
+        f"{ICONS[escalation.severity]} *#{escalation.number} · {SEVERITY_NAMES[escalation.severity]} · "
+        f"{CATEGORIES[escalation.category]}*\n*{escape(escalation.title)}*"
+    )
+    facts = (
+        f"State: *{STATES[escalation.state]}* · Owner: {owner} · Raised by "
+        f"{mention(escalation.raised_by_user)} ({raiser_side}) {local_date(escalation.raised_at)}"
+    )
     blocks = [section(head), section(f"*What happened*\n{escape(escalation.description)}")]
     if escalation.impact:
         blocks.append(section(f"*Impact*\n{escape(escalation.impact)}"))
     if escalation.state in ("resolved", "closed") and escalation.root_cause:
-        blocks.append(section(f"*Root cause* ({ROOT_CAUSES[escalation.root_cause_category]})\n"
-                              f"{escape(escalation.root_cause)}\n*Corrective action*\n"
-                              f"{escape(escalation.corrective_action)}"))
+        blocks.append(
+            section(
+                f"*Root cause* ({ROOT_CAUSES[escalation.root_cause_category]})\n"
+                f"{escape(escalation.root_cause)}\n*Corrective action*\n"
+                f"{escape(escalation.corrective_action)}"
+            )
+        )
     blocks.append(context(facts))
     due = _due_line(escalation, now)
     if due:
@@ -91,37 +118,68 @@ def action_buttons(escalation: Escalation) -> list[dict]:
 
 def assign_modal(escalation: Escalation) -> dict:
     blocks = [
-        {"type": "input", "block_id": "owner", "label": plain("Owner"),
-         "element": {"type": "users_select", "action_id": "value"}},
+        {
+            "type": "input",
+            "block_id": "owner",
+            "label": plain("Owner"),
+            "element": {"type": "users_select", "action_id": "value"},
+        },
         text_input("note", "Note", multiline=True, optional=True, max_length=1000),
     ]
-    return modal("esc_assign", f"Assign #{escalation.number}", blocks, submit="Assign",
-                 private_metadata=json.dumps({"escalation_id": escalation.id}))
+    return modal(
+        "esc_assign",
+        f"Assign #{escalation.number}",
+        blocks,
+        submit="Assign",
+        private_metadata=json.dumps({"escalation_id": escalation.id}),
+    )
 
 
 def update_modal(escalation: Escalation) -> dict:
-    return modal("esc_update", f"Update #{escalation.number}",
-                 [text_input("text", "Update", multiline=True, max_length=3000)], submit="Add",
-                 private_metadata=json.dumps({"escalation_id": escalation.id}))
+    return modal(
+        "esc_update",
+        f"Update #{escalation.number}",
+        [text_input("text", "Update", multiline=True, max_length=3000)],
+        submit="Add",
+        private_metadata=json.dumps({"escalation_id": escalation.id}),
+    )
 
 
 def resolve_modal(escalation: Escalation) -> dict:
     causes = [option(label, value) for value, label in ROOT_CAUSES.items()]
     blocks = [
-        {"type": "input", "block_id": "root_cause_category", "label": plain("Root-cause category"),
-         "element": {"type": "static_select", "action_id": "value", "options": causes}},
+        {
+            "type": "input",
+            "block_id": "root_cause_category",
+            "label": plain("Root-cause category"),
+            "element": {"type": "static_select", "action_id": "value", "options": causes},
+        },
         text_input("root_cause", "Root cause", multiline=True, max_length=3000),
-        text_input("corrective_action", "Corrective action", multiline=True, max_length=3000,
-                   placeholder="What changes so it does not happen again"),
+        text_input(
+            "corrective_action",
+            "Corrective action",
+            multiline=True,
+            max_length=3000,
+            placeholder="What changes so it does not happen again",
+        ),
     ]
-    return modal("esc_resolve", f"Resolve #{escalation.number}", blocks, submit="Resolve",
-                 private_metadata=json.dumps({"escalation_id": escalation.id}))
+    return modal(
+        "esc_resolve",
+        f"Resolve #{escalation.number}",
+        blocks,
+        submit="Resolve",
+        private_metadata=json.dumps({"escalation_id": escalation.id}),
+    )
 
 
 def duplicate_modal(escalation: Escalation) -> dict:
-    return modal("esc_duplicate", f"Duplicate #{escalation.number}",
-                 [text_input("duplicate_of", "Duplicate of escalation number", max_length=8, placeholder="e.g. 3")],
-                 submit="Mark duplicate", private_metadata=json.dumps({"escalation_id": escalation.id}))
+    return modal(
+        "esc_duplicate",
+        f"Duplicate #{escalation.number}",
+        [text_input("duplicate_of", "Duplicate of escalation number", max_length=8, placeholder="e.g. 3")],
+        submit="Mark duplicate",
+        private_metadata=json.dumps({"escalation_id": escalation.id}),
+    )
 
 
 def age_text(delta: timedelta) -> str:
@@ -129,46 +187,63 @@ def age_text(delta: timedelta) -> str:
     return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h {int(delta.total_seconds() // 60) % 60}m"
 
 
-def escalation_list(escalations: list[Escalation], now: datetime, *, only_open: bool,
-                    severity: str | None) -> tuple[str, list[dict]]:
+def escalation_list(
+    escalations: list[Escalation], now: datetime, *, only_open: bool, severity: str | None
+) -> tuple[str, list[dict]]:
     scope = ("open" if only_open else "all") + (f" {severity}" if severity else "")
     if not escalations:
         return f"No {scope} escalations", [section(f"No {scope} escalations.")]
     lines = []
     for e in escalations[:40]:
-        marks = "".join([" :red_circle: ack missed" if e.ack_breached_at else "",
-                         " :red_circle: resolve missed" if e.resolve_breached_at else ""])
+        marks = "".join(
+            [
+                " :red_circle: ack missed" if e.ack_breached_at else "",
+                " :red_circle: resolve missed" if e.resolve_breached_at else "",
+            ]
+        )
         owner = mention(e.owner_user) if e.owner_user else "no owner"
-        lines.append(f"*#{e.number}* {e.severity} · {CATEGORIES[e.category]} · {escape(e.title)} — "
-                     f"{STATES[e.state]}, {age_text(now - e.raised_at)} old, {owner}{marks}")
+        lines.append(
+            f"*#{e.number}* {e.severity} · {CATEGORIES[e.category]} · {escape(e.title)} — "
+            f"{STATES[e.state]}, {age_text(now - e.raised_at)} old, {owner}{marks}"
+        )
     blocks = [section(f"*Escalations ({scope}), newest first*")]
     for start in range(0, len(lines), 15):
-        blocks.append(section("\n".join(lines[start:start + 15])))
+        blocks.append(section("\n".join(lines[start : start + 15])))
     if len(escalations) > 40:
         blocks.append(context(f"…and {len(escalations) - 40} older"))
     return f"Escalations ({scope})", blocks
 
 
 def metrics_lines(rows: list[SeverityMetrics], by_category: dict[str, int]) -> list[str]:
-    opened = " · ".join(f"{m.severity} {m.open_count}" + (f" ({m.overdue} overdue :red_circle:)" if m.overdue else "")
-                        for m in rows)
+    opened = " · ".join(
+        f"{m.severity} {m.open_count}" + (f" ({m.overdue} overdue :red_circle:)" if m.overdue else "") for m in rows
+    )
     lines = [f"Open escalations: {opened}"]
     timed = [m for m in rows if m.median_ack or m.median_resolve]
     if timed:
-        lines.append("Last 90 days, median time to acknowledge / resolve: " + " · ".join(
-            f"{m.severity} {duration_text(m.median_ack.total_seconds() if m.median_ack else None)} / "
-            f"{duration_text(m.median_resolve.total_seconds() if m.median_resolve else None)}" for m in timed))
+        lines.append(
+            "Last 90 days, median time to acknowledge / resolve: "
+            + " · ".join(
+                f"{m.severity} {duration_text(m.median_ack.total_seconds() if m.median_ack else None)} / "
+                f"{duration_text(m.median_resolve.total_seconds() if m.median_resolve else None)}"
+                for m in timed
+            )
+        )
     if by_category:
-        categories = ", ".join(f"{CATEGORIES[c].lower()} {n}" for c, n in sorted(by_category.items(),
-                                                                                 key=lambda item: -item[1]))
+        categories = ", ".join(
+            f"{CATEGORIES[c].lower()} {n}" for c, n in sorted(by_category.items(), key=lambda item: -item[1])
+        )
         missed = sum(m.breaches for m in rows)
         lines.append(f"Last 90 days: {sum(by_category.values())} raised ({categories}); {missed} target(s) missed")
     return lines
 
 
-def recurrence_notice(partnership: Partnership, category: str, numbers: list[int], leads: list[str],
-                      action_number: int, due: str) -> str:
+def recurrence_notice(
+    partnership: Partnership, category: str, numbers: list[int], leads: list[str], action_number: int, due: str
+) -> str:
     listed = ", ".join(f"#{n}" for n in numbers)
-    return (f":repeat: *Recurring issue*: {len(numbers)} {CATEGORIES[category].lower()} escalations in 60 days "
-            f"({listed}). {' '.join(mention(u) for u in leads) or 'Leads'}: please agree a root-cause correction "
-            f"plan — action {action_number}, due {due} (`/partner actions`).")
+    return (
+        f":repeat: *Recurring issue*: {len(numbers)} {CATEGORIES[category].lower()} escalations in 60 days "
+        f"({listed}). {' '.join(mention(u) for u in leads) or 'Leads'}: please agree a root-cause correction "
+        f"plan — action {action_number}, due {due} (`/partner actions`)."
+    )

@@ -33,8 +33,10 @@ ROOT_CAUSES = {
 
 class Escalation(Base):
     __tablename__ = "escalations"
-    __table_args__ = (UniqueConstraint("partnership_id", "number"),
-                      Index("ix_escalations_category", "partnership_id", "category", "raised_at"))
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number"),
+        Index("ix_escalations_category", "partnership_id", "category", "raised_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))

@@ -14,16 +14,16 @@ from bot.actions import service as actions
 from bot.actions.models import Action
 from bot.claims import schedule_send
 from bot.errors import UserError
-from bot.numbering import add_numbered, by_number
-from bot.validation import Typed
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
-from bot.milestones import celebrations
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
+from bot.milestones import celebrations
+from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors
 from bot.partnerships.targets import SEVERITIES, parse_target
 from bot.rhythms.calendar import WorkCalendar, local_date
+from bot.validation import Typed
 
 LIST_USAGE = "/partner escalations [open|all] [P1|P2|P3|P4]"
 RECURRENCE_WINDOW = timedelta(days=60)
@@ -86,13 +86,26 @@ def targets(partnership: Partnership, severity: str):
     return (parse_target(charter["ack"]), parse_target(charter["resolve"]))
 
 
-def raise_escalation(session: Session, partnership: Partnership, raiser: Member, form: EscalationForm,
-                     calendar: WorkCalendar, now: datetime) -> Raised:
+def raise_escalation(
+    session: Session,
+    partnership: Partnership,
+    raiser: Member,
+    form: EscalationForm,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> Raised:
     ack_target, resolve_target = targets(partnership, form.severity)
     escalation = Escalation(
-        partnership_id=partnership.id, title=form.title, severity=form.severity,
-        category=form.category, description=form.description, impact=form.impact, state="open",
-        raised_by_team=raiser.team_id, raised_by_user=raiser.user_id, raised_at=now,
+        partnership_id=partnership.id,
+        title=form.title,
+        severity=form.severity,
+        category=form.category,
+        description=form.description,
+        impact=form.impact,
+        state="open",
+        raised_by_team=raiser.team_id,
+        raised_by_user=raiser.user_id,
+        raised_at=now,
         ack_due_at=sla.due_at(now, form.severity, ack_target, calendar),
         resolve_due_at=sla.due_at(now, form.severity, resolve_target, calendar),
     )
@@ -111,41 +124,83 @@ def _owe_target_sends(session: Session, escalation: Escalation, kind: str, start
     the target owes new ones and each is sent once."""
     due = escalation.ack_due_at if kind == "ack" else escalation.resolve_due_at
     payload = {"target": kind, "due": due.isoformat()}
-    schedule_send(session, key=f"esc:{escalation.id}:{kind}:remind:{due.isoformat()}", kind="esc_reminder",
-                  due_at=sla.remind_at(start, escalation.severity, target, calendar), subject_id=escalation.id,
-                  payload=payload)
-    schedule_send(session, key=f"esc:{escalation.id}:{kind}:breach:{due.isoformat()}", kind="esc_breach",
-                  due_at=due, subject_id=escalation.id, payload=payload)
+    schedule_send(
+        session,
+        key=f"esc:{escalation.id}:{kind}:remind:{due.isoformat()}",
+        kind="esc_reminder",
+        due_at=sla.remind_at(start, escalation.severity, target, calendar),
+        subject_id=escalation.id,
+        payload=payload,
+    )
+    schedule_send(
+        session,
+        key=f"esc:{escalation.id}:{kind}:breach:{due.isoformat()}",
+        kind="esc_breach",
+        due_at=due,
+        subject_id=escalation.id,
+        payload=payload,
+    )
 
 
-def _recurrence(session: Session, partnership: Partnership, escalation: Escalation,
-                now: datetime) -> tuple[list[Escalation], Action | None]:
+def _recurrence(
+    session: Session, partnership: Partnership, escalation: Escalation, now: datetime
+) -> tuple[list[Escalation], Action | None]:
     """The third escalation of one category within 60 days asks the leads for a correction plan, once a window."""
-    recent = list(session.scalars(select(Escalation).where(
-        Escalation.partnership_id == partnership.id, Escalation.category == escalation.category,
-        Escalation.state != "duplicate", Escalation.raised_at >= now - RECURRENCE_WINDOW).order_by(Escalation.number)))
+    recent = list(
+        session.scalars(
+            select(Escalation)
+            .where(
+                Escalation.partnership_id == partnership.id,
+                Escalation.category == escalation.category,
+                Escalation.state != "duplicate",
+                Escalation.raised_at >= now - RECURRENCE_WINDOW,
+            )
+            .order_by(Escalation.number)
+        )
+    )
     if len(recent) < RECURRENCE_COUNT:
         return [], None
     key = f"recurrence:{escalation.category}"
-    already = session.scalar(select(Action.id).where(Action.partnership_id == partnership.id,
-                                                     Action.source_key == key,
-                                                     Action.created_at >= now - RECURRENCE_WINDOW))
+    already = session.scalar(
+        select(Action.id).where(
+            Action.partnership_id == partnership.id,
+            Action.source_key == key,
+            Action.created_at >= now - RECURRENCE_WINDOW,
+        )
+    )
     if already:
         return [], None
     numbers = ", ".join(f"#{e.number}" for e in recent)
     action = actions.create_action(
-        session, partnership, source="recurrence", source_key=key, created_by="partnerbot", now=now,
+        session,
+        partnership,
+        source="recurrence",
+        source_key=key,
+        created_by="partnerbot",
+        now=now,
         title=f"Root-cause correction plan for recurring {CATEGORIES[escalation.category].lower()} escalations "
-              f"({numbers})",
-        due_date=local_date(now, partnership.timezone) + timedelta(days=14))
+        f"({numbers})",
+        due_date=local_date(now, partnership.timezone) + timedelta(days=14),
+    )
     return recent, action
 
 
-def _record(session: Session, escalation: Escalation, actor: Member, source: str | None, to: str, now: datetime,
-            note: str) -> None:
-    session.add(Transition(escalation_id=escalation.id, team_id=actor.team_id, user_id=actor.user_id, at=now,
-                           from_state=source, to_state=to, note=note, ack_due_at=escalation.ack_due_at,
-                           resolve_due_at=escalation.resolve_due_at))
+def _record(
+    session: Session, escalation: Escalation, actor: Member, source: str | None, to: str, now: datetime, note: str
+) -> None:
+    session.add(
+        Transition(
+            escalation_id=escalation.id,
+            team_id=actor.team_id,
+            user_id=actor.user_id,
+            at=now,
+            from_state=source,
+            to_state=to,
+            note=note,
+            ack_due_at=escalation.ack_due_at,
+            resolve_due_at=escalation.resolve_due_at,
+        )
+    )
 
 
 def roles_of(escalation: Escalation, actor: Member) -> set[str]:
@@ -161,22 +216,36 @@ def check_move(escalation: Escalation, actor: Member, to: str) -> None:
     """Raise a UserError unless `actor` may move `escalation` to `to` now. Changes nothing."""
     allowed = ALLOWED.get((escalation.state, to))
     if allowed is None:
-        raise UserError(f"Escalation #{escalation.number} is {STATES[escalation.state].lower()}: it cannot be "
-                        f"moved to {STATES[to].lower()}.")
+        raise UserError(
+            f"Escalation #{escalation.number} is {STATES[escalation.state].lower()}: it cannot be "
+            f"moved to {STATES[to].lower()}."
+        )
     if not roles_of(escalation, actor) & allowed:
-        raise UserError(f"Only {who_text(allowed)} can move escalation #{escalation.number} to "
-                        f"{STATES[to].lower()}.")
+        raise UserError(f"Only {who_text(allowed)} can move escalation #{escalation.number} to {STATES[to].lower()}.")
 
 
 def check_duplicate(escalation: Escalation, duplicate_of: Escalation | None) -> None:
-    if duplicate_of is None or duplicate_of.id == escalation.id \
-            or duplicate_of.partnership_id != escalation.partnership_id:
+    if (
+        duplicate_of is None
+        or duplicate_of.id == escalation.id
+        or duplicate_of.partnership_id != escalation.partnership_id
+    ):
         raise UserError("Name another escalation of this partnership, e.g. #3.")
 
 
-def move(session: Session, escalation: Escalation, actor: Member, to: str, now: datetime, *, note: str = "",
-         owner: Member | None = None, resolution: ResolveForm | None = None, duplicate_of: Escalation | None = None,
-         calendar: WorkCalendar | None = None) -> None:
+def move(
+    session: Session,
+    escalation: Escalation,
+    actor: Member,
+    to: str,
+    now: datetime,
+    *,
+    note: str = "",
+    owner: Member | None = None,
+    resolution: ResolveForm | None = None,
+    duplicate_of: Escalation | None = None,
+    calendar: WorkCalendar | None = None,
+) -> None:
     check_move(escalation, actor, to)
     source = escalation.state
     if to == "in_progress":
@@ -217,17 +286,32 @@ def find_escalation(session: Session, partnership: Partnership, number_text: str
 
 
 def escalation_for_thread(session: Session, channel_id: str, thread_ts: str) -> Escalation | None:
-    return session.scalar(select(Escalation).join(Partnership, Partnership.id == Escalation.partnership_id)
-                          .where(Partnership.channel_id == channel_id, Escalation.message_ts == thread_ts))
+    return session.scalar(
+        select(Escalation)
+        .join(Partnership, Partnership.id == Escalation.partnership_id)
+        .where(Partnership.channel_id == channel_id, Escalation.message_ts == thread_ts)
+    )
 
 
-def add_update(session: Session, escalation: Escalation, *, team_id: str, user_id: str, text: str, now: datetime,
-               message_ts: str | None = None) -> EscalationUpdate | None:
-    if message_ts and session.scalar(select(EscalationUpdate.id).where(
-            EscalationUpdate.escalation_id == escalation.id, EscalationUpdate.message_ts == message_ts)):
+def add_update(
+    session: Session,
+    escalation: Escalation,
+    *,
+    team_id: str,
+    user_id: str,
+    text: str,
+    now: datetime,
+    message_ts: str | None = None,
+) -> EscalationUpdate | None:
+    if message_ts and session.scalar(
+        select(EscalationUpdate.id).where(
+            EscalationUpdate.escalation_id == escalation.id, EscalationUpdate.message_ts == message_ts
+        )
+    ):
         return None
-    update = EscalationUpdate(escalation_id=escalation.id, team_id=team_id, user_id=user_id, text=text,
-                              message_ts=message_ts, at=now)
+    update = EscalationUpdate(
+        escalation_id=escalation.id, team_id=team_id, user_id=user_id, text=text, message_ts=message_ts, at=now
+    )
     session.add(update)
     return update
 
@@ -245,8 +329,9 @@ def parse_filters(words: list[str]) -> tuple[bool, str | None]:
     return only_open, severity
 
 
-def list_escalations(session: Session, partnership: Partnership, *, only_open: bool,
-                     severity: str | None) -> list[Escalation]:
+def list_escalations(
+    session: Session, partnership: Partnership, *, only_open: bool, severity: str | None
+) -> list[Escalation]:
     query = select(Escalation).where(Escalation.partnership_id == partnership.id)
     if only_open:
         query = query.where(Escalation.state.in_(ACTIVE))
@@ -273,27 +358,37 @@ class SeverityMetrics:
 
 def metrics(session: Session, partnership: Partnership, now: datetime, days: int = 90) -> list[SeverityMetrics]:
     since = now - timedelta(days=days)
-    every = list(session.scalars(select(Escalation).where(  # open ones, and what the window's medians need
-        Escalation.partnership_id == partnership.id,
-        or_(Escalation.state.in_(ACTIVE), Escalation.raised_at >= since))))
+    every = list(
+        session.scalars(
+            select(Escalation).where(  # open ones, and what the window's medians need
+                Escalation.partnership_id == partnership.id,
+                or_(Escalation.state.in_(ACTIVE), Escalation.raised_at >= since),
+            )
+        )
+    )
     result = []
     for severity in SEVERITIES:
         mine = [e for e in every if e.severity == severity]
         recent = [e for e in mine if e.raised_at >= since]
         acks = [e.acknowledged_at - e.raised_at for e in recent if e.acknowledged_at]
         fixes = [e.resolved_at - e.raised_at for e in recent if e.resolved_at]
-        result.append(SeverityMetrics(
-            severity=severity,
-            open_count=sum(e.state in ACTIVE for e in mine),
-            overdue=sum(is_overdue(e, now) for e in mine),
-            median_ack=statistics.median(acks) if acks else None,
-            median_resolve=statistics.median(fixes) if fixes else None,
-            breaches=sum(bool(e.ack_breached_at) + bool(e.resolve_breached_at) for e in recent),
-        ))
+        result.append(
+            SeverityMetrics(
+                severity=severity,
+                open_count=sum(e.state in ACTIVE for e in mine),
+                overdue=sum(is_overdue(e, now) for e in mine),
+                median_ack=statistics.median(acks) if acks else None,
+                median_resolve=statistics.median(fixes) if fixes else None,
+                breaches=sum(bool(e.ack_breached_at) + bool(e.resolve_breached_at) for e in recent),
+            )
+        )
     return result
 
 
 def counts_by_category(session: Session, partnership: Partnership, since: datetime) -> dict[str, int]:
-    rows = session.execute(select(Escalation.category, func.count()).where(
-        Escalation.partnership_id == partnership.id, Escalation.raised_at >= since).group_by(Escalation.category))
+    rows = session.execute(
+        select(Escalation.category, func.count())
+        .where(Escalation.partnership_id == partnership.id, Escalation.raised_at >= since)
+        .group_by(Escalation.category)
+    )
     return dict(rows.all())

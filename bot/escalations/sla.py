@@ -66,8 +66,9 @@ def due_at(start: datetime, severity: str, target: Target, calendar: WorkCalenda
     return _due(start, severity, target, calendar, target_duration(target))
 
 
-def remind_at(start: datetime, severity: str, target: Target, calendar: WorkCalendar,
-              fraction: float = 0.75) -> datetime:
+def remind_at(
+    start: datetime, severity: str, target: Target, calendar: WorkCalendar, fraction: float = 0.75
+) -> datetime:
     if not 0 <= fraction <= 1:
         raise ValueError("a reminder fraction must be between 0 and 1")
     return _due(start, severity, target, calendar, target_duration(target) * fraction)

@@ -9,8 +9,8 @@ from bot.actions.blocks import owner_text
 from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle
 from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
 from bot.rhythms.calendar import local_date as local_day
+from bot.slack.forms import button, context, modal, option, plain, section, text_input
 from bot.slack.text import escape, local_date, mention
 
 SILENCE = "silence might mean disengagement, not perfection"
@@ -19,51 +19,93 @@ GIVE_BUTTON = ("Give feedback", "feedback_give")
 
 def _rating(block_id: str, label: str, low: int, high: int) -> dict:
     choices = [option(str(n), str(n)) for n in range(low, high + 1)]
-    return {"type": "input", "block_id": block_id, "label": plain(label),
-            "element": {"type": "static_select", "action_id": "value", "options": choices}}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {"type": "static_select", "action_id": "value", "options": choices},
+    }
 
 
 def feedback_modal(partnership: Partnership, side: str, cycle: FeedbackCycle) -> dict:
     them = partnership.org_of(other_side(side))
-    blocks = [section(f"About *{escape(them)}* this cycle. "
-                      + ("Answers are anonymous to the other side: no names are stored or shown."
-                         if cycle.anonymous else "Your name is shown with your written points."))]
+    blocks = [
+        section(
+            f"About *{escape(them)}* this cycle. "
+            + (
+                "Answers are anonymous to the other side: no names are stored or shown."
+                if cycle.anonymous
+                else "Your name is shown with your written points."
+            )
+        )
+    ]
     for dimension in DIMENSIONS:
         blocks.append(_rating(dimension, f"{dimension.title()} of {them[:40]} (1-5)", 1, 5))
     blocks += [
         text_input("working", "What's working?", multiline=True, optional=True, max_length=2000),
         text_input("change", "What should change?", multiline=True, optional=True, max_length=2000),
-        text_input("self_change", "What should we (my side) do differently?", multiline=True, optional=True,
-                   max_length=2000),
+        text_input(
+            "self_change", "What should we (my side) do differently?", multiline=True, optional=True, max_length=2000
+        ),
         _rating("recommend", f"Would you recommend working with {them[:40]}? (0-10)", 0, 10),
     ]
-    return modal("feedback_give", "Give feedback", blocks, submit="Send",
-                 private_metadata=json.dumps({"cycle_id": cycle.id}))
+    return modal(
+        "feedback_give", "Give feedback", blocks, submit="Send", private_metadata=json.dumps({"cycle_id": cycle.id})
+    )
 
 
 def cycle_modal(partnership: Partnership) -> dict:
     weeks = [option("Off" if n == 0 else f"Every {n} week{'s' if n > 1 else ''}", str(n)) for n in WEEK_CHOICES]
-    anonymity = [option("Attributed: names shown with written points", "attributed"),
-                 option("Anonymous to the other side", "anonymous")]
-    blocks = [
-        {"type": "input", "block_id": "weeks", "label": plain("Feedback cycle"),
-         "element": {"type": "static_select", "action_id": "value", "options": weeks,
-                     "initial_option": weeks[WEEK_CHOICES.index(partnership.feedback_weeks)]}},
-        {"type": "input", "block_id": "anonymity", "label": plain("Answers are"),
-         "element": {"type": "radio_buttons", "action_id": "value", "options": anonymity,
-                     "initial_option": anonymity[1 if partnership.feedback_anonymous else 0]}},
-        context(f"Anonymous: the other side sees a side's scores only when at least {ANONYMITY_THRESHOLD} of its "
-                "people answered, and written points without names. A change applies from the next cycle."),
+    anonymity = [
+        option("Attributed: names shown with written points", "attributed"),
+        option("Anonymous to the other side", "anonymous"),
     ]
-    return modal("feedback_cycle", "Feedback cycles", blocks,
-                 private_metadata=json.dumps({"channel_id": partnership.channel_id}))
+    blocks = [
+        {
+            "type": "input",
+            "block_id": "weeks",
+            "label": plain("Feedback cycle"),
+            "element": {
+                "type": "static_select",
+                "action_id": "value",
+                "options": weeks,
+                "initial_option": weeks[WEEK_CHOICES.index(partnership.feedback_weeks)],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "anonymity",
+            "label": plain("Answers are"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": "value",
+                "options": anonymity,
+                "initial_option": anonymity[1 if partnership.feedback_anonymous else 0],
+            },
+        },
+        context(
+            f"Anonymous: the other side sees a side's scores only when at least {ANONYMITY_THRESHOLD} of its "
+            "people answered, and written points without names. A change applies from the next cycle."
+        ),
+    ]
+    return modal(
+        "feedback_cycle", "Feedback cycles", blocks, private_metadata=json.dumps({"channel_id": partnership.channel_id})
+    )
 
 
 def ask_blocks(partnership: Partnership, cycle: FeedbackCycle, lead_in: str) -> tuple[str, list[dict]]:
-    text = (f"{lead_in} Feedback cycle {cycle.number} of *{escape(partnership.name)}* is open until "
-            f"{local_date(cycle.closes_at)}: how is the partnership going? It takes two minutes.")
-    return text, [section(text), {"type": "actions", "block_id": "feedback_ask", "elements": [
-        button(GIVE_BUTTON[0], GIVE_BUTTON[1], value=str(cycle.id), style="primary")]}]
+    text = (
+        f"{lead_in} Feedback cycle {cycle.number} of *{escape(partnership.name)}* is open until "
+        f"{local_date(cycle.closes_at)}: how is the partnership going? It takes two minutes."
+    )
+    return text, [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": "feedback_ask",
+            "elements": [button(GIVE_BUTTON[0], GIVE_BUTTON[1], value=str(cycle.id), style="primary")],
+        },
+    ]
 
 
 def _direction_text(partnership: Partnership, direction: Direction) -> str:
@@ -72,27 +114,44 @@ def _direction_text(partnership: Partnership, direction: Direction) -> str:
     if direction.answers == 0:
         return f"{head}: :zipper_mouth_face: no feedback this cycle — {SILENCE}."
     if direction.hidden:
-        return (f"{head}: {direction.answers} answer(s) — scores stay hidden until at least "
-                f"{ANONYMITY_THRESHOLD} people answer, to keep them anonymous.")
+        return (
+            f"{head}: {direction.answers} answer(s) — scores stay hidden until at least "
+            f"{ANONYMITY_THRESHOLD} people answer, to keep them anonymous."
+        )
     scores = " · ".join(f"{d} {direction.averages[d]:.1f}" for d in DIMENSIONS)
-    trend = "" if direction.trend is None else (
-        f" ({'▲' if direction.trend > 0 else '▼' if direction.trend < 0 else '='}{abs(direction.trend):.1f} "
-        "since last cycle)")
-    return (f"{head}, {direction.answers} answer(s): {scores}\nOverall *{direction.overall:.1f}*/5{trend} · "
-            f"would recommend {direction.averages['recommend']:.1f}/10")
+    trend = (
+        ""
+        if direction.trend is None
+        else (
+            f" ({'▲' if direction.trend > 0 else '▼' if direction.trend < 0 else '='}{abs(direction.trend):.1f} "
+            "since last cycle)"
+        )
+    )
+    return (
+        f"{head}, {direction.answers} answer(s): {scores}\nOverall *{direction.overall:.1f}*/5{trend} · "
+        f"would recommend {direction.averages['recommend']:.1f}/10"
+    )
 
 
 def report_blocks(partnership: Partnership, report: Report, today: date) -> tuple[str, list[dict]]:
     cycle = report.cycle
-    blocks = [section(f":bar_chart: *Feedback cycle {cycle.number} report* — {escape(partnership.name)} "
-                      f"({local_date(cycle.opens_at, '{date_short}')} – {local_date(cycle.closes_at, '{date_short}')})")]
+    blocks = [
+        section(
+            f":bar_chart: *Feedback cycle {cycle.number} report* — {escape(partnership.name)} "
+            f"({local_date(cycle.opens_at, '{date_short}')} – {local_date(cycle.closes_at, '{date_short}')})"
+        )
+    ]
     for direction in report.directions:
         blocks.append(section(_direction_text(partnership, direction)))
     gap = perception_gap(report)
     if gap is not None:
         client, vendor = (d.overall for d in report.directions)
-        blocks.append(section(f"*Perception gap*: {escape(partnership.client_org)} rates the partnership "
-                              f"{client:.1f}, {escape(partnership.vendor_org)} {vendor:.1f} — a gap of {gap:.1f}."))
+        blocks.append(
+            section(
+                f"*Perception gap*: {escape(partnership.client_org)} rates the partnership "
+                f"{client:.1f}, {escape(partnership.vendor_org)} {vendor:.1f} — a gap of {gap:.1f}."
+            )
+        )
     for kind, title in POINT_KINDS.items():
         points = sorted((p for p in report.points if p.kind == kind), key=lambda p: (p.side, p.text.lower()))
         if not points:
@@ -101,15 +160,22 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
         for point in points[:12]:  # a report stays inside Slack's 50 blocks
             who = "" if cycle.anonymous else f" — {mention(point.response.giver_user)}"
             again = f" :repeat: _raised again ({ordinal(point.times_raised)} time)_" if point.times_raised > 1 else ""
-            blocks.append({"type": "section",
-                           "text": {"type": "mrkdwn", "text": f"• ({point.side}) {escape(point.text)[:2800]}{who}{again}"},
-                           "accessory": button("Make action", "feedback_point_action", value=str(point.id))})
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": f"• ({point.side}) {escape(point.text)[:2800]}{who}{again}"},
+                    "accessory": button("Make action", "feedback_point_action", value=str(point.id)),
+                }
+            )
         if len(points) > 12:
             blocks.append(context(f"…and {len(points) - 12} more in `/partner feedback report`"))
     if report.open_actions:
         tz = partnership.timezone
-        lines = [f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_day(a.created_at, tz)).days} days old"
-                 + (" :red_circle: overdue" if a.due_date < today else "") for a in report.open_actions[:15]]
+        lines = [
+            f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_day(a.created_at, tz)).days} days old"
+            + (" :red_circle: overdue" if a.due_date < today else "")
+            for a in report.open_actions[:15]
+        ]
         blocks.append(section("*Open actions*\n" + "\n".join(lines)))
     blocks.append(context("Leads: turn a point into an action with *Make action*."))
     return f"Feedback cycle {cycle.number} report", blocks[:50]
@@ -123,10 +189,23 @@ def ordinal(n: int) -> str:
 def action_modal(point_id: int, text: str) -> dict:
     blocks = [
         text_input("title", "Action", initial=text[:500], multiline=True, max_length=500),
-        {"type": "input", "block_id": "owner", "label": plain("Owner"),
-         "element": {"type": "users_select", "action_id": "value"}},
-        {"type": "input", "block_id": "due_date", "label": plain("Due date"),
-         "element": {"type": "datepicker", "action_id": "value"}},
+        {
+            "type": "input",
+            "block_id": "owner",
+            "label": plain("Owner"),
+            "element": {"type": "users_select", "action_id": "value"},
+        },
+        {
+            "type": "input",
+            "block_id": "due_date",
+            "label": plain("Due date"),
+            "element": {"type": "datepicker", "action_id": "value"},
+        },
     ]
-    return modal("feedback_action", "Make an action", blocks, submit="Create",
-                 private_metadata=json.dumps({"point_id": point_id}))
+    return modal(
+        "feedback_action",
+        "Make an action",
+        blocks,
+        submit="Create",
+        private_metadata=json.dumps({"point_id": point_id}),
+    )

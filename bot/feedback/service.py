@@ -51,14 +51,17 @@ def feedback_from_form(values: dict) -> tuple[FeedbackForm | None, dict[str, str
         return FeedbackForm(**data), {}
     except ValidationError as exc:
         errors = form_errors(exc)
-        return None, {field: ("Choose one." if "required" in message.lower() else message)
-                      for field, message in errors.items()}
+        return None, {
+            field: ("Choose one." if "required" in message.lower() else message) for field, message in errors.items()
+        }
 
 
 # -- cycles ----------------------------------------------------------------------------------------
 
-def set_cycle(session: Session, partnership: Partnership, actor: Member, *, weeks: int, anonymous: bool,
-              now: datetime) -> None:
+
+def set_cycle(
+    session: Session, partnership: Partnership, actor: Member, *, weeks: int, anonymous: bool, now: datetime
+) -> None:
     """Leads set the rhythm and anonymity. The open cycle keeps its dates and its anonymity."""
     require_lead(actor, "change feedback cycles")
     if weeks not in WEEK_CHOICES:
@@ -88,14 +91,20 @@ def reschedule(session: Session, partnership: Partnership, now: datetime) -> Non
 
 
 def due_partnerships(session: Session, now: datetime) -> list[Partnership]:
-    return list(session.scalars(select(Partnership).where(Partnership.feedback_next_open_at <= now,
-                                                          Partnership.feedback_weeks > 0).limit(500)))
+    return list(
+        session.scalars(
+            select(Partnership)
+            .where(Partnership.feedback_next_open_at <= now, Partnership.feedback_weeks > 0)
+            .limit(500)
+        )
+    )
 
 
 def schedule_unplanned(session: Session, now: datetime) -> None:
     """Partnerships with cycles on but no opening yet (set up before cycles existed) get their first one."""
-    for partnership in session.scalars(select(Partnership).where(Partnership.feedback_weeks > 0,
-                                                                 Partnership.feedback_next_open_at.is_(None))):
+    for partnership in session.scalars(
+        select(Partnership).where(Partnership.feedback_weeks > 0, Partnership.feedback_next_open_at.is_(None))
+    ):
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 
@@ -106,29 +115,47 @@ def open_due_cycle(session: Session, partnership: Partnership, now: datetime) ->
     closes = weeks_later(partnership, opens)
     while closes <= now:  # we were down for whole cycles: start from the one running now
         opens, closes = closes, weeks_later(partnership, closes)
-    cycle_id = insert_once(session, FeedbackCycle.__table__, partnership_id=partnership.id,
-                           number=next_number(session, FeedbackCycle, partnership.id), opens_at=opens,
-                           closes_at=closes, anonymous=partnership.feedback_anonymous, status="open")
+    cycle_id = insert_once(
+        session,
+        FeedbackCycle.__table__,
+        partnership_id=partnership.id,
+        number=next_number(session, FeedbackCycle, partnership.id),
+        opens_at=opens,
+        closes_at=closes,
+        anonymous=partnership.feedback_anonymous,
+        status="open",
+    )
     if cycle_id is not None:
-        schedule_send(session, key=f"feedback:{cycle_id}:ask", kind="feedback_ask", due_at=opens,
-                      subject_id=cycle_id)
-        schedule_send(session, key=f"feedback:{cycle_id}:report", kind="feedback_report", due_at=closes,
-                      subject_id=cycle_id)
+        schedule_send(session, key=f"feedback:{cycle_id}:ask", kind="feedback_ask", due_at=opens, subject_id=cycle_id)
+        schedule_send(
+            session, key=f"feedback:{cycle_id}:report", kind="feedback_report", due_at=closes, subject_id=cycle_id
+        )
     partnership.feedback_next_open_at = closes
 
 
 def current_cycle(session: Session, partnership: Partnership, now: datetime) -> FeedbackCycle | None:
-    return session.scalar(select(FeedbackCycle).where(FeedbackCycle.partnership_id == partnership.id,
-                                                      FeedbackCycle.opens_at <= now, FeedbackCycle.closes_at > now))
+    return session.scalar(
+        select(FeedbackCycle).where(
+            FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.opens_at <= now, FeedbackCycle.closes_at > now
+        )
+    )
 
 
 def cycle_for_giving(session: Session, partnership: Partnership, now: datetime) -> FeedbackCycle | None:
     """Feedback given any time counts in the running cycle, or — before the first one asks — in the one
     about to open, which is opened early for it. None when cycles are off."""
+
     def open_cycle():
-        return session.scalar(select(FeedbackCycle).where(
-            FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.status == "open",
-            FeedbackCycle.closes_at > now).order_by(FeedbackCycle.opens_at).limit(1))
+        return session.scalar(
+            select(FeedbackCycle)
+            .where(
+                FeedbackCycle.partnership_id == partnership.id,
+                FeedbackCycle.status == "open",
+                FeedbackCycle.closes_at > now,
+            )
+            .order_by(FeedbackCycle.opens_at)
+            .limit(1)
+        )
 
     found = open_cycle()
     if found is None and partnership.feedback_weeks and partnership.feedback_next_open_at is not None:
@@ -138,39 +165,57 @@ def cycle_for_giving(session: Session, partnership: Partnership, now: datetime) 
 
 
 def latest_closed_cycle(session: Session, partnership: Partnership) -> FeedbackCycle | None:
-    return session.scalar(select(FeedbackCycle).where(FeedbackCycle.partnership_id == partnership.id,
-                                                      FeedbackCycle.status == "closed")
-                          .order_by(FeedbackCycle.closes_at.desc()).limit(1))
+    return session.scalar(
+        select(FeedbackCycle)
+        .where(FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.status == "closed")
+        .order_by(FeedbackCycle.closes_at.desc())
+        .limit(1)
+    )
 
 
 def closed_cycles(session: Session, partnership: Partnership, before: datetime) -> list[FeedbackCycle]:
     """Closed cycles that ended by `before`, newest first."""
-    return list(session.scalars(select(FeedbackCycle).where(
-        FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.status == "closed",
-        FeedbackCycle.closes_at <= before).order_by(FeedbackCycle.closes_at.desc())))
+    return list(
+        session.scalars(
+            select(FeedbackCycle)
+            .where(
+                FeedbackCycle.partnership_id == partnership.id,
+                FeedbackCycle.status == "closed",
+                FeedbackCycle.closes_at <= before,
+            )
+            .order_by(FeedbackCycle.closes_at.desc())
+        )
+    )
 
 
 # -- answers ---------------------------------------------------------------------------------------
+
 
 def giver_key(partnership: Partnership, cycle: FeedbackCycle, member: Member) -> str:
     message = f"{cycle.id}:{member.team_id}:{member.user_id}".encode()
     return hmac.new(partnership.feedback_salt.encode(), message, hashlib.sha256).hexdigest()
 
 
-def give(session: Session, partnership: Partnership, cycle: FeedbackCycle, member: Member, form: FeedbackForm,
-         now: datetime) -> FeedbackResponse:
+def give(
+    session: Session, partnership: Partnership, cycle: FeedbackCycle, member: Member, form: FeedbackForm, now: datetime
+) -> FeedbackResponse:
     """Record (or replace) this person's answer in the cycle."""
     if cycle.status != "open" or cycle.closes_at <= now:
         raise UserError("That feedback cycle has closed; give your feedback again to count it in the current one.")
     key = giver_key(partnership, cycle, member)
-    previous = session.scalar(select(FeedbackResponse).where(FeedbackResponse.cycle_id == cycle.id,
-                                                             FeedbackResponse.giver_key == key))
+    previous = session.scalar(
+        select(FeedbackResponse).where(FeedbackResponse.cycle_id == cycle.id, FeedbackResponse.giver_key == key)
+    )
     if previous is not None:
         session.delete(previous)
         session.flush()
     response = FeedbackResponse(
-        cycle_id=cycle.id, giver_side=member.side, giver_key=key, given_at=now,
-        giver_team=None if cycle.anonymous else member.team_id, giver_user=None if cycle.anonymous else member.user_id,
+        cycle_id=cycle.id,
+        giver_side=member.side,
+        giver_key=key,
+        given_at=now,
+        giver_team=None if cycle.anonymous else member.team_id,
+        giver_user=None if cycle.anonymous else member.user_id,
         **{field: getattr(form, field) for field in (*DIMENSIONS, "recommend")},
     )
     for kind, text in (("working", form.working), ("change", form.change), ("self", form.self_change)):
@@ -182,6 +227,7 @@ def give(session: Session, partnership: Partnership, cycle: FeedbackCycle, membe
 
 
 # -- repeats ---------------------------------------------------------------------------------------
+
 
 def same_point(a: str, b: str) -> bool:
     return fuzz.token_set_ratio(a, b, processor=utils.default_process) >= SAME_POINT_SCORE
@@ -202,6 +248,7 @@ def mark_repeats(session: Session, partnership: Partnership, cycle: FeedbackCycl
 
 
 # -- the report ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Direction:
@@ -226,8 +273,9 @@ def direction_scores(cycle: FeedbackCycle, giver: str) -> tuple[int, dict[str, f
     answers = [r for r in cycle.responses if r.giver_side == giver]
     if not answers:
         return 0, None
-    return len(answers), {field: statistics.mean(getattr(r, field) for r in answers)
-                          for field in (*DIMENSIONS, "recommend")}
+    return len(answers), {
+        field: statistics.mean(getattr(r, field) for r in answers) for field in (*DIMENSIONS, "recommend")
+    }
 
 
 def overall(averages: dict[str, float] | None) -> float | None:
@@ -250,17 +298,37 @@ def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycl
         hidden = cycle.anonymous and 0 < count < ANONYMITY_THRESHOLD
         before = shown_overall(previous, giver) if previous else None  # a hidden score must not leak via a trend
         now_overall = overall(averages)
-        directions.append(Direction(
-            giver=giver, answers=count, averages=None if hidden else averages,
-            overall=None if hidden else now_overall, hidden=hidden,
-            trend=(now_overall - before) if (now_overall is not None and before is not None and not hidden) else None,
-        ))
-    silent_twice = [d.giver for d in directions
-                    if d.answers == 0 and previous is not None and direction_scores(previous, d.giver)[0] == 0]
-    open_actions = list(session.scalars(select(Action).where(Action.partnership_id == partnership.id,
-                                                             Action.status == "open").order_by(Action.number)))
-    return Report(cycle=cycle, directions=directions, points=list(cycle.points), silent_twice=silent_twice,
-                  open_actions=open_actions)
+        directions.append(
+            Direction(
+                giver=giver,
+                answers=count,
+                averages=None if hidden else averages,
+                overall=None if hidden else now_overall,
+                hidden=hidden,
+                trend=(now_overall - before)
+                if (now_overall is not None and before is not None and not hidden)
+                else None,
+            )
+        )
+    silent_twice = [
+        d.giver
+        for d in directions
+        if d.answers == 0 and previous is not None and direction_scores(previous, d.giver)[0] == 0
+    ]
+    open_actions = list(
+        session.scalars(
+            select(Action)
+            .where(Action.partnership_id == partnership.id, Action.status == "open")
+            .order_by(Action.number)
+        )
+    )
+    return Report(
+        cycle=cycle,
+        directions=directions,
+        points=list(cycle.points),
+        silent_twice=silent_twice,
+        open_actions=open_actions,
+    )
 
 
 def close_cycle(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> tuple[Report, list[FeedbackPoint]]:
@@ -284,4 +352,3 @@ def point_to_action(session: Session, partnership: Partnership, actor: Member, p
     require_lead(actor, "turn feedback into actions")
     if session.get(FeedbackCycle, point.cycle_id).partnership_id != partnership.id:
         raise UserError("That point is not from this partnership.")
-

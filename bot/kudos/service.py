@@ -25,13 +25,22 @@ def check(giver_user: str, receiver_user: str, text: str) -> None:
         raise UserError("Keep kudos under 1,000 characters.", usage=USAGE)
 
 
-def give(session: Session, partnership: Partnership, giver: Member, receiver: Member, text: str,
-         now: datetime) -> Kudos:
+def give(
+    session: Session, partnership: Partnership, giver: Member, receiver: Member, text: str, now: datetime
+) -> Kudos:
     check(giver.user_id, receiver.user_id, text)
     text = text.strip()
-    kudos = Kudos(partnership_id=partnership.id, giver_team=giver.team_id, giver_user=giver.user_id,
-                  giver_side=giver.side, receiver_team=receiver.team_id, receiver_user=receiver.user_id,
-                  receiver_side=receiver.side, text=text, given_at=now)
+    kudos = Kudos(
+        partnership_id=partnership.id,
+        giver_team=giver.team_id,
+        giver_user=giver.user_id,
+        giver_side=giver.side,
+        receiver_team=receiver.team_id,
+        receiver_user=receiver.user_id,
+        receiver_side=receiver.side,
+        text=text,
+        given_at=now,
+    )
     session.add(kudos)
     return kudos
 
@@ -44,10 +53,19 @@ class KudosCounts:
 
 def counts(session: Session, partnership: Partnership) -> KudosCounts:
     mine = Kudos.partnership_id == partnership.id
-    directions = session.execute(select(Kudos.giver_side, Kudos.receiver_side, func.count())
-                                 .where(mine).group_by(Kudos.giver_side, Kudos.receiver_side)).all()
-    receivers = session.execute(select(Kudos.receiver_user, func.count().label("n")).where(mine)
-                                .group_by(Kudos.receiver_user).order_by(func.count().desc(), Kudos.receiver_user)
-                                .limit(10)).all()
-    return KudosCounts(by_direction={f"{giver}→{receiver}": n for giver, receiver, n in directions},
-                       by_receiver=[(user, n) for user, n in receivers])
+    directions = session.execute(
+        select(Kudos.giver_side, Kudos.receiver_side, func.count())
+        .where(mine)
+        .group_by(Kudos.giver_side, Kudos.receiver_side)
+    ).all()
+    receivers = session.execute(
+        select(Kudos.receiver_user, func.count().label("n"))
+        .where(mine)
+        .group_by(Kudos.receiver_user)
+        .order_by(func.count().desc(), Kudos.receiver_user)
+        .limit(10)
+    ).all()
+    return KudosCounts(
+        by_direction={f"{giver}→{receiver}": n for giver, receiver, n in directions},
+        by_receiver=[(user, n) for user, n in receivers],
+    )

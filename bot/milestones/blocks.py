@@ -19,32 +19,50 @@ def owner_of(milestone: Milestone) -> str:
 
 
 def added_text(milestone: Milestone, actor: str) -> str:
-    return (f":triangular_flag_on_post: {mention(actor)} added milestone {milestone.number}: "
-            f"*{escape(milestone.name)}*, due {milestone.due_date.isoformat()} ({owner_of(milestone)}). "
-            "Thank the people who help in this thread — they will be named when it lands.")
+    return (
+        f":triangular_flag_on_post: {mention(actor)} added milestone {milestone.number}: "
+        f"*{escape(milestone.name)}*, due {milestone.due_date.isoformat()} ({owner_of(milestone)}). "
+        "Thank the people who help in this thread — they will be named when it lands."
+    )
 
 
 def milestone_list(milestones: list[Milestone], today: date) -> tuple[str, list[dict]]:
     if not milestones:
-        return "No open milestones", [section('No open milestones. Add one: `/partner milestone add "Go-live" '
-                                              '2027-02-01 @owner`')]
+        return "No open milestones", [
+            section('No open milestones. Add one: `/partner milestone add "Go-live" 2027-02-01 @owner`')
+        ]
     lines = []
     for m in milestones:
         left = (m.due_date - today).days
-        when = (f"in {left} day{'s' if left != 1 else ''}" if left > 0 else "today" if left == 0
-                else f":red_circle: {-left} day{'s' if left != -1 else ''} overdue")
+        when = (
+            f"in {left} day{'s' if left != 1 else ''}"
+            if left > 0
+            else "today"
+            if left == 0
+            else f":red_circle: {-left} day{'s' if left != -1 else ''} overdue"
+        )
         moved = f", moved {len(m.moves)}×" if m.moves else ""
         lines.append(f"*{m.number}.* {escape(m.name)} — due {m.due_date.isoformat()} ({when}), {owner_of(m)}{moved}")
-    return "Milestones", [section("*Open milestones*\n" + "\n".join(lines)),
-                          context("`/partner milestone done N` · `move N YYYY-MM-DD` · `remove N` (owner or lead)")]
+    return "Milestones", [
+        section("*Open milestones*\n" + "\n".join(lines)),
+        context("`/partner milestone done N` · `move N YYYY-MM-DD` · `remove N` (owner or lead)"),
+    ]
 
 
 def plan_line(landing: Landing) -> str:
     days = landing.days_late
-    when = ("right on the planned day" if days == 0 else
-            f"{-days} day{'s' if days != -1 else ''} early" if days < 0 else f"{days} day{'s' if days != 1 else ''} late")
-    moved = ("never rescheduled" if landing.moves == 0 else
-             f"rescheduled {landing.moves} time{'s' if landing.moves != 1 else ''}")
+    when = (
+        "right on the planned day"
+        if days == 0
+        else f"{-days} day{'s' if days != -1 else ''} early"
+        if days < 0
+        else f"{days} day{'s' if days != 1 else ''} late"
+    )
+    moved = (
+        "never rescheduled"
+        if landing.moves == 0
+        else f"rescheduled {landing.moves} time{'s' if landing.moves != 1 else ''}"
+    )
     return f"Landed {when} against the original plan ({landing.milestone.planned_date.isoformat()}), {moved}."
 
 
@@ -61,16 +79,22 @@ def celebration(partnership: Partnership, landing: Landing) -> tuple[str, list[d
 def reminder_text(milestone: Milestone, when: str) -> str:
     name = f"*{escape(milestone.name)}* (milestone {milestone.number}, {owner_of(milestone)})"
     if when == "overdue":
-        return (f":red_circle: {name} was due {milestone.due_date.isoformat()} and is not done. Mark it done, or move "
-                f"it: `/partner milestone move {milestone.number} YYYY-MM-DD`.")
+        return (
+            f":red_circle: {name} was due {milestone.due_date.isoformat()} and is not done. Mark it done, or move "
+            f"it: `/partner milestone move {milestone.number} YYYY-MM-DD`."
+        )
     days = 7 if when == "7d" else 1
     return f":calendar: {name} is due in {days} day{'s' if days > 1 else ''}, on {milestone.due_date.isoformat()}."
 
 
 def kudos_modal(channel_id: str) -> dict:
     blocks = [
-        {"type": "input", "block_id": "receiver", "label": plain("Who"),
-         "element": {"type": "users_select", "action_id": "value"}},
+        {
+            "type": "input",
+            "block_id": "receiver",
+            "label": plain("Who"),
+            "element": {"type": "users_select", "action_id": "value"},
+        },
         text_input("text", "What they did", multiline=True, max_length=1000),
     ]
     return modal("kudos_give", "Kudos", blocks, submit="Send", private_metadata=json.dumps({"channel_id": channel_id}))
@@ -80,14 +104,17 @@ def kudos_post(partnership: Partnership, kudos: Kudos) -> str:
     def who(user: str, side: str) -> str:
         return f"{mention(user)} ({escape(partnership.org_of(side))}, {side})"
 
-    return (f":clap: Kudos from {who(kudos.giver_user, kudos.giver_side)} to "
-            f"{who(kudos.receiver_user, kudos.receiver_side)}: {escape(kudos.text)}")
+    return (
+        f":clap: Kudos from {who(kudos.giver_user, kudos.giver_side)} to "
+        f"{who(kudos.receiver_user, kudos.receiver_side)}: {escape(kudos.text)}"
+    )
 
 
 def kudos_line(counts: KudosCounts) -> str:
     if not counts.by_receiver:
         return "Kudos: none yet (`/kudos @user what they did`)"
-    directions = " · ".join(f"{direction} {counts.by_direction.get(direction, 0)}"
-                            for direction in ("client→vendor", "vendor→client"))
+    directions = " · ".join(
+        f"{direction} {counts.by_direction.get(direction, 0)}" for direction in ("client→vendor", "vendor→client")
+    )
     top = ", ".join(f"{mention(user)} {n}" for user, n in counts.by_receiver[:5])
     return f"Kudos: {directions} · most thanked: {top}"

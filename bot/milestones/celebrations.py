@@ -22,8 +22,13 @@ STREAKS = (10, 25, 50, 100)
 
 
 def _post(session: Session, partnership: Partnership, key: str, due_at: datetime, text: str) -> None:
-    schedule_send(session, key=f"celebrate:{partnership.id}:{key}", kind="post", due_at=due_at,
-                  payload={"channel": partnership.channel_id, "text": text})
+    schedule_send(
+        session,
+        key=f"celebrate:{partnership.id}:{key}",
+        kind="post",
+        due_at=due_at,
+        payload={"channel": partnership.channel_id, "text": text},
+    )
 
 
 def plan_for(session: Session, partnership: Partnership) -> None:
@@ -42,23 +47,40 @@ def anniversary_day(started: date, years: int) -> date:
 
 def owe_anniversary(session: Session, partnership: Partnership, years: int) -> None:
     day = anniversary_day(local_date(partnership.created_at, partnership.timezone), years)
-    schedule_send(session, key=f"celebrate:{partnership.id}:anniversary:{years}", kind="celebrate_anniversary",
-                  due_at=local_instant(day, time(10, 0), partnership.timezone), subject_id=partnership.id,
-                  payload={"years": years})
+    schedule_send(
+        session,
+        key=f"celebrate:{partnership.id}:anniversary:{years}",
+        kind="celebrate_anniversary",
+        due_at=local_instant(day, time(10, 0), partnership.timezone),
+        subject_id=partnership.id,
+        payload={"years": years},
+    )
 
 
 def owe_no_p1(session: Session, partnership: Partnership, since: datetime) -> None:
     """Counted from setup, and again from each P1: the keys carry the start, so each run celebrates anew."""
     for days in NO_P1_DAYS:
-        schedule_send(session, key=f"celebrate:{partnership.id}:no_p1:{days}:{since.isoformat()}",
-                      kind="celebrate_no_p1", due_at=since + timedelta(days=days), subject_id=partnership.id,
-                      payload={"days": days, "since": since.isoformat()})
+        schedule_send(
+            session,
+            key=f"celebrate:{partnership.id}:no_p1:{days}:{since.isoformat()}",
+            kind="celebrate_no_p1",
+            due_at=since + timedelta(days=days),
+            subject_id=partnership.id,
+            payload={"days": days, "since": since.isoformat()},
+        )
 
 
 def p1_since(session: Session, partnership: Partnership, since: datetime) -> bool:
-    return session.scalar(select(Escalation.id).where(Escalation.partnership_id == partnership.id,
-                                                      Escalation.severity == "P1", Escalation.raised_at > since)
-                          .limit(1)) is not None
+    return (
+        session.scalar(
+            select(Escalation.id)
+            .where(
+                Escalation.partnership_id == partnership.id, Escalation.severity == "P1", Escalation.raised_at > since
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def perfect(checkin: Checkin) -> bool:
@@ -71,9 +93,13 @@ def perfect(checkin: Checkin) -> bool:
 
 def owe_streak(session: Session, partnership: Partnership, now: datetime) -> None:
     """At a check-in's close: a run of perfect check-ins reaching 10, 25, 50 or 100 is celebrated once."""
-    closed = session.scalars(select(Checkin).where(Checkin.partnership_id == partnership.id, Checkin.closes_at <= now)
-                             .options(selectinload(Checkin.answers))
-                             .order_by(Checkin.closes_at.desc()).limit(max(STREAKS) + 1))
+    closed = session.scalars(
+        select(Checkin)
+        .where(Checkin.partnership_id == partnership.id, Checkin.closes_at <= now)
+        .options(selectinload(Checkin.answers))
+        .order_by(Checkin.closes_at.desc())
+        .limit(max(STREAKS) + 1)
+    )
     run: list[Checkin] = []
     for checkin in closed:
         if not perfect(checkin):
@@ -82,8 +108,13 @@ def owe_streak(session: Session, partnership: Partnership, now: datetime) -> Non
     # Every threshold this run has reached is owed once (keyed by where the run began): two rhythms closing
     # together can step over 25 without landing on it.
     for length in (n for n in STREAKS if n <= len(run)):
-        _post(session, partnership, f"streak:{length}:{run[-1].id}", now,
-              f":fire: *{length} check-ins in a row* with everyone answering on time. Well done, both teams!")
+        _post(
+            session,
+            partnership,
+            f"streak:{length}:{run[-1].id}",
+            now,
+            f":fire: *{length} check-ins in a row* with everyone answering on time. Well done, both teams!",
+        )
 
 
 def owe_feedback_highs(session: Session, partnership: Partnership, cycle: FeedbackCycle, now: datetime) -> None:
@@ -100,6 +131,11 @@ def owe_feedback_highs(session: Session, partnership: Partnership, cycle: Feedba
                 before.append(feedback.overall(scores))
         if before and direction.overall > max(before):
             giver, about = partnership.org_of(direction.giver), partnership.org_of(other_side(direction.giver))
-            _post(session, partnership, f"feedback_high:{cycle.id}:{direction.giver}", now,
-                  f":star2: *A new high*: {escape(giver)} rates {escape(about)} {direction.overall:.1f}/5 in feedback "
-                  f"cycle {cycle.number}, the best yet (previous best {max(before):.1f}).")
+            _post(
+                session,
+                partnership,
+                f"feedback_high:{cycle.id}:{direction.giver}",
+                now,
+                f":star2: *A new high*: {escape(giver)} rates {escape(about)} {direction.overall:.1f}/5 in feedback "
+                f"cycle {cycle.number}, the best yet (previous best {max(before):.1f}).",
+            )

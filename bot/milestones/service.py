@@ -11,27 +11,43 @@ from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
 from bot.errors import UserError
+from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.calendar import local_date, local_instant
 from bot.rhythms.models import Answer, Checkin
-from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 
 USAGE = '/partner milestone add "NAME" YYYY-MM-DD [@owner] | list | done N | move N YYYY-MM-DD | remove N'
 REMINDERS = (("7d", -7), ("1d", -1), ("overdue", 1))  # days from the due date, at 09:00 local
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
-def add(session: Session, partnership: Partnership, actor: Member, *, name: str, due: date, owner: Member | None,
-        now: datetime) -> Milestone:
+def add(
+    session: Session,
+    partnership: Partnership,
+    actor: Member,
+    *,
+    name: str,
+    due: date,
+    owner: Member | None,
+    now: datetime,
+) -> Milestone:
     name = name.strip()
     if not name or len(name) > 200:
         raise UserError("Give the milestone a name of up to 200 characters, in quotes.", usage=USAGE)
     if due < local_date(now, partnership.timezone):
         raise UserError(f"{due.isoformat()} is already past.", usage=USAGE)
-    milestone = Milestone(partnership_id=partnership.id, name=name, due_date=due, planned_date=due, status="open", created_by=actor.user_id,
-                          created_at=now, owner_team=owner.team_id if owner else None,
-                          owner_user=owner.user_id if owner else None)
+    milestone = Milestone(
+        partnership_id=partnership.id,
+        name=name,
+        due_date=due,
+        planned_date=due,
+        status="open",
+        created_by=actor.user_id,
+        created_at=now,
+        owner_team=owner.team_id if owner else None,
+        owner_user=owner.user_id if owner else None,
+    )
     add_numbered(session, milestone)
     owe_reminders(session, partnership, milestone, now)
     return milestone
@@ -43,22 +59,31 @@ def owe_reminders(session: Session, partnership: Partnership, milestone: Milesto
     for label, offset in REMINDERS:
         at = local_instant(milestone.due_date + timedelta(days=offset), time(9, 0), partnership.timezone)
         if at > now:
-            schedule_send(session, key=f"milestone:{milestone.id}:{milestone.due_date.isoformat()}:{label}",
-                          kind="milestone_reminder", due_at=at, subject_id=milestone.id,
-                          payload={"due": milestone.due_date.isoformat(), "when": label})
+            schedule_send(
+                session,
+                key=f"milestone:{milestone.id}:{milestone.due_date.isoformat()}:{label}",
+                kind="milestone_reminder",
+                due_at=at,
+                subject_id=milestone.id,
+                payload={"due": milestone.due_date.isoformat(), "when": label},
+            )
 
 
 def find(session: Session, partnership: Partnership, number_text: str) -> Milestone:
     milestone = by_number(session, Milestone, partnership.id, number_text, Milestone.status != "removed")
     if milestone is None:
-        raise UserError(f"There is no milestone {number_text} here; `/partner milestone list` shows them.",
-                        usage=USAGE)
+        raise UserError(f"There is no milestone {number_text} here; `/partner milestone list` shows them.", usage=USAGE)
     return milestone
 
 
 def open_milestones(session: Session, partnership: Partnership) -> list[Milestone]:
-    return list(session.scalars(select(Milestone).where(Milestone.partnership_id == partnership.id,
-                                                        Milestone.status == "open").order_by(Milestone.due_date)))
+    return list(
+        session.scalars(
+            select(Milestone)
+            .where(Milestone.partnership_id == partnership.id, Milestone.status == "open")
+            .order_by(Milestone.due_date)
+        )
+    )
 
 
 def _owner_or_lead(milestone: Milestone, actor: Member, what: str) -> None:
@@ -71,16 +96,20 @@ def _still_open(milestone: Milestone) -> None:
         raise UserError(f"Milestone {milestone.number} is already {milestone.status}.")
 
 
-def move(session: Session, partnership: Partnership, milestone: Milestone, actor: Member, to: date,
-         now: datetime) -> None:
+def move(
+    session: Session, partnership: Partnership, milestone: Milestone, actor: Member, to: date, now: datetime
+) -> None:
     _owner_or_lead(milestone, actor, "move")
     _still_open(milestone)
     if to == milestone.due_date:
         raise UserError(f"Milestone {milestone.number} is already due {to.isoformat()}.")
     if to < local_date(now, partnership.timezone):
         raise UserError(f"{to.isoformat()} is already past.", usage=USAGE)
-    session.add(MilestoneMove(milestone_id=milestone.id, from_date=milestone.due_date, to_date=to,
-                              user_id=actor.user_id, at=now))
+    session.add(
+        MilestoneMove(
+            milestone_id=milestone.id, from_date=milestone.due_date, to_date=to, user_id=actor.user_id, at=now
+        )
+    )
     milestone.due_date = to
     owe_reminders(session, partnership, milestone, now)
 
@@ -99,22 +128,29 @@ class Landing:
     moves: int
 
 
-def complete(session: Session, partnership: Partnership, milestone: Milestone, actor: Member,
-             now: datetime) -> Landing:
+def complete(session: Session, partnership: Partnership, milestone: Milestone, actor: Member, now: datetime) -> Landing:
     _owner_or_lead(milestone, actor, "mark done")
     _still_open(milestone)
     milestone.status, milestone.done_at, milestone.done_by = "done", now, actor.user_id
-    return Landing(milestone=milestone, contributors=contributors(session, partnership, milestone),
-                   days_late=(local_date(now, partnership.timezone) - milestone.planned_date).days,
-                   moves=len(milestone.moves))
+    return Landing(
+        milestone=milestone,
+        contributors=contributors(session, partnership, milestone),
+        days_late=(local_date(now, partnership.timezone) - milestone.planned_date).days,
+        moves=len(milestone.moves),
+    )
 
 
 def contributors(session: Session, partnership: Partnership, milestone: Milestone) -> dict[str, list[str]]:
     """The owner, people who answered check-ins while it was in flight, and people thanked in its thread."""
     answered = session.execute(
-        select(Answer.team_id, Answer.user_id).join(Checkin, Checkin.id == Answer.checkin_id)
-        .where(Checkin.partnership_id == partnership.id, Answer.answered_at >= milestone.created_at,
-               Answer.answered_at <= milestone.done_at)).all()
+        select(Answer.team_id, Answer.user_id)
+        .join(Checkin, Checkin.id == Answer.checkin_id)
+        .where(
+            Checkin.partnership_id == partnership.id,
+            Answer.answered_at >= milestone.created_at,
+            Answer.answered_at <= milestone.done_at,
+        )
+    ).all()
     thanked = set(session.scalars(select(MilestoneThanks.user_id).where(MilestoneThanks.milestone_id == milestone.id)))
     people = {user for _, user in answered} | thanked
     if milestone.owner_user:
@@ -127,15 +163,21 @@ def contributors(session: Session, partnership: Partnership, milestone: Mileston
 
 
 def milestone_for_thread(session: Session, channel_id: str, thread_ts: str) -> Milestone | None:
-    return session.scalar(select(Milestone).join(Partnership, Partnership.id == Milestone.partnership_id)
-                          .where(Partnership.channel_id == channel_id, Milestone.message_ts == thread_ts))
+    return session.scalar(
+        select(Milestone)
+        .join(Partnership, Partnership.id == Milestone.partnership_id)
+        .where(Partnership.channel_id == channel_id, Milestone.message_ts == thread_ts)
+    )
 
 
 def note_thanks(session: Session, milestone: Milestone, text: str, author: str) -> list[str]:
     """People mentioned in a reply in the milestone's thread are thanked contributors (not the author)."""
     thanked = [user for user in dict.fromkeys(_MENTION.findall(text)) if user != author]
     for user in thanked:
-        if not session.scalar(select(MilestoneThanks.id).where(MilestoneThanks.milestone_id == milestone.id,
-                                                               MilestoneThanks.user_id == user)):
+        if not session.scalar(
+            select(MilestoneThanks.id).where(
+                MilestoneThanks.milestone_id == milestone.id, MilestoneThanks.user_id == user
+            )
+        ):
             session.add(MilestoneThanks(milestone_id=milestone.id, user_id=user))
     return thanked

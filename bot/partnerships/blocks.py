@@ -39,8 +39,11 @@ def partnership_card(partnership: Partnership) -> tuple[str, list[dict]]:
         section("\n".join(lines)),
         context(details),
         section("Use these buttons from either company; `/partner help` lists every command."),
-        {"type": "actions", "block_id": "partnership_card",
-         "elements": [button(label, action_id, value=partnership.channel_id) for label, action_id in CARD_ACTIONS]},
+        {
+            "type": "actions",
+            "block_id": "partnership_card",
+            "elements": [button(label, action_id, value=partnership.channel_id) for label, action_id in CARD_ACTIONS],
+        },
     ]
     return f"partnerbot is set up for {title}", blocks
 
@@ -53,43 +56,76 @@ def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership 
     if home_side:
         home_side_element["initial_option"] = side_options[0 if home_side == "client" else 1]
     day_options = [option(name, str(index + 1)) for index, name in enumerate(WEEKDAYS)]
-    governance = {"type": "conversations_select", "action_id": "value",
-                  "filter": {"include": ["public", "private"], "exclude_bot_users": True}}
+    governance = {
+        "type": "conversations_select",
+        "action_id": "value",
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
     if current and current.governance_channel_id:
         governance["initial_conversation"] = current.governance_channel_id
     blocks = [
-        text_input("name", "Partnership name", initial=current.name if current else "", max_length=150,
-                   placeholder="e.g. Acme support with Globex"),
-        text_input("client_org", "Client organisation", initial=current.client_org if current else "",
-                   max_length=150),
-        text_input("vendor_org", "Vendor organisation", initial=current.vendor_org if current else "",
-                   max_length=150),
-        {"type": "input", "block_id": "home_side", "label": plain("This workspace belongs to"),
-         "element": home_side_element},
-        text_input("timezone", "Timezone (IANA name)",
-                   initial=current.timezone if current else default_timezone,
-                   hint="Check-ins and business days run in this timezone, e.g. Europe/London"),
-        {"type": "input", "block_id": "business_days", "label": plain("Business days"),
-         "element": {"type": "checkboxes", "action_id": "value", "options": day_options,
-                     "initial_options": [day_options[day - 1] for day in days]}},
-        {"type": "input", "block_id": "governance_channel_id", "optional": True,
-         "label": plain("Governance channel"), "element": governance,
-         "hint": plain("Where breaches and sponsor alerts are also told (optional)")},
+        text_input(
+            "name",
+            "Partnership name",
+            initial=current.name if current else "",
+            max_length=150,
+            placeholder="e.g. Acme support with Globex",
+        ),
+        text_input("client_org", "Client organisation", initial=current.client_org if current else "", max_length=150),
+        text_input("vendor_org", "Vendor organisation", initial=current.vendor_org if current else "", max_length=150),
+        {
+            "type": "input",
+            "block_id": "home_side",
+            "label": plain("This workspace belongs to"),
+            "element": home_side_element,
+        },
+        text_input(
+            "timezone",
+            "Timezone (IANA name)",
+            initial=current.timezone if current else default_timezone,
+            hint="Check-ins and business days run in this timezone, e.g. Europe/London",
+        ),
+        {
+            "type": "input",
+            "block_id": "business_days",
+            "label": plain("Business days"),
+            "element": {
+                "type": "checkboxes",
+                "action_id": "value",
+                "options": day_options,
+                "initial_options": [day_options[day - 1] for day in days],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "governance_channel_id",
+            "optional": True,
+            "label": plain("Governance channel"),
+            "element": governance,
+            "hint": plain("Where breaches and sponsor alerts are also told (optional)"),
+        },
     ]
     title = "Partnership settings" if current else "Set up partnership"
-    return modal("partnership_setup", title, blocks, submit="Save" if current else "Set up",
-                 private_metadata=json.dumps({"channel_id": channel_id}))
+    return modal(
+        "partnership_setup",
+        title,
+        blocks,
+        submit="Save" if current else "Set up",
+        private_metadata=json.dumps({"channel_id": channel_id}),
+    )
 
 
 def members_blocks(partnership: Partnership, by_side: dict[str, list[Member]]) -> tuple[str, list[dict]]:
     blocks = [section(f"*Members of {escape(partnership.name)}*")]
     for side, members in by_side.items():
         heading = f"*{side.title()} · {escape(partnership.org_of(side))}*"
-        lines = [f"{mention(m.user_id)} — {m.role}" + (" _(side set by a lead)_" if m.side_explicit else "")
-                 for m in members] or ["_nobody yet_"]
+        lines = [
+            f"{mention(m.user_id)} — {m.role}" + (" _(side set by a lead)_" if m.side_explicit else "") for m in members
+        ] or ["_nobody yet_"]
         blocks.append(section(heading + "\n" + "\n".join(lines)))
-    blocks.append(context("People join as they take part; leads change sides and roles with "
-                          "`/partner side` and `/partner role`."))
+    blocks.append(
+        context("People join as they take part; leads change sides and roles with `/partner side` and `/partner role`.")
+    )
     return f"Members of {escape(partnership.name)}", blocks
 
 
@@ -101,8 +137,9 @@ def targets_text(targets: dict[str, dict[str, str]]) -> str:
     )
 
 
-def charter_blocks(partnership: Partnership, charter: Charter, *, can_edit: bool,
-                   last_edit: CharterEdit | None) -> tuple[str, list[dict]]:
+def charter_blocks(
+    partnership: Partnership, charter: Charter, *, can_edit: bool, last_edit: CharterEdit | None
+) -> tuple[str, list[dict]]:
     def field(text: str) -> str:
         return escape(text) if text.strip() else "_not written yet_"
 
@@ -117,31 +154,68 @@ def charter_blocks(partnership: Partnership, charter: Charter, *, can_edit: bool
     if last_edit is not None:
         blocks.append(context(f"Last edited by {mention(last_edit.user_id)} {local_date(last_edit.edited_at)}"))
     if can_edit:
-        blocks.append({"type": "actions", "block_id": "charter",
-                       "elements": [button("Edit charter", "charter_edit", value=partnership.channel_id)]})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "charter",
+                "elements": [button("Edit charter", "charter_edit", value=partnership.channel_id)],
+            }
+        )
     return f"Charter of {escape(partnership.name)}", blocks
 
 
 def charter_modal(partnership: Partnership, charter: Charter) -> dict:
     blocks = [
-        text_input("client_decisions", f"{partnership.client_org[:60]} (client) may decide alone",
-                   initial=charter.client_decisions, multiline=True, optional=True, max_length=2500),
-        text_input("vendor_decisions", f"{partnership.vendor_org[:60]} (vendor) may decide alone",
-                   initial=charter.vendor_decisions, multiline=True, optional=True, max_length=2500),
-        text_input("response_targets", "Response-time targets", initial=charter.response_targets,
-                   multiline=True, optional=True, max_length=2500,
-                   placeholder="e.g. Questions in this channel answered within 4 business hours"),
-        text_input("update_rhythm", "Update rhythm", initial=charter.update_rhythm, multiline=True,
-                   optional=True, max_length=2500, placeholder="e.g. Weekly update from the vendor on Mondays"),
+        text_input(
+            "client_decisions",
+            f"{partnership.client_org[:60]} (client) may decide alone",
+            initial=charter.client_decisions,
+            multiline=True,
+            optional=True,
+            max_length=2500,
+        ),
+        text_input(
+            "vendor_decisions",
+            f"{partnership.vendor_org[:60]} (vendor) may decide alone",
+            initial=charter.vendor_decisions,
+            multiline=True,
+            optional=True,
+            max_length=2500,
+        ),
+        text_input(
+            "response_targets",
+            "Response-time targets",
+            initial=charter.response_targets,
+            multiline=True,
+            optional=True,
+            max_length=2500,
+            placeholder="e.g. Questions in this channel answered within 4 business hours",
+        ),
+        text_input(
+            "update_rhythm",
+            "Update rhythm",
+            initial=charter.update_rhythm,
+            multiline=True,
+            optional=True,
+            max_length=2500,
+            placeholder="e.g. Weekly update from the vendor on Mondays",
+        ),
     ]
     for severity in SEVERITIES:
         for kind in KINDS:
             label = f"{SEVERITY_NAMES[severity]}: {'acknowledge' if kind == 'ack' else 'resolve'} within"
-            blocks.append(text_input(f"{severity}_{kind}", label,
-                                     initial=charter.escalation_targets[severity][kind], max_length=8,
-                                     hint="30m, 8h, 2d (clock time) or 5bd (business days)"))
-    return modal("charter_edit", "Edit charter", blocks,
-                 private_metadata=json.dumps({"channel_id": partnership.channel_id}))
+            blocks.append(
+                text_input(
+                    f"{severity}_{kind}",
+                    label,
+                    initial=charter.escalation_targets[severity][kind],
+                    max_length=8,
+                    hint="30m, 8h, 2d (clock time) or 5bd (business days)",
+                )
+            )
+    return modal(
+        "charter_edit", "Edit charter", blocks, private_metadata=json.dumps({"channel_id": partnership.channel_id})
+    )
 
 
 def help_blocks(entries: list[tuple[str, str, str]]) -> tuple[str, list[dict]]:

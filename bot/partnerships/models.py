@@ -85,9 +85,7 @@ class Charter(Base):
     __tablename__ = "charters"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(
-        ForeignKey("partnerships.id", ondelete="CASCADE"), unique=True
-    )
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), unique=True)
     client_decisions: Mapped[str] = mapped_column(Text, default="")
     vendor_decisions: Mapped[str] = mapped_column(Text, default="")
     response_targets: Mapped[str] = mapped_column(Text, default="")

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from bot.db import insert_once
 from bot.errors import NotALead, NotSetUp, UserError
-from bot.validation import Typed
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_target
 from bot.rhythms.calendar import Cadence, WorkCalendar, next_occurrence
+from bot.validation import Typed
 
 
 class PartnershipSettings(BaseModel):
@@ -102,18 +102,26 @@ def find_member(session: Session, partnership: Partnership, team_id: str, user_i
     )
 
 
-def ensure_member(
-    session: Session, partnership: Partnership, *, team_id: str, user_id: str, now: datetime
-) -> Member:
+def ensure_member(session: Session, partnership: Partnership, *, team_id: str, user_id: str, now: datetime) -> Member:
     """The member for (team, user), added on first sight with the side their home team implies.
 
     A user id found under another team is the same person (Slack user ids are unique across teams; a
     payload without the home team can name the workspace instead). Concurrent first sightings insert once."""
     member = find_member(session, partnership, team_id, user_id) or session.scalar(
-        select(Member).where(Member.partnership_id == partnership.id, Member.user_id == user_id).limit(1))
+        select(Member).where(Member.partnership_id == partnership.id, Member.user_id == user_id).limit(1)
+    )
     if member is None:
-        insert_once(session, Member.__table__, partnership_id=partnership.id, team_id=team_id, user_id=user_id,
-                    side=partnership.side_of_team(team_id), side_explicit=False, role="member", joined_at=now)
+        insert_once(
+            session,
+            Member.__table__,
+            partnership_id=partnership.id,
+            team_id=team_id,
+            user_id=user_id,
+            side=partnership.side_of_team(team_id),
+            side_explicit=False,
+            role="member",
+            joined_at=now,
+        )
         session.expire(partnership, ["members"])
         member = find_member(session, partnership, team_id, user_id)
     return member
@@ -276,8 +284,10 @@ def charter_from_form(values: dict) -> tuple[CharterFields | None, dict[str, str
                 errors[block_id] = str(exc)
     if errors:
         return None, errors
-    texts = {name: (values.get(name) or "").strip()
-             for name in ("client_decisions", "vendor_decisions", "response_targets", "update_rhythm")}
+    texts = {
+        name: (values.get(name) or "").strip()
+        for name in ("client_decisions", "vendor_decisions", "response_targets", "update_rhythm")
+    }
     try:
         return CharterFields(escalation_targets=targets, **texts), {}
     except ValidationError as exc:

@@ -32,9 +32,11 @@ def work_calendar(session: Session, partnership: Partnership) -> WorkCalendar:
 
 
 def holidays(session: Session, partnership: Partnership, *, since: date) -> list[Holiday]:
-    return list(session.scalars(
-        select(Holiday).where(Holiday.partnership_id == partnership.id, Holiday.day >= since).order_by(Holiday.day)
-    ))
+    return list(
+        session.scalars(
+            select(Holiday).where(Holiday.partnership_id == partnership.id, Holiday.day >= since).order_by(Holiday.day)
+        )
+    )
 
 
 def add_holiday(session: Session, partnership: Partnership, actor: Member, day: date, name: str) -> Holiday:

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.partnerships.blocks import WEEKDAYS, weekdays_text
 from bot.partnerships.models import Member, Partnership
+from bot.rhythms.answers import CheckinSummary
 from bot.rhythms.models import DEFAULT_QUESTIONS, Blocker, Checkin, Rhythm
-from bot.rhythms.service import CheckinSummary
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
 from bot.slack.text import channel_link, escape, local_date, mention
 
@@ -21,8 +21,12 @@ CADENCE_LABELS = {
     "monthly_first_business_day": "Monthly on the first business day",
     "monthly_last_business_day": "Monthly on the last business day",
 }
-AUDIENCE_LABELS = {"vendor": "The vendor side", "client": "The client side", "both": "Both sides",
-                   "people": "Named people"}
+AUDIENCE_LABELS = {
+    "vendor": "The vendor side",
+    "client": "The client side",
+    "both": "Both sides",
+    "people": "Named people",
+}
 
 
 def describe_cadence(rhythm: Rhythm) -> str:
@@ -52,29 +56,81 @@ def rhythm_modal(channel_id: str) -> dict:
     day_options = [option(name, str(index + 1)) for index, name in enumerate(WEEKDAYS)]
     blocks = [
         text_input("name", "Name", max_length=80, placeholder="e.g. Weekly vendor update"),
-        {"type": "input", "block_id": "cadence", "label": plain("How often"),
-         "element": {"type": "static_select", "action_id": "value", "options": cadence_options,
-                     "initial_option": cadence_options[1]}},
-        {"type": "input", "block_id": "weekdays", "label": plain("Weekdays (weekly and every 2 weeks)"),
-         "optional": True, "element": {"type": "checkboxes", "action_id": "value", "options": day_options}},
-        text_input("day_of_month", "Day of the month (monthly on day N)", optional=True, max_length=2,
-                   hint="1-31; in shorter months the last day is used"),
-        {"type": "input", "block_id": "local_time", "label": plain("Local time (partnership timezone)"),
-         "element": {"type": "timepicker", "action_id": "value", "initial_time": "09:00"}},
-        {"type": "input", "block_id": "audience", "label": plain("Who is asked"),
-         "element": {"type": "radio_buttons", "action_id": "value", "options": audience_options,
-                     "initial_option": audience_options[0]}},
-        {"type": "input", "block_id": "people", "label": plain("Named people (when 'Named people')"),
-         "optional": True, "element": {"type": "multi_users_select", "action_id": "value"}},
-        text_input("questions", "Questions, one per line", initial="\n".join(DEFAULT_QUESTIONS), multiline=True,
-                   max_length=3000),
-        text_input("window_hours", "Response window (hours)", initial="24", max_length=5,
-                   hint="Answers after the window count as late"),
-        text_input("nudge_after_hours", "Nudge those missing after (hours)", initial="20", optional=True,
-                   max_length=5, hint="Leave empty for no nudge"),
+        {
+            "type": "input",
+            "block_id": "cadence",
+            "label": plain("How often"),
+            "element": {
+                "type": "static_select",
+                "action_id": "value",
+                "options": cadence_options,
+                "initial_option": cadence_options[1],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "weekdays",
+            "label": plain("Weekdays (weekly and every 2 weeks)"),
+            "optional": True,
+            "element": {"type": "checkboxes", "action_id": "value", "options": day_options},
+        },
+        text_input(
+            "day_of_month",
+            "Day of the month (monthly on day N)",
+            optional=True,
+            max_length=2,
+            hint="1-31; in shorter months the last day is used",
+        ),
+        {
+            "type": "input",
+            "block_id": "local_time",
+            "label": plain("Local time (partnership timezone)"),
+            "element": {"type": "timepicker", "action_id": "value", "initial_time": "09:00"},
+        },
+        {
+            "type": "input",
+            "block_id": "audience",
+            "label": plain("Who is asked"),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": "value",
+                "options": audience_options,
+                "initial_option": audience_options[0],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "people",
+            "label": plain("Named people (when 'Named people')"),
+            "optional": True,
+            "element": {"type": "multi_users_select", "action_id": "value"},
+        },
+        text_input(
+            "questions",
+            "Questions, one per line",
+            initial="\n".join(DEFAULT_QUESTIONS),
+            multiline=True,
+            max_length=3000,
+        ),
+        text_input(
+            "window_hours",
+            "Response window (hours)",
+            initial="24",
+            max_length=5,
+            hint="Answers after the window count as late",
+        ),
+        text_input(
+            "nudge_after_hours",
+            "Nudge those missing after (hours)",
+            initial="20",
+            optional=True,
+            max_length=5,
+            hint="Leave empty for no nudge",
+        ),
     ]
-    return modal("rhythm_add", "New rhythm", blocks, submit="Add",
-                 private_metadata=json.dumps({"channel_id": channel_id}))
+    return modal(
+        "rhythm_add", "New rhythm", blocks, submit="Add", private_metadata=json.dumps({"channel_id": channel_id})
+    )
 
 
 def rhythm_list(partnership: Partnership, rhythms: list[Rhythm]) -> tuple[str, list[dict]]:
@@ -82,35 +138,52 @@ def rhythm_list(partnership: Partnership, rhythms: list[Rhythm]) -> tuple[str, l
         return "No rhythms yet", [section("No rhythms yet. A lead can add one with `/partner rhythm add`.")]
     lines = []
     for rhythm in rhythms:
-        state = ("paused" if rhythm.paused else
-                 f"next {local_time_text(rhythm.next_run_at, partnership.timezone)}" if rhythm.next_run_at
-                 else "no upcoming date")
-        lines.append(f"*{rhythm.number}. {escape(rhythm.name)}* — {describe_cadence(rhythm)}, asks "
-                     f"{AUDIENCE_LABELS[rhythm.audience].lower()}; {state}")
-    return "Rhythms", [section("\n".join(lines)),
-                       context("`/partner rhythm pause N` · `resume N` · `remove N` · `run N` (leads)")]
+        state = (
+            "paused"
+            if rhythm.paused
+            else f"next {local_time_text(rhythm.next_run_at, partnership.timezone)}"
+            if rhythm.next_run_at
+            else "no upcoming date"
+        )
+        lines.append(
+            f"*{rhythm.number}. {escape(rhythm.name)}* — {describe_cadence(rhythm)}, asks "
+            f"{AUDIENCE_LABELS[rhythm.audience].lower()}; {state}"
+        )
+    return "Rhythms", [
+        section("\n".join(lines)),
+        context("`/partner rhythm pause N` · `resume N` · `remove N` · `run N` (leads)"),
+    ]
 
 
-def checkin_message(partnership: Partnership, rhythm: Rhythm, checkin: Checkin,
-                    expected: list[Member]) -> tuple[str, list[dict]]:
+def checkin_message(
+    partnership: Partnership, rhythm: Rhythm, checkin: Checkin, expected: list[Member]
+) -> tuple[str, list[dict]]:
     asked = " ".join(mention(m.user_id) for m in expected) or "_nobody is expected (everyone is away)_"
     questions = "\n".join(f"{index}. {escape(q)}" for index, q in enumerate(rhythm.questions, 1))
     blocks = [
         section(f"*{escape(rhythm.name)}* — check-in\n{asked}"),
         section(questions),
-        {"type": "actions", "block_id": "checkin",
-         "elements": [button("Post update", "checkin_answer", value=str(checkin.id), style="primary")]},
-        context(f"Answer in this thread or with the button. Window closes {local_date(checkin.closes_at)}. "
-                "Start a reply with `blocker:` to flag a blocker."),
+        {
+            "type": "actions",
+            "block_id": "checkin",
+            "elements": [button("Post update", "checkin_answer", value=str(checkin.id), style="primary")],
+        },
+        context(
+            f"Answer in this thread or with the button. Window closes {local_date(checkin.closes_at)}. "
+            "Start a reply with `blocker:` to flag a blocker."
+        ),
     ]
     return f"{escape(rhythm.name)}: check-in", blocks
 
 
 def answer_modal(rhythm: Rhythm, checkin: Checkin) -> dict:
-    blocks = [text_input(f"q{index}", question[:150], multiline=True, optional=True, max_length=2900)
-              for index, question in enumerate(rhythm.questions)]
-    return modal("checkin_answer", "Post update", blocks, submit="Post",
-                 private_metadata=json.dumps({"checkin_id": checkin.id}))
+    blocks = [
+        text_input(f"q{index}", question[:150], multiline=True, optional=True, max_length=2900)
+        for index, question in enumerate(rhythm.questions)
+    ]
+    return modal(
+        "checkin_answer", "Post update", blocks, submit="Post", private_metadata=json.dumps({"checkin_id": checkin.id})
+    )
 
 
 def modal_answer_post(user_id: str, text: str) -> str:
@@ -118,15 +191,25 @@ def modal_answer_post(user_id: str, text: str) -> str:
 
 
 def nudge_dm(partnership: Partnership, rhythm: Rhythm, checkin: Checkin) -> tuple[str, list[dict]]:
-    text = (f"Reminder: *{escape(rhythm.name)}* in {channel_link(partnership.channel_id)} is waiting for your "
-            f"update. The window closes {local_date(checkin.closes_at)}.")
-    return text, [section(text), {"type": "actions", "block_id": "nudge", "elements": [
-        button("Post update", "checkin_answer", value=str(checkin.id), style="primary")]}]
+    text = (
+        f"Reminder: *{escape(rhythm.name)}* in {channel_link(partnership.channel_id)} is waiting for your "
+        f"update. The window closes {local_date(checkin.closes_at)}."
+    )
+    return text, [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": "nudge",
+            "elements": [button("Post update", "checkin_answer", value=str(checkin.id), style="primary")],
+        },
+    ]
 
 
 def nudge_thread(user_ids: list[str], checkin: Checkin) -> str:
-    return (f"{' '.join(mention(u) for u in user_ids)} — a reminder: your update is still missing. "
-            f"Reply here or use *Post update* above; the window closes {local_date(checkin.closes_at)}.")
+    return (
+        f"{' '.join(mention(u) for u in user_ids)} — a reminder: your update is still missing. "
+        f"Reply here or use *Post update* above; the window closes {local_date(checkin.closes_at)}."
+    )
 
 
 def duration_text(seconds: float | None) -> str:
@@ -160,12 +243,17 @@ def summary_message(rhythm: Rhythm, summary: CheckinSummary) -> tuple[str, list[
 def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
     blocks = []
     for blocker in blockers[:10]:  # the status message stays well inside Slack's 50 blocks
-        blocks.append({
-            "type": "section",
-            "text": {"type": "mrkdwn", "text": f":construction: {escape(blocker.text)[:2500]} — "
-                                               f"{mention(blocker.user_id)} {local_date(blocker.raised_at)}"},
-            "accessory": button("Clear", "blocker_clear", value=str(blocker.id)),
-        })
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f":construction: {escape(blocker.text)[:2500]} — "
+                    f"{mention(blocker.user_id)} {local_date(blocker.raised_at)}",
+                },
+                "accessory": button("Clear", "blocker_clear", value=str(blocker.id)),
+            }
+        )
     if len(blockers) > 10:
         blocks.append(context(f"…and {len(blockers) - 10} more open blockers"))
     return blocks

@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-CADENCES = ("business_days", "weekly", "biweekly", "monthly_day", "monthly_first_business_day",
-            "monthly_last_business_day")
+CADENCES = (
+    "business_days",
+    "weekly",
+    "biweekly",
+    "monthly_day",
+    "monthly_first_business_day",
+    "monthly_last_business_day",
+)
 SEARCH_DAYS = 800  # bound on every search, so an impossible rhythm ends instead of looping
 
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import statistics
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
@@ -16,16 +13,14 @@ from bot.claims import schedule_send
 from bot.db import insert_once
 from bot.errors import UserError
 from bot.numbering import add_numbered, by_number
-from bot.validation import Typed
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
 from bot.partnerships.time_off import is_out_of_office
 from bot.rhythms.calendar import CADENCES, Cadence, WorkCalendar, local_date, next_occurrence, occurs_on, validate
-from bot.rhythms.models import AUDIENCES, Answer, Blocker, Checkin, Rhythm
+from bot.rhythms.models import AUDIENCES, Checkin, Rhythm
+from bot.validation import Typed
 
 RHYTHM_USAGE = "/partner rhythm add | list | pause N | resume N | remove N | run N"
-_BLOCKER_REPLY = re.compile(r"^\s*(?:blocker|blocked)\s*[:\-]\s*(.+)", re.IGNORECASE | re.DOTALL)
-_NOTHING = {"", "-", "n/a", "na", "no", "none", "nope", "nothing", "no blockers", "no risks", "all good"}
 
 
 class RhythmForm(BaseModel):
@@ -85,27 +80,45 @@ def rhythm_from_form(values: dict, calendar: WorkCalendar, today: date) -> tuple
 
 
 def cadence_of_form(form: RhythmForm, anchor: date) -> Cadence:
-    return Cadence(kind=form.cadence, local_time=form.local_time, weekdays=tuple(form.weekdays),
-                   day_of_month=form.day_of_month, anchor=anchor)
+    return Cadence(
+        kind=form.cadence,
+        local_time=form.local_time,
+        weekdays=tuple(form.weekdays),
+        day_of_month=form.day_of_month,
+        anchor=anchor,
+    )
 
 
 def cadence_of(rhythm: Rhythm) -> Cadence:
     hours, minutes = (int(part) for part in rhythm.local_time.split(":"))
-    return Cadence(kind=rhythm.cadence, local_time=time(hours, minutes), weekdays=tuple(rhythm.weekdays),
-                   day_of_month=rhythm.day_of_month, anchor=rhythm.anchor)
+    return Cadence(
+        kind=rhythm.cadence,
+        local_time=time(hours, minutes),
+        weekdays=tuple(rhythm.weekdays),
+        day_of_month=rhythm.day_of_month,
+        anchor=rhythm.anchor,
+    )
 
 
-def add_rhythm(session: Session, partnership: Partnership, actor: Member, form: RhythmForm,
-               calendar: WorkCalendar, now: datetime) -> Rhythm:
+def add_rhythm(
+    session: Session, partnership: Partnership, actor: Member, form: RhythmForm, calendar: WorkCalendar, now: datetime
+) -> Rhythm:
     require_lead(actor, "manage rhythms")
     rhythm = Rhythm(
-        partnership_id=partnership.id, name=form.name, cadence=form.cadence,
-        weekdays=form.weekdays, day_of_month=form.day_of_month, anchor=local_date(now, partnership.timezone),
-        local_time=form.local_time.strftime("%H:%M"), audience=form.audience,
-        people=form.people if form.audience == "people" else [], questions=form.questions,
+        partnership_id=partnership.id,
+        name=form.name,
+        cadence=form.cadence,
+        weekdays=form.weekdays,
+        day_of_month=form.day_of_month,
+        anchor=local_date(now, partnership.timezone),
+        local_time=form.local_time.strftime("%H:%M"),
+        audience=form.audience,
+        people=form.people if form.audience == "people" else [],
+        questions=form.questions,
         window_minutes=round(form.window_hours * 60),
         nudge_after_minutes=round(form.nudge_after_hours * 60) if form.nudge_after_hours else None,
-        created_by=actor.user_id, created_at=now,
+        created_by=actor.user_id,
+        created_at=now,
     )
     rhythm.next_run_at = next_occurrence(cadence_of(rhythm), calendar, now)
     add_numbered(session, rhythm)
@@ -113,15 +126,21 @@ def add_rhythm(session: Session, partnership: Partnership, actor: Member, form: 
 
 
 def rhythms_of(session: Session, partnership: Partnership) -> list[Rhythm]:
-    return list(session.scalars(select(Rhythm).where(Rhythm.partnership_id == partnership.id,
-                                                     Rhythm.removed_at.is_(None)).order_by(Rhythm.number)))
+    return list(
+        session.scalars(
+            select(Rhythm)
+            .where(Rhythm.partnership_id == partnership.id, Rhythm.removed_at.is_(None))
+            .order_by(Rhythm.number)
+        )
+    )
 
 
 def find_rhythm(session: Session, partnership: Partnership, number_text: str) -> Rhythm:
     rhythm = by_number(session, Rhythm, partnership.id, number_text, Rhythm.removed_at.is_(None))
     if rhythm is None:
-        raise UserError(f"There is no rhythm {number_text} here; `/partner rhythm list` shows their numbers.",
-                        usage=RHYTHM_USAGE)
+        raise UserError(
+            f"There is no rhythm {number_text} here; `/partner rhythm list` shows their numbers.", usage=RHYTHM_USAGE
+        )
     return rhythm
 
 
@@ -156,11 +175,16 @@ def remove(rhythm: Rhythm, actor: Member, now: datetime) -> None:
 
 # -- planning ------------------------------------------------------------------------------------
 
+
 def due_rhythms(session: Session, now: datetime, limit: int = 500) -> list[Rhythm]:
-    return list(session.scalars(
-        select(Rhythm).where(Rhythm.next_run_at <= now, Rhythm.paused.is_(False), Rhythm.removed_at.is_(None))
-        .order_by(Rhythm.next_run_at).limit(limit)
-    ))
+    return list(
+        session.scalars(
+            select(Rhythm)
+            .where(Rhythm.next_run_at <= now, Rhythm.paused.is_(False), Rhythm.removed_at.is_(None))
+            .order_by(Rhythm.next_run_at)
+            .limit(limit)
+        )
+    )
 
 
 def plan_rhythm(session: Session, rhythm: Rhythm, calendar: WorkCalendar, now: datetime) -> int:
@@ -183,12 +207,22 @@ def run_now(session: Session, rhythm: Rhythm, actor: Member, now: datetime) -> N
     _open_checkin(session, rhythm, now, now + timedelta(minutes=rhythm.window_minutes), now, manual=True)
 
 
-def _open_checkin(session: Session, rhythm: Rhythm, moment: datetime, closes: datetime, now: datetime,
-                  manual: bool) -> int:
+def _open_checkin(
+    session: Session, rhythm: Rhythm, moment: datetime, closes: datetime, now: datetime, manual: bool
+) -> int:
     status = "due" if now < closes else "missed"
-    checkin_id = insert_once(session, Checkin.__table__, rhythm_id=rhythm.id, partnership_id=rhythm.partnership_id,
-                             scheduled_for=moment, closes_at=closes, manual=manual, status=status, expected=[],
-                             away=[])
+    checkin_id = insert_once(
+        session,
+        Checkin.__table__,
+        rhythm_id=rhythm.id,
+        partnership_id=rhythm.partnership_id,
+        scheduled_for=moment,
+        closes_at=closes,
+        manual=manual,
+        status=status,
+        expected=[],
+        away=[],
+    )
     if checkin_id is None or status == "missed":
         return 0
     schedule_send(session, key=f"checkin:{checkin_id}", kind="checkin", due_at=moment, subject_id=checkin_id)
@@ -197,16 +231,21 @@ def _open_checkin(session: Session, rhythm: Rhythm, moment: datetime, closes: da
 
 # -- sending ---------------------------------------------------------------------------------------
 
+
 def audience_of(partnership: Partnership, rhythm: Rhythm, in_channel: set[str] | None) -> list[Member]:
     """Who this rhythm asks: its side(s) or named people, among those in the channel."""
     sides = {"both": ("client", "vendor"), "client": ("client",), "vendor": ("vendor",)}.get(rhythm.audience, ())
-    return [m for m in partnership.members
-            if (m.user_id in rhythm.people if rhythm.audience == "people" else m.side in sides)
-            and (in_channel is None or m.user_id in in_channel)]
+    return [
+        m
+        for m in partnership.members
+        if (m.user_id in rhythm.people if rhythm.audience == "people" else m.side in sides)
+        and (in_channel is None or m.user_id in in_channel)
+    ]
 
 
-def mark_sent(session: Session, checkin: Checkin, asked: list[Member], day: date, message_ts: str,
-              now: datetime) -> None:
+def mark_sent(
+    session: Session, checkin: Checkin, asked: list[Member], day: date, message_ts: str, now: datetime
+) -> None:
     """The check-in is out: fix who was expected (the asked, less those out of office on `day`)."""
     checkin.status, checkin.message_ts, checkin.sent_at = "sent", message_ts, now
     checkin.expected = [{"team": m.team_id, "user": m.user_id} for m in asked if not is_out_of_office(m, day)]
@@ -216,8 +255,7 @@ def mark_sent(session: Session, checkin: Checkin, asked: list[Member], day: date
     nudge_at = now + timedelta(minutes=rhythm.nudge_after_minutes or 0)
     if rhythm.nudge_after_minutes and checkin.expected and nudge_at < checkin.closes_at:
         schedule_send(session, key=f"nudge:{checkin.id}", kind="nudge", subject_id=checkin.id, due_at=nudge_at)
-    schedule_send(session, key=f"summary:{checkin.id}", kind="summary", subject_id=checkin.id,
-                  due_at=checkin.closes_at)
+    schedule_send(session, key=f"summary:{checkin.id}", kind="summary", subject_id=checkin.id, due_at=checkin.closes_at)
 
 
 def missing_people(checkin: Checkin, partnership: Partnership, day: date) -> list[dict]:
@@ -227,130 +265,10 @@ def missing_people(checkin: Checkin, partnership: Partnership, day: date) -> lis
     return [p for p in checkin.expected if (p["team"], p["user"]) not in answered | away]
 
 
-# -- answers ---------------------------------------------------------------------------------------
-
-def checkin_for_thread(session: Session, channel_id: str, thread_ts: str) -> Checkin | None:
-    return session.scalar(select(Checkin).join(Partnership, Partnership.id == Checkin.partnership_id)
-                          .where(Partnership.channel_id == channel_id, Checkin.message_ts == thread_ts))
-
-
-def latest_checkin(session: Session, partnership: Partnership) -> Checkin | None:
-    return session.scalar(select(Checkin).where(Checkin.partnership_id == partnership.id, Checkin.status == "sent")
-                          .order_by(Checkin.sent_at.desc(), Checkin.id.desc()).limit(1))
-
-
-def blocker_in_reply(text: str) -> str | None:
-    """A thread reply names a blocker when it starts with 'blocker:' or carries :construction:."""
-    match = _BLOCKER_REPLY.match(text)
-    if match:
-        return match.group(1).strip()
-    return text.strip() if ":construction:" in text else None
-
-
-def record_answer(session: Session, checkin: Checkin, *, team_id: str, user_id: str, text: str, source: str,
-                  now: datetime, message_ts: str | None = None, blocker: str | None = None) -> Answer | None:
-    """Store an answer with its latency; None when this thread reply was already recorded."""
-    if message_ts and session.scalar(select(Answer.id).where(Answer.checkin_id == checkin.id,
-                                                             Answer.message_ts == message_ts)):
-        return None
-    answer = Answer(checkin=checkin, team_id=team_id, user_id=user_id, text=text, source=source,
-                    message_ts=message_ts, answered_at=now,
-                    latency_seconds=max(0, int((now - (checkin.sent_at or checkin.scheduled_for)).total_seconds())),
-                    late=now > checkin.closes_at)
-    session.add(answer)
-    session.flush()
-    blocker = blocker if blocker is not None else blocker_in_reply(text)
-    if blocker:
-        session.add(Blocker(partnership_id=checkin.partnership_id, answer_id=answer.id, team_id=team_id,
-                            user_id=user_id, text=blocker, raised_at=now))
-    return answer
-
-
-def edit_answer(session: Session, checkin: Checkin, message_ts: str, text: str, now: datetime) -> Answer | None:
-    answer = session.scalar(select(Answer).where(Answer.checkin_id == checkin.id, Answer.message_ts == message_ts))
-    if answer is None:
-        return None
-    answer.text, answer.edited_at = text, now
-    blocker = session.scalar(select(Blocker).where(Blocker.answer_id == answer.id))
-    named = blocker_in_reply(text)
-    if named and blocker is None:
-        session.add(Blocker(partnership_id=checkin.partnership_id, answer_id=answer.id, team_id=answer.team_id,
-                            user_id=answer.user_id, text=named, raised_at=now))
-    elif blocker is not None and blocker.cleared_at is None:
-        if named:
-            blocker.text = named
-        else:
-            session.delete(blocker)
-    return answer
-
-
-def modal_answer(questions: list[str], replies: list[str]) -> tuple[str, str | None]:
-    """The modal's replies as one answer text, and the blocker named under the blockers question."""
-    lines, blocker = [], None
-    for question, reply in zip(questions, replies):
-        reply = (reply or "").strip()
-        if reply:
-            lines.append(f"*{question}*\n{reply}")
-        if "blocker" in question.lower() and reply.lower().strip(".! ") not in _NOTHING:
-            blocker = reply
-    return "\n".join(lines), blocker
-
-
-def open_blockers(session: Session, partnership: Partnership) -> list[Blocker]:
-    return list(session.scalars(select(Blocker).where(Blocker.partnership_id == partnership.id,
-                                                      Blocker.cleared_at.is_(None)).order_by(Blocker.raised_at)))
-
-
-def clear_blocker(session: Session, partnership: Partnership, blocker_id: int, user_id: str, now: datetime) -> Blocker:
-    blocker = session.get(Blocker, blocker_id)
-    if blocker is None or blocker.partnership_id != partnership.id:
-        raise UserError("That blocker is not in this partnership.")
-    if blocker.cleared_at is not None:
-        raise UserError(f"That blocker was already cleared by <@{blocker.cleared_by}>.")
-    blocker.cleared_by, blocker.cleared_at = user_id, now
-    return blocker
-
-
-# -- summaries -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CheckinSummary:
-    on_time: list[str]
-    late: list[str]
-    missing: list[str]
-    away: list[str]
-    others: list[str]  # answered without being asked
-    median_seconds: float | None
-
-    @property
-    def expected_count(self) -> int:
-        return len(self.on_time) + len(self.late) + len(self.missing)
-
-
-def summarize(checkin: Checkin, partnership: Partnership, day: date) -> CheckinSummary:
-    first: dict[tuple[str, str], Answer] = {}
-    for answer in checkin.answers:
-        first.setdefault((answer.team_id, answer.user_id), answer)
-    expected = [(p["team"], p["user"]) for p in checkin.expected]
-    away = {(m.team_id, m.user_id) for m in partnership.members if is_out_of_office(m, day)}
-    answered = [first[p] for p in expected if p in first]
-    away_then = [(p["team"], p["user"]) for p in checkin.away]
-    return CheckinSummary(
-        on_time=[a.user_id for a in answered if not a.late],
-        late=[a.user_id for a in answered if a.late],
-        missing=[user for team, user in expected if (team, user) not in first and (team, user) not in away],
-        away=[user for team, user in away_then + [p for p in expected if p not in first and p in away]],
-        others=[a.user_id for key, a in first.items() if key not in expected],
-        median_seconds=statistics.median(a.latency_seconds for a in first.values()) if first else None,
-    )
-
-
-def last_closed_checkin(session: Session, partnership: Partnership, now: datetime) -> Checkin | None:
-    return session.scalar(select(Checkin).where(Checkin.partnership_id == partnership.id, Checkin.status == "sent",
-                                                Checkin.closes_at <= now)
-                          .order_by(Checkin.closes_at.desc()).limit(1))
-
-
 def next_rhythm(session: Session, partnership: Partnership) -> Rhythm | None:
-    return session.scalar(select(Rhythm).where(Rhythm.partnership_id == partnership.id,
-                                               Rhythm.next_run_at.is_not(None)).order_by(Rhythm.next_run_at).limit(1))
+    return session.scalar(
+        select(Rhythm)
+        .where(Rhythm.partnership_id == partnership.id, Rhythm.next_run_at.is_not(None))
+        .order_by(Rhythm.next_run_at)
+        .limit(1)
+    )

@@ -54,8 +54,15 @@ def button(label: str, action_id: str, value: str = "", style: str | None = None
 
 
 def text_input(
-    block_id: str, label: str, *, initial: str = "", multiline: bool = False, optional: bool = False,
-    max_length: int | None = None, placeholder: str | None = None, hint: str | None = None,
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = False,
+    optional: bool = False,
+    max_length: int | None = None,
+    placeholder: str | None = None,
+    hint: str | None = None,
 ) -> dict:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
     if initial:
@@ -64,8 +71,13 @@ def text_input(
         element["max_length"] = max_length
     if placeholder:
         element["placeholder"] = plain(placeholder)
-    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label), "element": element,
-                             "optional": optional}
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint)
     return block
@@ -75,8 +87,9 @@ def option(label: str, value: str) -> dict:
     return {"text": plain(label), "value": value}
 
 
-def modal(callback_id: str, title: str, blocks: list[dict], *, submit: str = "Save",
-          private_metadata: str = "") -> dict:
+def modal(
+    callback_id: str, title: str, blocks: list[dict], *, submit: str = "Save", private_metadata: str = ""
+) -> dict:
     return {
         "type": "modal",
         "callback_id": callback_id,

@@ -119,8 +119,11 @@ class SlackGateway:
 
     def user_info(self, user_id: str) -> "UserInfo":
         user = self.client.users_info(user=user_id)["user"]
-        return UserInfo(user_id=user["id"], team_id=user.get("team_id", ""),
-                        is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT")
+        return UserInfo(
+            user_id=user["id"],
+            team_id=user.get("team_id", ""),
+            is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+        )
 
     def channel_members(self, channel: str) -> set[str]:
         """Everyone in the channel, both organisations included, across every page."""

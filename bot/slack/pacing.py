@@ -11,8 +11,13 @@ from typing import Callable
 class ChannelPacer:
     """A token bucket per channel: `burst` posts at once, then one every `interval` seconds."""
 
-    def __init__(self, burst: int = 3, interval: float = 1.0, monotonic: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        burst: int = 3,
+        interval: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.burst, self.interval = burst, interval
         self._monotonic, self._sleep = monotonic, sleep
         self._lock = threading.Lock()

@@ -49,8 +49,9 @@ class AppServer:
     def start(self) -> "AppServer":
         self.runtime.db.upgrade()
         bolt = build_app(self.runtime, self.scheduler)
-        config = uvicorn.Config(build_http_app(bolt, self.runtime.db), host="127.0.0.1", port=self.port,
-                                log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            build_http_app(bolt, self.runtime.db), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"app-{self.port}", daemon=True)
         self._thread.start()

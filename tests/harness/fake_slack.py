@@ -66,8 +66,9 @@ class FakeSlack:
         self.url = f"http://127.0.0.1:{port}"
         self.api_url = f"{self.url}/api/"
         # a short poll interval keeps stop() (and so every test teardown) fast
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-slack", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -112,13 +113,22 @@ class FakeSlack:
             self._scripts.clear()
 
     # -- scripting -------------------------------------------------------
-    def add_user(self, user_id: str, team_id: str, name: str | None = None, is_bot: bool = False, tz: str = "UTC") -> None:
+    def add_user(
+        self, user_id: str, team_id: str, name: str | None = None, is_bot: bool = False, tz: str = "UTC"
+    ) -> None:
         with self._lock:
-            self.users[user_id] = {"id": user_id, "team_id": team_id, "name": name or user_id,
-                                   "real_name": name or user_id, "is_bot": is_bot, "tz": tz}
+            self.users[user_id] = {
+                "id": user_id,
+                "team_id": team_id,
+                "name": name or user_id,
+                "real_name": name or user_id,
+                "is_bot": is_bot,
+                "tz": tz,
+            }
 
-    def fail(self, method: str, status: int, times: int = 1, retry_after: int | None = None,
-             body: dict | None = None) -> None:
+    def fail(
+        self, method: str, status: int, times: int = 1, retry_after: int | None = None, body: dict | None = None
+    ) -> None:
         if body is None:
             body = {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
         self._script(method, times, _Script("fail", status=status, retry_after=retry_after, body=body))
@@ -157,15 +167,26 @@ class FakeSlack:
     def _answer(self, method: str, args: dict) -> dict:
         channel = args.get("channel")
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Home", "user": "partnerbot",
-                    "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
-                    "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Home",
+                "user": "partnerbot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             if isinstance(channel, str) and channel[:1] in ("U", "W"):
                 channel = "D" + channel  # posting to a user id lands in the DM
             ts = self._ts()
-            return {"ok": True, "channel": channel, "ts": ts,
-                    "message": {"text": args.get("text"), "ts": ts, "blocks": args.get("blocks")}}
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": args.get("text"), "ts": ts, "blocks": args.get("blocks")},
+            }
         if method == "chat.update":
             return {"ok": True, "channel": channel, "ts": args.get("ts")}
         if method == "chat.postEphemeral":
@@ -213,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         received = time.monotonic()
         split = urlsplit(self.path)
         if split.path.startswith("/api/"):
-            method = split.path[len("/api/"):]
+            method = split.path[len("/api/") :]
         elif split.path.startswith("/response/"):
             method = "response_url"
         else:
@@ -256,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
         token = args.pop("token", None)
         auth = self.headers.get("Authorization") or ""
         if auth.lower().startswith("bearer "):
-            token = auth[len("bearer "):].strip()
+            token = auth[len("bearer ") :].strip()
         return args, token
 
     def _send(self, status: int, body: dict | None, headers: dict | None = None) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select as query
+from sqlalchemy import func
+from sqlalchemy import select as query
 
 from bot.models import Checkin, Escalation, Partnership, Rhythm
 from tests.harness.slack_driver import checks, conversation, radio, select, text, timepicker
@@ -34,11 +35,17 @@ def set_up_partnership(slack, fake, app, channel: str = "C_PARTNER", **overrides
     """A partnership set up by ULEAD of the home (client) workspace; the fake forgets the calls it took."""
     assert slack.command("setup", channel=channel).status == 200
     fake.wait_for("views.open")
-    response = slack.submit("partnership_setup", setup_values(**overrides),
-                            private_metadata=json.dumps({"channel_id": channel}))
+    response = slack.submit(
+        "partnership_setup", setup_values(**overrides), private_metadata=json.dumps({"channel_id": channel})
+    )
     assert response.status == 200 and response.body == ""
-    eventually(lambda: count(app, Partnership, Partnership.channel_id == channel) == 1
-               and len(fake.calls_to("chat.postMessage")) >= 2, what="partnership set up")
+    eventually(
+        lambda: (
+            count(app, Partnership, Partnership.channel_id == channel) == 1
+            and len(fake.calls_to("chat.postMessage")) >= 2
+        ),
+        what="partnership set up",
+    )
     fake.reset()
     return channel
 
@@ -63,8 +70,9 @@ def add_rhythm(slack, fake, app, channel: str = "C_PARTNER", **overrides) -> int
     before = count(app, Rhythm)
     slack.command("rhythm add", channel=channel)
     fake.wait_for("views.open")
-    response = slack.submit("rhythm_add", rhythm_values(**overrides),
-                            private_metadata=json.dumps({"channel_id": channel}))
+    response = slack.submit(
+        "rhythm_add", rhythm_values(**overrides), private_metadata=json.dumps({"channel_id": channel})
+    )
     assert response.status == 200 and response.body == "", response.body
     eventually(lambda: count(app, Rhythm) == before + 1, what="rhythm stored")
     with app.runtime.db.session() as session:
@@ -82,10 +90,30 @@ def checkins(app) -> list[Checkin]:
         return found
 
 
-def reply(slack, text_: str, *, thread_ts: str, ts: str, user: str, team: str, channel: str = "C_PARTNER",
-          event_id: str | None = None):
-    return slack.event({"type": "message", "channel": channel, "user": user, "user_team": team, "team": team,
-                        "text": text_, "ts": ts, "thread_ts": thread_ts}, event_id=event_id)
+def reply(
+    slack,
+    text_: str,
+    *,
+    thread_ts: str,
+    ts: str,
+    user: str,
+    team: str,
+    channel: str = "C_PARTNER",
+    event_id: str | None = None,
+):
+    return slack.event(
+        {
+            "type": "message",
+            "channel": channel,
+            "user": user,
+            "user_team": team,
+            "team": team,
+            "text": text_,
+            "ts": ts,
+            "thread_ts": thread_ts,
+        },
+        event_id=event_id,
+    )
 
 
 def escalation_values(**overrides) -> dict:
@@ -100,53 +128,78 @@ def escalation_values(**overrides) -> dict:
     return values
 
 
-def raise_escalation(slack, fake, app, *, user: str = "ULEAD", team: str = "T_HOME", channel: str = "C_PARTNER",
-                     **overrides) -> int:
+def raise_escalation(
+    slack, fake, app, *, user: str = "ULEAD", team: str = "T_HOME", channel: str = "C_PARTNER", **overrides
+) -> int:
     """Raise through the modal as `user`; returns the escalation's number once its message is posted."""
     before, told = count(app, Escalation), len(fake.calls_to("chat.postEphemeral"))
-    response = slack.submit("escalation_raise", escalation_values(**overrides), user=user, team=team,
-                            private_metadata=json.dumps({"channel_id": channel}))
+    response = slack.submit(
+        "escalation_raise",
+        escalation_values(**overrides),
+        user=user,
+        team=team,
+        private_metadata=json.dumps({"channel_id": channel}),
+    )
     assert response.status == 200 and response.body == "", response.body
-    eventually(lambda: count(app, Escalation, Escalation.message_ts.is_not(None)) == before + 1,
-               what="escalation posted")
+    eventually(
+        lambda: count(app, Escalation, Escalation.message_ts.is_not(None)) == before + 1, what="escalation posted"
+    )
     fake.wait_for("chat.postEphemeral", count=told + 1)  # the raiser is told: the last step of raising
     return before + 1
 
 
 def checkin_posts(fake, channel: str = "C_PARTNER") -> list:
     """Check-in messages: top-level posts in the channel carrying the check-in's Post update button."""
-    return [c for c in fake.calls_to("chat.postMessage")
-            if c.args.get("channel") == channel and not c.args.get("thread_ts")
-            and '"checkin_answer"' in json.dumps(c.args.get("blocks"))]
+    return [
+        c
+        for c in fake.calls_to("chat.postMessage")
+        if c.args.get("channel") == channel
+        and not c.args.get("thread_ts")
+        and '"checkin_answer"' in json.dumps(c.args.get("blocks"))
+    ]
 
 
 def nudge_dms(fake) -> list[str]:
     """Users nudged by DM about a check-in."""
-    return [c.args["channel"] for c in fake.calls_to("chat.postMessage")
-            if c.args["channel"].startswith("U") and c.args["text"].startswith("Reminder:")]
+    return [
+        c.args["channel"]
+        for c in fake.calls_to("chat.postMessage")
+        if c.args["channel"].startswith("U") and c.args["text"].startswith("Reminder:")
+    ]
 
 
 def set_feedback_cycle(slack, fake, app, weeks: str, anonymity: str = "attributed", channel: str = "C_PARTNER"):
     """A lead sets feedback cycles through `/partner feedback cycle` (weeks "0" turns them off)."""
     slack.command("feedback cycle", channel=channel)
     fake.wait_for("views.open")
-    response = slack.submit("feedback_cycle", {"weeks": select(weeks), "anonymity": radio(anonymity)},
-                            private_metadata=json.dumps({"channel_id": channel}))
+    response = slack.submit(
+        "feedback_cycle",
+        {"weeks": select(weeks), "anonymity": radio(anonymity)},
+        private_metadata=json.dumps({"channel_id": channel}),
+    )
     assert response.status == 200 and response.body == "", response.body
     expected = (int(weeks), anonymity == "anonymous")
     with_setting = (Partnership.feedback_weeks == expected[0], Partnership.feedback_anonymous.is_(expected[1]))
-    eventually(lambda: count(app, Partnership, Partnership.channel_id == channel, *with_setting) == 1,
-               what="cycle saved")
+    eventually(
+        lambda: count(app, Partnership, Partnership.channel_id == channel, *with_setting) == 1, what="cycle saved"
+    )
     fake.wait_for("chat.postMessage")
     fake.reset()
 
 
-def feedback_values(quality=4, communication=4, responsiveness=4, proactivity=4, recommend=8, working="",
-                    change="", self_change="") -> dict:
-    return {"quality": select(str(quality)), "communication": select(str(communication)),
-            "responsiveness": select(str(responsiveness)), "proactivity": select(str(proactivity)),
-            "recommend": select(str(recommend)), "working": text(working), "change": text(change),
-            "self_change": text(self_change)}
+def feedback_values(
+    quality=4, communication=4, responsiveness=4, proactivity=4, recommend=8, working="", change="", self_change=""
+) -> dict:
+    return {
+        "quality": select(str(quality)),
+        "communication": select(str(communication)),
+        "responsiveness": select(str(responsiveness)),
+        "proactivity": select(str(proactivity)),
+        "recommend": select(str(recommend)),
+        "working": text(working),
+        "change": text(change),
+        "self_change": text(self_change),
+    }
 
 
 def give_feedback(slack, fake, app, *, user: str, team: str, **answers) -> None:
@@ -154,7 +207,8 @@ def give_feedback(slack, fake, app, *, user: str, team: str, **answers) -> None:
     opened, thanked = len(fake.calls_to("views.open")), len(fake.calls_to("chat.postEphemeral"))
     slack.click("card_give_feedback", value="C_PARTNER", user=user, team=team)
     modal = fake.wait_for("views.open", opened + 1)[opened].args["view"]
-    response = slack.submit("feedback_give", feedback_values(**answers), private_metadata=modal["private_metadata"],
-                            user=user, team=team)
+    response = slack.submit(
+        "feedback_give", feedback_values(**answers), private_metadata=modal["private_metadata"], user=user, team=team
+    )
     assert response.status == 200 and response.body == "", response.body
     fake.wait_for("chat.postEphemeral", thanked + 1)  # the thank-you comes after the answer is stored

@@ -1,0 +1,191 @@
+"""Check-in answers (thread replies and the form), blockers named in them, and summaries at close."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import UserError
+from bot.partnerships.models import Partnership
+from bot.partnerships.time_off import is_out_of_office
+from bot.rhythms.models import Answer, Blocker, Checkin
+
+_BLOCKER_REPLY = re.compile(r"^\s*(?:blocker|blocked)\s*[:\-]\s*(.+)", re.IGNORECASE | re.DOTALL)
+_NOTHING = {"", "-", "n/a", "na", "no", "none", "nope", "nothing", "no blockers", "no risks", "all good"}
+
+
+def checkin_for_thread(session: Session, channel_id: str, thread_ts: str) -> Checkin | None:
+    return session.scalar(
+        select(Checkin)
+        .join(Partnership, Partnership.id == Checkin.partnership_id)
+        .where(Partnership.channel_id == channel_id, Checkin.message_ts == thread_ts)
+    )
+
+
+def latest_checkin(session: Session, partnership: Partnership) -> Checkin | None:
+    return session.scalar(
+        select(Checkin)
+        .where(Checkin.partnership_id == partnership.id, Checkin.status == "sent")
+        .order_by(Checkin.sent_at.desc(), Checkin.id.desc())
+        .limit(1)
+    )
+
+
+def blocker_in_reply(text: str) -> str | None:
+    """A thread reply names a blocker when it starts with 'blocker:' or carries :construction:."""
+    match = _BLOCKER_REPLY.match(text)
+    if match:
+        return match.group(1).strip()
+    return text.strip() if ":construction:" in text else None
+
+
+def record_answer(
+    session: Session,
+    checkin: Checkin,
+    *,
+    team_id: str,
+    user_id: str,
+    text: str,
+    source: str,
+    now: datetime,
+    message_ts: str | None = None,
+    blocker: str | None = None,
+) -> Answer | None:
+    """Store an answer with its latency; None when this thread reply was already recorded."""
+    if message_ts and session.scalar(
+        select(Answer.id).where(Answer.checkin_id == checkin.id, Answer.message_ts == message_ts)
+    ):
+        return None
+    answer = Answer(
+        checkin=checkin,
+        team_id=team_id,
+        user_id=user_id,
+        text=text,
+        source=source,
+        message_ts=message_ts,
+        answered_at=now,
+        latency_seconds=max(0, int((now - (checkin.sent_at or checkin.scheduled_for)).total_seconds())),
+        late=now > checkin.closes_at,
+    )
+    session.add(answer)
+    session.flush()
+    blocker = blocker if blocker is not None else blocker_in_reply(text)
+    if blocker:
+        session.add(
+            Blocker(
+                partnership_id=checkin.partnership_id,
+                answer_id=answer.id,
+                team_id=team_id,
+                user_id=user_id,
+                text=blocker,
+                raised_at=now,
+            )
+        )
+    return answer
+
+
+def edit_answer(session: Session, checkin: Checkin, message_ts: str, text: str, now: datetime) -> Answer | None:
+    answer = session.scalar(select(Answer).where(Answer.checkin_id == checkin.id, Answer.message_ts == message_ts))
+    if answer is None:
+        return None
+    answer.text, answer.edited_at = text, now
+    blocker = session.scalar(select(Blocker).where(Blocker.answer_id == answer.id))
+    named = blocker_in_reply(text)
+    if named and blocker is None:
+        session.add(
+            Blocker(
+                partnership_id=checkin.partnership_id,
+                answer_id=answer.id,
+                team_id=answer.team_id,
+                user_id=answer.user_id,
+                text=named,
+                raised_at=now,
+            )
+        )
+    elif blocker is not None and blocker.cleared_at is None:
+        if named:
+            blocker.text = named
+        else:
+            session.delete(blocker)
+    return answer
+
+
+def modal_answer(questions: list[str], replies: list[str]) -> tuple[str, str | None]:
+    """The modal's replies as one answer text, and the blocker named under the blockers question."""
+    lines, blocker = [], None
+    for question, reply in zip(questions, replies, strict=True):
+        reply = (reply or "").strip()
+        if reply:
+            lines.append(f"*{question}*\n{reply}")
+        if "blocker" in question.lower() and reply.lower().strip(".! ") not in _NOTHING:
+            blocker = reply
+    return "\n".join(lines), blocker
+
+
+def open_blockers(session: Session, partnership: Partnership) -> list[Blocker]:
+    return list(
+        session.scalars(
+            select(Blocker)
+            .where(Blocker.partnership_id == partnership.id, Blocker.cleared_at.is_(None))
+            .order_by(Blocker.raised_at)
+        )
+    )
+
+
+def clear_blocker(session: Session, partnership: Partnership, blocker_id: int, user_id: str, now: datetime) -> Blocker:
+    blocker = session.get(Blocker, blocker_id)
+    if blocker is None or blocker.partnership_id != partnership.id:
+        raise UserError("That blocker is not in this partnership.")
+    if blocker.cleared_at is not None:
+        raise UserError(f"That blocker was already cleared by <@{blocker.cleared_by}>.")
+    blocker.cleared_by, blocker.cleared_at = user_id, now
+    return blocker
+
+
+# -- summaries -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinSummary:
+    on_time: list[str]
+    late: list[str]
+    missing: list[str]
+    away: list[str]
+    others: list[str]  # answered without being asked
+    median_seconds: float | None
+
+    @property
+    def expected_count(self) -> int:
+        return len(self.on_time) + len(self.late) + len(self.missing)
+
+
+def summarize(checkin: Checkin, partnership: Partnership, day: date) -> CheckinSummary:
+    first: dict[tuple[str, str], Answer] = {}
+    for answer in checkin.answers:
+        first.setdefault((answer.team_id, answer.user_id), answer)
+    expected = [(p["team"], p["user"]) for p in checkin.expected]
+    away = {(m.team_id, m.user_id) for m in partnership.members if is_out_of_office(m, day)}
+    answered = [first[p] for p in expected if p in first]
+    away_then = [(p["team"], p["user"]) for p in checkin.away]
+    return CheckinSummary(
+        on_time=[a.user_id for a in answered if not a.late],
+        late=[a.user_id for a in answered if a.late],
+        missing=[user for team, user in expected if (team, user) not in first and (team, user) not in away],
+        away=[user for team, user in away_then + [p for p in expected if p not in first and p in away]],
+        others=[a.user_id for key, a in first.items() if key not in expected],
+        median_seconds=statistics.median(a.latency_seconds for a in first.values()) if first else None,
+    )
+
+
+def last_closed_checkin(session: Session, partnership: Partnership, now: datetime) -> Checkin | None:
+    return session.scalar(
+        select(Checkin)
+        .where(Checkin.partnership_id == partnership.id, Checkin.status == "sent", Checkin.closes_at <= now)
+        .order_by(Checkin.closes_at.desc())
+        .limit(1)
+    )
