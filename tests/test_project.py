@@ -43,7 +43,8 @@ def test_manifest_asks_for_what_the_code_uses():
     assert {"message.channels", "message.groups", "member_joined_channel"} <= set(
         settings["event_subscriptions"]["bot_events"]
     )
-    assert manifest["features"]["app_home"]["home_tab_enabled"]
+    assert manifest["features"]["app_home"]["messages_tab_enabled"]  # DMs: nudges, reminders, feedback asks
+    assert "app_home_opened" not in settings["event_subscriptions"]["bot_events"]  # no listener for it yet
 
 
 def test_check_prints_identity_and_missing_scopes(fake, monkeypatch, capsys):
