@@ -220,22 +220,8 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             ack(response_action="errors", errors={"q0": "Answer at least one question."})
             return
         ack()
-        actor, now = actor_of(body), rt.clock.now()
-        with rt.db.session() as session:
-            checkin = session.get(Checkin, checkin_id)
-            partnership = session.get(Partnership, checkin.partnership_id)
-            member_for(session, partnership, actor, now)
-            answer = answers.record_answer(
-                session,
-                checkin,
-                team_id=actor.team_id,
-                user_id=actor.user_id,
-                text=text,
-                source="modal",
-                now=now,
-                blocker=blocker,
-            )
-            late, channel, thread = answer.late, partnership.channel_id, checkin.message_ts
+        actor = actor_of(body)
+        late, channel, thread = record(rt, checkin_id, actor, text=text, source="modal", blocker=blocker)
         rt.gateway.post_message(channel=channel, thread_ts=thread, text=modal_answer_post(actor.user_id, text))
         if late:
             refresh_summary(rt, checkin_id)
@@ -256,31 +242,31 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
         rt.gateway.respond(body["response_url"], text=text)
 
 
-def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, actor: Actor) -> bool:
-    """A reply in a check-in's thread is an answer. False when the thread is not a check-in's."""
+def record(rt: Runtime, checkin_id: int, actor: Actor, **answer) -> tuple[bool, str, str] | None:
+    """Record an answer from a thread reply or the form: (late?, channel, thread), or None if already recorded."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        checkin = answers.checkin_for_thread(session, channel_id, thread_ts)
-        if checkin is None:
-            return False
+        checkin = session.get(Checkin, checkin_id)
         partnership = session.get(Partnership, checkin.partnership_id)
         member_for(session, partnership, actor, now)
-        answer = answers.record_answer(
-            session,
-            checkin,
-            team_id=actor.team_id,
-            user_id=actor.user_id,
-            text=text,
-            source="thread",
-            message_ts=ts,
-            now=now,
+        recorded = answers.record_answer(
+            session, checkin, team_id=actor.team_id, user_id=actor.user_id, now=now, **answer
         )
-        if answer is None:
-            return True
-        late, checkin_id = answer.late, checkin.id
-    rt.gateway.react(channel=channel_id, ts=ts, name=ANSWERED)
-    if late:
-        refresh_summary(rt, checkin_id)
+        return None if recorded is None else (recorded.late, partnership.channel_id, checkin.message_ts)
+
+
+def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, actor: Actor) -> bool:
+    """A reply in a check-in's thread is an answer. False when the thread is not a check-in's."""
+    with rt.db.session() as session:
+        checkin = answers.checkin_for_thread(session, channel_id, thread_ts)
+        checkin_id = checkin.id if checkin else None
+    if checkin_id is None:
+        return False
+    recorded = record(rt, checkin_id, actor, text=text, source="thread", message_ts=ts)
+    if recorded is not None:  # a retried delivery of the same reply is not reacted to twice
+        rt.gateway.react(channel=channel_id, ts=ts, name=ANSWERED)
+        if recorded[0]:
+            refresh_summary(rt, checkin_id)
     return True
 
 
