@@ -1,8 +1,10 @@
 """Signatures, event retries, other bots, health, and Slack answering 429/5xx."""
 
 import time
+import urllib.error
 import urllib.request
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.claims import ProcessedEvent
@@ -93,6 +95,14 @@ def test_healthz_reports_the_database(app):
         assert response.status == 200
         assert response.headers["content-type"] == "application/json"
         assert response.read() == b'{"status":"ok","database":"ok"}'
+
+
+def test_healthz_says_503_when_the_database_is_unreachable(app, monkeypatch):
+    monkeypatch.setattr(app.runtime.db, "is_healthy", lambda: False)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(app.url + "/healthz", timeout=5)
+    assert refused.value.code == 503
+    assert refused.value.read() == b'{"status":"unhealthy","database":"unreachable"}'
 
 
 def test_server_errors_from_slack_are_retried(slack, fake, partnership):
