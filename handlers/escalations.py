@@ -291,7 +291,7 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
     """A reply under an escalation is part of its timeline. False when the thread is not an escalation's."""
     now = rt.clock.now()
     with rt.db.session() as session:
-        escalation = escalations.escalation_for_thread(session, channel_id, thread_ts)
+        escalation = partnerships.find_by_thread(session, Escalation, channel_id, thread_ts)
         if escalation is None:
             return False
         escalations.add_update(

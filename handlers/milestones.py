@@ -10,6 +10,7 @@ from bot.errors import UserError
 from bot.kudos import service as kudos
 from bot.milestones import service as milestones
 from bot.milestones.blocks import added_text, celebration, kudos_modal, kudos_post, milestone_list
+from bot.milestones.models import Milestone
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.partnerships.time_off import parse_day
@@ -153,7 +154,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
 def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, actor: Actor) -> bool:
     """People mentioned in a milestone's thread are thanked: they are named when it is celebrated."""
     with rt.db.session() as session:
-        milestone = milestones.milestone_for_thread(session, channel_id, thread_ts)
+        milestone = partnerships.find_by_thread(session, Milestone, channel_id, thread_ts)
         if milestone is None:
             return False
         milestones.note_thanks(session, milestone, text, actor.user_id)

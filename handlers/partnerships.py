@@ -164,7 +164,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
                 partnerships.require_lead(member_for(session, partnership, actor, rt.clock.now()), "edit the charter")
                 view = charter_modal(partnership, partnership.charter)
         except UserError as error:
-            _respond_error(rt, body, error)
+            rt.gateway.respond(body["response_url"], text=error_reply(error).text)
             return
         rt.gateway.open_view(trigger_id=body["trigger_id"], view=view)
 
@@ -241,7 +241,3 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
             log.warning("could not pin the card in %s: %s", channel_id, exc.response.get("error"))
         charter_text, charter = charter_blocks(partnership, partnership.charter, can_edit=True, last_edit=None)
         rt.gateway.post_message(channel=channel_id, thread_ts=partnership.card_ts, text=charter_text, blocks=charter)
-
-
-def _respond_error(rt: Runtime, body: dict, error: UserError) -> None:
-    rt.gateway.respond(body["response_url"], text=error_reply(error).text)

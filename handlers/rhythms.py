@@ -258,7 +258,7 @@ def record(rt: Runtime, checkin_id: int, actor: Actor, **answer) -> tuple[bool, 
 def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, actor: Actor) -> bool:
     """A reply in a check-in's thread is an answer. False when the thread is not a check-in's."""
     with rt.db.session() as session:
-        checkin = answers.checkin_for_thread(session, channel_id, thread_ts)
+        checkin = partnerships.find_by_thread(session, Checkin, channel_id, thread_ts)
         checkin_id = checkin.id if checkin else None
     if checkin_id is None:
         return False
@@ -272,7 +272,7 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
 
 def on_thread_edit(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str) -> bool:
     with rt.db.session() as session:
-        checkin = answers.checkin_for_thread(session, channel_id, thread_ts)
+        checkin = partnerships.find_by_thread(session, Checkin, channel_id, thread_ts)
         if checkin is None:
             return False
         answers.edit_answer(session, checkin, ts, text, rt.clock.now())

@@ -18,11 +18,7 @@ def overdue(rt: Runtime, job: SendJob) -> str | None:
         if action is None or action.status != "open":
             return "dropped"
         partnership = session.get(Partnership, action.partnership_id)
-        people = (
-            [(action.owner_team, action.owner_user)]
-            if action.owner_user
-            else [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
-        )
+        people = partnerships.owner_or_leads(partnership, action.owner_team, action.owner_user)
         text = (
             f":hourglass: Action {action.number} in {channel_link(partnership.channel_id)} is overdue (it was due "
             f"{action.due_date.isoformat()}, owner {owner_text(action)}): {escape(action.title)}. "

@@ -31,11 +31,7 @@ def remind(rt: Runtime, job: SendJob) -> str | None:
         if escalation is None or not _still_pending(escalation, job):
             return "dropped"
         partnership = session.get(Partnership, escalation.partnership_id)
-        people = (
-            [(escalation.owner_team, escalation.owner_user)]
-            if escalation.owner_user
-            else [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
-        )
+        people = partnerships.owner_or_leads(partnership, escalation.owner_team, escalation.owner_user)
         due = escalation.ack_due_at if job.payload["target"] == "ack" else escalation.resolve_due_at
         text = (
             f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "

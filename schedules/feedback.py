@@ -43,27 +43,9 @@ def ask(rt: Runtime, job: SendJob) -> str | None:
         cycle = session.get(FeedbackCycle, job.subject_id)
         partnership = session.get(Partnership, cycle.partnership_id)
         learn_newcomers(rt, session, partnership, in_channel)
-        people = [m for m in partnership.members if in_channel is None or m.user_id in in_channel]
-        for member in people:
-            if member.team_id == partnership.home_team_id:
-                text, blocks = ask_blocks(partnership, cycle, "Hi!")
-                schedule_send(
-                    session,
-                    key=f"{job.key}:dm:{member.user_id}",
-                    kind="dm",
-                    due_at=job.due_at,
-                    payload={"user": member.user_id, "text": text, "blocks": blocks},
-                )
-        others = [m.user_id for m in people if m.team_id != partnership.home_team_id]
-        if others:
-            text, blocks = ask_blocks(partnership, cycle, " ".join(mention(u) for u in others))
-            schedule_send(
-                session,
-                key=f"{job.key}:channel",
-                kind="post",
-                due_at=job.due_at,
-                payload={"channel": partnership.channel_id, "text": text, "blocks": blocks},
-            )
+        people = [(m.team_id, m.user_id) for m in partnership.members if in_channel is None or m.user_id in in_channel]
+        text, blocks = ask_blocks(partnership, cycle)
+        tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text, blocks=blocks)
     return None
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.claims import SendJob, schedule_send
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
+from bot.slack.forms import section
 from bot.slack.text import mention
 
 
@@ -50,6 +51,7 @@ def tell(
             )
     others = [user for team, user in people if team != partnership.home_team_id]
     if others:
+        mentions = " ".join(mention(u) for u in others)
         schedule_send(
             session,
             key=f"{key}:channel",
@@ -58,8 +60,8 @@ def tell(
             payload={
                 "channel": partnership.channel_id,
                 "thread_ts": thread_ts,
-                "text": f"{' '.join(mention(u) for u in others)} {text}",
-                "blocks": None,
+                "text": f"{mentions} {text}",
+                "blocks": [section(mentions), *blocks] if blocks else None,
             },
         )
 

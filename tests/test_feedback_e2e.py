@@ -2,6 +2,7 @@
 the report (averages, trend, gap, points, silence), repeats, and feedback turned into actions."""
 
 import json
+import re
 import threading
 from datetime import datetime, timezone
 
@@ -34,7 +35,9 @@ def at(clock, app, moment):
 
 
 def reports(fake):
-    return [c.args for c in fake.calls_to("chat.postMessage") if c.args["text"].startswith("Feedback cycle")]
+    return [
+        c.args for c in fake.calls_to("chat.postMessage") if re.fullmatch(r"Feedback cycle \d+ report", c.args["text"])
+    ]
 
 
 def report_text(report) -> str:
@@ -48,7 +51,8 @@ def test_a_cycle_asks_both_companies_and_reports_both_directions(partnership, cl
     assert dms == ["UHOME2", "UHOME3", "ULEAD"]  # the installing org, by DM
     [asked] = [c.args for c in posts if c.args["channel"] == "C_PARTNER"]
     assert asked["text"].startswith("<@UEXT1> <@UEXT2> <@UEXT3> Feedback cycle 1")  # the other org, in the channel
-    button = asked["blocks"][1]["elements"][0]
+    assert asked["blocks"][0]["text"]["text"] == "<@UEXT1> <@UEXT2> <@UEXT3>"  # the mentions show in the message
+    button = next(b for b in asked["blocks"] if b["type"] == "actions")["elements"][0]
     assert button["action_id"] == "feedback_give"
 
     # From the DM's button: the form asks about the other company.

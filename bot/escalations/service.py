@@ -285,14 +285,6 @@ def find_escalation(session: Session, partnership: Partnership, number_text: str
     return found
 
 
-def escalation_for_thread(session: Session, channel_id: str, thread_ts: str) -> Escalation | None:
-    return session.scalar(
-        select(Escalation)
-        .join(Partnership, Partnership.id == Escalation.partnership_id)
-        .where(Partnership.channel_id == channel_id, Escalation.message_ts == thread_ts)
-    )
-
-
 def add_update(
     session: Session,
     escalation: Escalation,

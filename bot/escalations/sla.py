@@ -72,18 +72,3 @@ def remind_at(
     if not 0 <= fraction <= 1:
         raise ValueError("a reminder fraction must be between 0 and 1")
     return _due(start, severity, target, calendar, target_duration(target) * fraction)
-
-
-def elapsed(start: datetime, end: datetime, severity: str, target: Target, calendar: WorkCalendar) -> timedelta:
-    start, end = _utc(start), _utc(end)
-    if end <= start:
-        return timedelta(0)
-    if not counts_business_time(severity, target):
-        return end - start
-    counted, day = timedelta(0), local_date(start, calendar.timezone)
-    while day <= local_date(end, calendar.timezone):
-        if calendar.is_business_day(day):
-            opens, closes = _day_bounds(day, calendar.timezone)
-            counted += max(timedelta(0), min(end, closes) - max(start, opens))
-        day += timedelta(days=1)
-    return counted

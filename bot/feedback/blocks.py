@@ -93,9 +93,9 @@ def cycle_modal(partnership: Partnership) -> dict:
     )
 
 
-def ask_blocks(partnership: Partnership, cycle: FeedbackCycle, lead_in: str) -> tuple[str, list[dict]]:
+def ask_blocks(partnership: Partnership, cycle: FeedbackCycle) -> tuple[str, list[dict]]:
     text = (
-        f"{lead_in} Feedback cycle {cycle.number} of *{escape(partnership.name)}* is open until "
+        f"Feedback cycle {cycle.number} of *{escape(partnership.name)}* is open until "
         f"{local_date(cycle.closes_at)}: how is the partnership going? It takes two minutes."
     )
     return text, [

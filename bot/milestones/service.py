@@ -162,14 +162,6 @@ def contributors(session: Session, partnership: Partnership, milestone: Mileston
     return sides
 
 
-def milestone_for_thread(session: Session, channel_id: str, thread_ts: str) -> Milestone | None:
-    return session.scalar(
-        select(Milestone)
-        .join(Partnership, Partnership.id == Milestone.partnership_id)
-        .where(Partnership.channel_id == channel_id, Milestone.message_ts == thread_ts)
-    )
-
-
 def note_thanks(session: Session, milestone: Milestone, text: str, author: str) -> list[str]:
     """People mentioned in a reply in the milestone's thread are thanked contributors (not the author)."""
     thanked = [user for user in dict.fromkeys(_MENTION.findall(text)) if user != author]

@@ -8,7 +8,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import insert_once
@@ -85,6 +85,22 @@ def form_errors(exc: ValidationError) -> dict[str, str]:
 
 def find_partnership(session: Session, channel_id: str) -> Partnership | None:
     return session.scalar(select(Partnership).where(Partnership.channel_id == channel_id))
+
+
+def find_by_thread(session: Session, model, channel_id: str, thread_ts: str):
+    """The check-in, escalation or milestone whose channel message started this thread, or None."""
+    return session.scalar(
+        select(model)
+        .join(Partnership, Partnership.id == model.partnership_id)
+        .where(Partnership.channel_id == channel_id, model.message_ts == thread_ts)
+    )
+
+
+def owner_or_leads(partnership: Partnership, owner_team: str | None, owner_user: str | None) -> list[tuple[str, str]]:
+    """Who answers for something: its owner, or the partnership's leads while it has none."""
+    if owner_user:
+        return [(owner_team, owner_user)]
+    return [(m.team_id, m.user_id) for m in leads(partnership)]
 
 
 def require_partnership(session: Session, channel_id: str) -> Partnership:
@@ -254,10 +270,6 @@ def last_charter_edit(session: Session, partnership: Partnership) -> CharterEdit
         .order_by(CharterEdit.edited_at.desc(), CharterEdit.id.desc())
         .limit(1)
     )
-
-
-def charter_edit_count(session: Session, partnership: Partnership) -> int:
-    return session.scalar(select(func.count()).where(CharterEdit.partnership_id == partnership.id)) or 0
 
 
 def settings_from_form(values: dict) -> tuple[PartnershipSettings | None, dict[str, str]]:

@@ -19,14 +19,6 @@ _BLOCKER_REPLY = re.compile(r"^\s*(?:blocker|blocked)\s*[:\-]\s*(.+)", re.IGNORE
 _NOTHING = {"", "-", "n/a", "na", "no", "none", "nope", "nothing", "no blockers", "no risks", "all good"}
 
 
-def checkin_for_thread(session: Session, channel_id: str, thread_ts: str) -> Checkin | None:
-    return session.scalar(
-        select(Checkin)
-        .join(Partnership, Partnership.id == Checkin.partnership_id)
-        .where(Partnership.channel_id == channel_id, Checkin.message_ts == thread_ts)
-    )
-
-
 def latest_checkin(session: Session, partnership: Partnership) -> Checkin | None:
     return session.scalar(
         select(Checkin)
@@ -76,17 +68,21 @@ def record_answer(
     session.flush()
     blocker = blocker if blocker is not None else blocker_in_reply(text)
     if blocker:
-        session.add(
-            Blocker(
-                partnership_id=checkin.partnership_id,
-                answer_id=answer.id,
-                team_id=team_id,
-                user_id=user_id,
-                text=blocker,
-                raised_at=now,
-            )
-        )
+        _raise_blocker(session, checkin, answer, blocker, now)
     return answer
+
+
+def _raise_blocker(session: Session, checkin: Checkin, answer: Answer, text: str, now: datetime) -> None:
+    session.add(
+        Blocker(
+            partnership_id=checkin.partnership_id,
+            answer_id=answer.id,
+            team_id=answer.team_id,
+            user_id=answer.user_id,
+            text=text,
+            raised_at=now,
+        )
+    )
 
 
 def edit_answer(session: Session, checkin: Checkin, message_ts: str, text: str, now: datetime) -> Answer | None:
@@ -97,16 +93,7 @@ def edit_answer(session: Session, checkin: Checkin, message_ts: str, text: str, 
     blocker = session.scalar(select(Blocker).where(Blocker.answer_id == answer.id))
     named = blocker_in_reply(text)
     if named and blocker is None:
-        session.add(
-            Blocker(
-                partnership_id=checkin.partnership_id,
-                answer_id=answer.id,
-                team_id=answer.team_id,
-                user_id=answer.user_id,
-                text=named,
-                raised_at=now,
-            )
-        )
+        _raise_blocker(session, checkin, answer, named, now)
     elif blocker is not None and blocker.cleared_at is None:
         if named:
             blocker.text = named

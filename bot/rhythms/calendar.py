@@ -113,15 +113,3 @@ def _candidates(cadence: Cadence, calendar: WorkCalendar, start: datetime):
 
 def next_occurrence(cadence: Cadence, calendar: WorkCalendar, after: datetime) -> datetime | None:
     return next((t for t in _candidates(cadence, calendar, after) if t > after), None)
-
-
-def occurrences_between(cadence: Cadence, calendar: WorkCalendar, start: datetime, end: datetime) -> list[datetime]:
-    if end.tzinfo is None or end.utcoffset() is None:
-        raise ValueError("a naive datetime is ambiguous: pass an aware instant")
-    found = []
-    for t in _candidates(cadence, calendar, start):
-        if t > end:
-            break
-        if t > start:
-            found.append(t)
-    return found

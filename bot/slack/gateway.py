@@ -100,9 +100,6 @@ class SlackGateway:
     def open_view(self, *, trigger_id: str, view: dict) -> str:
         return self.client.views_open(trigger_id=trigger_id, view=view)["view"]["id"]
 
-    def update_view(self, *, view_id: str, view: dict) -> None:
-        self.client.views_update(view_id=view_id, view=view)
-
     def pin(self, *, channel: str, ts: str) -> None:
         self.client.pins_add(channel=channel, timestamp=ts)
 
