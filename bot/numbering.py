@@ -12,9 +12,9 @@ def next_number(session: Session, model, partnership_id: int) -> int:
     return (latest or 0) + 1
 
 
-def by_number(session: Session, model, partnership_id: int, text: str, *where):
-    """The row numbered `text` ('7' or '#7') in the partnership, or None."""
-    digits = text.strip().lstrip("#")
+def by_number(session: Session, model, partnership_id: int, text: int | str, *where):
+    """The row numbered `text` (7, '7' or '#7') in the partnership, or None."""
+    digits = str(text).strip().lstrip("#")
     if not digits.isdigit():
         return None
     return session.scalar(

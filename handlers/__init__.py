@@ -1,23 +1,32 @@
-"""Bolt listeners, one module per area. Thin: parse, call a service, render blocks, respond."""
+"""Bolt listeners, one module per area. Thin: parse, call a service, render blocks, respond.
+
+Each module's `register(app)` wires Bolt to its module-level listeners; what they need from the
+composition root (the runtime, the scheduler) arrives in Bolt's context (see handlers.context)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import actions, commands, escalations, events, feedback, milestones, partnerships, rhythms
-from handlers.router import Router
-from schedules.scheduler import Scheduler
 
 
-def register_all(app: App, rt: Runtime, scheduler: Scheduler) -> Router:
-    router = Router()
-    events.register(app, rt)
-    partnerships.register(app, rt, router)
-    rhythms.register(app, rt, router, scheduler)
-    escalations.register(app, rt, router)
-    actions.register(app, rt, router)
-    feedback.register(app, rt, router)
-    milestones.register(app, rt, router)
-    commands.register(app, rt, router)
-    return router
+def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
+    from handlers import (
+        actions,
+        commands,
+        context,
+        escalations,
+        events,
+        feedback,
+        kudos,
+        milestones,
+        partnerships,
+        rhythms,
+        time_off,
+    )
+
+    context.provide(app, rt, scheduler)
+    for area in (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, commands):
+        area.register(app)

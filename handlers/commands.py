@@ -1,34 +1,64 @@
-"""The slash commands themselves; each area adds its subcommands to the router."""
+"""The three slash commands. `/escalate` and `/kudos` are `/partner escalate` and `/partner kudos`;
+every subcommand is declared in its area's handler module and routed here."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
-from bot.runtime import Runtime
-from handlers.router import CommandContext, Router
+from bot.partnerships.blocks import help_blocks
+from handlers import actions, escalations, feedback, kudos, milestones, partnerships, rhythms, time_off
+from handlers.context import runtime, scheduler
+from handlers.router import CommandContext, CommandSet, Reply, Router
+
+general = CommandSet()
 
 
-def register(app: App, rt: Runtime, router: Router) -> None:
-    def context_of(command: dict, ack) -> CommandContext:
-        return CommandContext(
-            runtime=rt,
-            args=[],
-            user_id=command["user_id"],
-            team_id=command.get("user_team_id") or command["team_id"],
-            channel_id=command["channel_id"],
-            trigger_id=command.get("trigger_id", ""),
-            response_url=command.get("response_url", ""),
-            _ack=ack,
-        )
+@general.add("help", summary="this list", example="/partner help")
+def show_help(ctx: CommandContext) -> Reply:
+    return Reply(*help_blocks(ROUTER.help_entries()))
 
-    @app.command("/partner")
-    def on_partner(ack, command):
-        router.dispatch(context_of(command, ack), command.get("text", ""))
 
-    @app.command("/escalate")
-    def on_escalate(ack, command):
-        router.dispatch(context_of(command, ack), "escalate " + command.get("text", ""))
+ROUTER = Router(
+    [
+        *general,
+        *partnerships.commands,
+        *rhythms.commands,
+        *time_off.commands,
+        *escalations.commands,
+        *actions.commands,
+        *feedback.commands,
+        *milestones.commands,
+        *kudos.commands,
+    ]
+)
 
-    @app.command("/kudos")
-    def on_kudos(ack, command):
-        router.dispatch(context_of(command, ack), "kudos " + command.get("text", ""))
+
+def context_of(command: dict, ack, context: BoltContext) -> CommandContext:
+    return CommandContext(
+        runtime=runtime(context),
+        scheduler=scheduler(context),
+        user_id=command["user_id"],
+        team_id=command.get("user_team_id") or command["team_id"],
+        channel_id=command["channel_id"],
+        trigger_id=command.get("trigger_id", ""),
+        response_url=command.get("response_url", ""),
+        _ack=ack,
+    )
+
+
+def on_partner(ack, command, context):
+    ROUTER.dispatch(context_of(command, ack, context), command.get("text", ""))
+
+
+def on_escalate(ack, command, context):
+    ROUTER.dispatch(context_of(command, ack, context), "escalate " + command.get("text", ""))
+
+
+def on_kudos(ack, command, context):
+    ROUTER.dispatch(context_of(command, ack, context), "kudos " + command.get("text", ""))
+
+
+def register(app: App) -> None:
+    app.command("/partner")(on_partner)
+    app.command("/escalate")(on_escalate)
+    app.command("/kudos")(on_kudos)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from sqlalchemy import select
 
 from bot.claims import claim_event
@@ -12,61 +12,63 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member
 from bot.runtime import Runtime
 from handlers import escalations, milestones, rhythms
-from handlers.actors import Actor
+from handlers.context import Actor, runtime
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, rt: Runtime) -> None:
-    @app.middleware
-    def deliver_each_event_once(body, next):
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            with rt.db.session() as session:
-                first = claim_event(
-                    session, event_id=event_id, event_type=body["event"].get("type", ""), now=rt.clock.now()
-                )
-            if not first:
-                log.info("event %s already handled; acknowledging the retry", event_id)
-                return BoltResponse(status=200, body="")
-        return next()
-
-    @app.event("message")
-    def on_message(event, body):
-        # Bolt runs only the first matching listener, so every kind of message is routed from here.
-        if event.get("subtype") == "message_changed":
-            edited = event.get("message") or {}
-            if edited.get("user") and not edited.get("bot_id") and edited.get("thread_ts") not in (None, edited["ts"]):
-                rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited.get("text", ""))
-            return
-        if event.get("bot_id") or event.get("subtype") in ("bot_message", "message_deleted"):
-            return
-        user_id = event.get("user")
-        if not user_id:
-            return
-        actor = Actor(user_id=user_id, team_id=event.get("user_team") or home_team_of(user_id))
-        thread_ts = event.get("thread_ts")
-        if thread_ts and thread_ts != event["ts"]:
-            reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
-            (
-                rhythms.on_thread_reply(rt, *reply)
-                or escalations.on_thread_reply(rt, *reply)
-                or milestones.on_thread_reply(rt, *reply)
-            )
-        note_participant(rt, event["channel"], actor)
-
-    @app.event("member_joined_channel")
-    def on_member_joined(event):
-        # This event's `team` is not reliably the joiner's home team: ask Slack, which also says who is a bot.
-        info = rt.gateway.user_info(event["user"])
-        if not info.is_bot:
-            note_participant(rt, event["channel"], Actor(user_id=info.user_id, team_id=info.team_id))
-
-    def home_team_of(user_id: str) -> str:
-        """The home team of someone whose event did not say it: from our records, else from Slack."""
+def deliver_each_event_once(body, context: BoltContext, next):
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if event_id:
+        rt = runtime(context)
         with rt.db.session() as session:
-            known = session.scalar(select(Member.team_id).where(Member.user_id == user_id).limit(1))
-        return known or rt.gateway.user_team(user_id)
+            first = claim_event(
+                session, event_id=event_id, event_type=body["event"].get("type", ""), now=rt.clock.now()
+            )
+        if not first:
+            log.info("event %s already handled; acknowledging the retry", event_id)
+            return BoltResponse(status=200, body="")
+    return next()
+
+
+def on_message(event, context):
+    # Bolt runs only the first matching listener, so every kind of message is routed from here.
+    rt = runtime(context)
+    if event.get("subtype") == "message_changed":
+        edited = event.get("message") or {}
+        if edited.get("user") and not edited.get("bot_id") and edited.get("thread_ts") not in (None, edited["ts"]):
+            rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited.get("text", ""))
+        return
+    if event.get("bot_id") or event.get("subtype") in ("bot_message", "message_deleted"):
+        return
+    user_id = event.get("user")
+    if not user_id:
+        return
+    actor = Actor(user_id=user_id, team_id=event.get("user_team") or home_team_of(rt, user_id))
+    thread_ts = event.get("thread_ts")
+    if thread_ts and thread_ts != event["ts"]:
+        reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
+        (
+            rhythms.on_thread_reply(rt, *reply)
+            or escalations.on_thread_reply(rt, *reply)
+            or milestones.on_thread_reply(rt, *reply)
+        )
+    note_participant(rt, event["channel"], actor)
+
+
+def on_member_joined(event, context):
+    # This event's `team` is not reliably the joiner's home team: ask Slack, which also says who is a bot.
+    rt = runtime(context)
+    info = rt.gateway.user_info(event["user"])
+    if not info.is_bot:
+        note_participant(rt, event["channel"], Actor(user_id=info.user_id, team_id=info.team_id))
+
+
+def home_team_of(rt: Runtime, user_id: str) -> str:
+    """The home team of someone whose event did not say it: from our records, else from Slack."""
+    with rt.db.session() as session:
+        known = session.scalar(select(Member.team_id).where(Member.user_id == user_id).limit(1))
+    return known or rt.gateway.user_team(user_id)
 
 
 def note_participant(rt: Runtime, channel_id: str, actor: Actor) -> None:
@@ -77,3 +79,9 @@ def note_participant(rt: Runtime, channel_id: str, actor: Actor) -> None:
             partnerships.ensure_member(
                 session, partnership, team_id=actor.team_id, user_id=actor.user_id, now=rt.clock.now()
             )
+
+
+def register(app: App) -> None:
+    app.middleware(deliver_each_event_once)
+    app.event("message")(on_message)
+    app.event("member_joined_channel")(on_member_joined)

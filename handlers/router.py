@@ -1,12 +1,13 @@
-"""`/partner SUBCOMMAND …`: one listener, a table of subcommands, errors answered ephemerally."""
+"""`/partner SUBCOMMAND …`: subcommands and their arguments are declared once; parsing, every usage
+line and `/partner help` come from that declaration, and errors are answered ephemerally."""
 
 from __future__ import annotations
 
 import logging
 import re
-import shlex
 from dataclasses import dataclass, field
-from typing import Callable
+from datetime import date
+from typing import Any, Callable
 
 from bot.errors import UserError
 from bot.runtime import Runtime
@@ -14,8 +15,14 @@ from bot.slack.gateway import SlackApiError
 
 log = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+# A word, or a "quoted name" kept whole. Only double quotes group: an apostrophe in free text (it's) is text.
+_WORD = re.compile(r'"([^"]*)"|(\S+)')
+_DIGITS = re.compile(r"[0-9]{1,10}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+LARGEST_NUMBER = 2**31 - 1  # the database's integer; anything larger is not a number of ours
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # dates a partnership can sensibly mean
 
 
 @dataclass
@@ -27,15 +34,14 @@ class Reply:
 @dataclass
 class CommandContext:
     runtime: Runtime
-    args: list[str]
     user_id: str
     team_id: str
     channel_id: str
     trigger_id: str
     response_url: str
     _ack: Callable = field(repr=False)
+    scheduler: Any = None  # schedules.Scheduler; typed loosely so the core never imports schedules
     acked: bool = False
-    rest: str = ""  # the text after the subcommand, untouched: free text keeps its quotes and apostrophes
 
     def ack(self, reply: Reply | None = None) -> None:
         """Answer Slack now (within its 3 s); slow work such as opening a modal comes after."""
@@ -46,44 +52,227 @@ class CommandContext:
         self.acked = True
 
 
-Handler = Callable[[CommandContext], "Reply | None"]
+# -- argument kinds -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class HelpEntry:
-    usage: str
+class Arg:
+    """One argument of a subcommand: `shown` is how usage lines spell it."""
+
+    shown: str
+    parse: Callable[[str, "Arg"], Any]
+    optional: bool = False
+    rest: bool = False  # free text: everything after the previous arguments, untouched
+    choices: tuple[str, ...] = ()
+    what: str = ""  # what a choice is called in errors ("side", "role")
+    missing: str = ""  # what to say when it is left out
+
+    def usage(self) -> str:
+        return f"[{self.shown}]" if self.optional else self.shown
+
+
+def _parse_number(word: str, arg: Arg) -> int:
+    if not _DIGITS.fullmatch(word) or not 1 <= int(word) <= LARGEST_NUMBER:
+        raise ValueError(f"'{word}' is not a number: give the number shown in the list, e.g. 2.")
+    return int(word)
+
+
+def _parse_date(word: str, arg: Arg) -> date:
+    try:
+        day = date.fromisoformat(word) if _ISO_DAY.fullmatch(word) else None
+    except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"'{word}' is not a date: write it as YYYY-MM-DD, e.g. 2026-12-24.")
+    return day
+
+
+def _parse_mention(word: str, arg: Arg) -> str:
+    match = _MENTION.fullmatch(word)
+    if not match:
+        raise ValueError(f"'{word}' is not a person: mention them with @.")
+    return match.group(1)
+
+
+def _parse_choice(word: str, arg: Arg) -> str:
+    if word.lower() not in arg.choices:
+        raise ValueError(f"'{word}' is not a {arg.what or 'choice here'}: say {' or '.join(arg.choices)}.")
+    return word.lower()
+
+
+def _parse_text(word: str, arg: Arg) -> str:
+    return word
+
+
+def _parse_problem(arg: Arg, word: str) -> str:
+    try:
+        arg.parse(word, arg)
+    except ValueError as problem:
+        return str(problem)
+    return f"`{word}` is given twice."
+
+
+def number(shown: str = "N", *, optional: bool = False, missing: str = "Say which one, by its number.") -> Arg:
+    return Arg(shown, _parse_number, optional=optional, missing=missing)
+
+
+def day(shown: str = "YYYY-MM-DD", *, optional: bool = False) -> Arg:
+    return Arg(shown, _parse_date, optional=optional, missing="Give the date as YYYY-MM-DD.")
+
+
+def person(shown: str = "@user", *, optional: bool = False, missing: str = "Mention the person with @.") -> Arg:
+    return Arg(shown, _parse_mention, optional=optional, missing=missing)
+
+
+def choice(*choices: str, what: str = "", optional: bool = False) -> Arg:
+    lowered = tuple(c.lower() for c in choices)
+    return Arg("|".join(choices), _parse_choice, optional=optional, choices=lowered, what=what)
+
+
+def word(shown: str, *, optional: bool = False, missing: str = "") -> Arg:
+    """One word, or a "quoted name"."""
+    return Arg(shown, _parse_text, optional=optional, missing=missing)
+
+
+def text(shown: str = "TEXT", *, optional: bool = False, missing: str = "") -> Arg:
+    """The rest of the line as typed (quotes and apostrophes kept)."""
+    return Arg(shown, _parse_text, optional=optional, rest=True, missing=missing)
+
+
+# -- declarations ---------------------------------------------------------------------------------------
+
+Handler = Callable[..., "Reply | None"]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    words: tuple[str, ...]  # ("rhythm", "pause")
+    args: tuple[Arg, ...]
     summary: str
     example: str
+    handler: Handler
+    default: bool = False  # the group's word alone runs this one (`/partner rhythm` = `rhythm list`)
+
+    @property
+    def usage(self) -> str:
+        return " ".join(["/partner", *self.words, *(arg.usage() for arg in self.args)])
+
+
+class CommandSet:
+    """The subcommands one handler module declares, with the functions that carry them out."""
+
+    def __init__(self) -> None:
+        self.subcommands: list[Subcommand] = []
+
+    def add(self, words: str, *args: Arg, summary: str, example: str, default: bool = False):
+        def declare(handler: Handler) -> Handler:
+            self.subcommands.append(Subcommand(tuple(words.split()), args, summary, example, handler, default))
+            return handler
+
+        return declare
+
+    def __iter__(self):
+        return iter(self.subcommands)
+
+
+@dataclass(frozen=True)
+class _Word:
+    value: str
+    start: int  # where it begins in the text, so free text can be taken as typed
+
+
+def split_words(text: str) -> list[_Word]:
+    return [_Word(m.group(1) if m.group(1) is not None else m.group(2), m.start()) for m in _WORD.finditer(text)]
 
 
 class Router:
-    def __init__(self) -> None:
-        self._handlers: dict[str, Handler] = {}
-        self.help: list[HelpEntry] = []
-
-    def add(self, name: str, handler: Handler, *entries: HelpEntry) -> None:
-        self._handlers[name] = handler
-        self.help.extend(entries)
+    def __init__(self, subcommands) -> None:
+        self.subcommands: list[Subcommand] = list(subcommands)
+        self._by_words = {sub.words: sub for sub in self.subcommands}
+        self._groups = {sub.words[0] for sub in self.subcommands}
 
     def dispatch(self, ctx: CommandContext, text: str) -> None:
         try:
-            words = split_args(text)
-            name = words[0].lower() if words else "help"
-            handler = self._handlers.get(name)
-            if handler is None:
-                raise UserError(f"`{name}` is not a /partner command.", usage="/partner help")
-            ctx.args = words[1:]
-            ctx.rest = (text or "").strip()[len(text.strip().split(None, 1)[0]) :].strip() if words else ""
-            reply = handler(ctx)
+            sub, values = self.parse(text)
+            reply = sub.handler(ctx, *values)
         except UserError as error:
             reply = error_reply(error)
         except SlackApiError as exc:
-            log.warning("/partner %s: Slack said %s", text.split(None, 1)[0] if text else "", exc.response.get("error"))
+            log.warning("/partner %s: Slack said %s", (text or "").split(None, 1)[:1], exc.response.get("error"))
             reply = slack_refusal(exc)
         if not ctx.acked:
             ctx.ack(reply or Reply("Done."))
         elif reply is not None:
             ctx.runtime.gateway.respond(ctx.response_url, text=reply.text, blocks=reply.blocks)
+
+    def parse(self, text: str) -> tuple[Subcommand, list[Any]]:
+        """The subcommand a line means and its parsed arguments; a UserError with the right usage otherwise."""
+        text = (text or "").translate(_CURLY_QUOTES).strip()
+        words = split_words(text)
+        if not words:
+            return self._by_words[("help",)], []
+        group = words[0].value.lower()
+        if group not in self._groups:
+            raise UserError(f"`{words[0].value}` is not a /partner command.", usage="/partner help")
+        verb = words[1].value.lower() if len(words) > 1 else None
+        sub = self._by_words.get((group, verb)) if verb else None
+        if sub is not None:
+            return sub, self._arguments(sub, text, words[2:])
+        sub = self._by_words.get((group,)) or next(
+            (s for s in self.subcommands if s.words[0] == group and s.default), None
+        )
+        if sub is None or (verb and len(sub.words) > 1):
+            what = f"`{words[1].value}` is not a {group} command." if verb else f"Say what to do with {group}."
+            raise UserError(what, usage=self.group_usage(group))
+        return sub, self._arguments(sub, text, words[1:])
+
+    def _arguments(self, sub: Subcommand, text: str, words: list[_Word]) -> list[Any]:
+        words = list(words)
+        # Optional choices name themselves (`escalations P1 all`): taken wherever they stand.
+        chosen: dict[int, str] = {}
+        for index, arg in enumerate(sub.args):
+            if arg.optional and arg.choices:
+                found = next((w for w in words if w.value.lower() in arg.choices), None)
+                if found is not None:
+                    chosen[index] = found.value.lower()
+                    words.remove(found)
+        values: list[Any] = []
+        position = 0
+        for index, arg in enumerate(sub.args):
+            if arg.optional and arg.choices:
+                values.append(chosen.get(index))
+            elif arg.rest:
+                typed = text[words[position].start :].strip() if position < len(words) else ""
+                if not typed and not arg.optional:
+                    raise UserError(arg.missing or f"Say {arg.shown.lower()}.", usage=sub.usage)
+                values.append(typed)
+                position = len(words)
+            elif position >= len(words):
+                if not arg.optional:
+                    raise UserError(arg.missing or f"Give {arg.shown}.", usage=sub.usage)
+                values.append(None)
+            else:
+                try:
+                    values.append(arg.parse(words[position].value, arg))
+                    position += 1
+                except ValueError as problem:
+                    later = [a for a in sub.args[index + 1 :] if not (a.optional and a.choices)]
+                    if not arg.optional or not later:  # nothing after it could take this word
+                        raise UserError(str(problem), usage=sub.usage) from None
+                    values.append(None)  # an optional argument not given; the word may be the next one's
+        if position < len(words):
+            stray = words[position].value
+            open_choices = [a for i, a in enumerate(sub.args) if a.optional and a.choices and i not in chosen]
+            if open_choices:  # most likely a mistyped choice: say which ones there are
+                raise UserError(_parse_problem(open_choices[0], stray), usage=sub.usage)
+            raise UserError(f"I don't know what `{stray}` means there.", usage=sub.usage)
+        return values
+
+    def group_usage(self, group: str) -> str:
+        return " | ".join(s.usage for s in self.subcommands if s.words[0] == group)
+
+    def help_entries(self) -> list[tuple[str, str, str]]:
+        return [(s.usage, s.summary, s.example) for s in self.subcommands]
 
 
 def slack_refusal(exc: SlackApiError) -> Reply:
@@ -99,26 +288,3 @@ def error_reply(error: UserError) -> Reply:
     if error.usage:
         text += f"\nUsage: `{error.usage}`"
     return Reply(text)
-
-
-def split_args(text: str) -> list[str]:
-    """Words, with "quoted names" kept whole; an apostrophe in free text (it's) is not a quote."""
-    text = (text or "").translate(_CURLY_QUOTES)
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-def parse_mention(word: str, usage: str) -> str:
-    """The user id in an escaped mention `<@U123|dana>`; anything else is a usage error."""
-    match = _MENTION.match(word or "")
-    if not match:
-        raise UserError(f"'{word}' is not a person: mention them with @.", usage=usage)
-    return match.group(1)
-
-
-def expect_args(ctx: CommandContext, count: int, usage: str) -> list[str]:
-    if len(ctx.args) != count:
-        raise UserError("That command needs different arguments.", usage=usage)
-    return ctx.args

@@ -30,7 +30,8 @@ def test_help_lists_every_subcommand_with_an_example(slack):
             "/partner rhythm add",
             "/partner rhythm list",
             "/partner rhythm run N",
-            "/partner ooo YYYY-MM-DD YYYY-MM-DD  or  /partner ooo off",
+            "/partner ooo YYYY-MM-DD YYYY-MM-DD",
+            "/partner ooo off",
         ):
             assert f"`{usage}` — " in rendered
         assert rendered.count("e.g. `/partner") == rendered.count("` — ")  # an example for every entry
@@ -127,11 +128,11 @@ def test_charter_view_and_lead_edit_with_log(slack, fake, app, partnership):
     values = {b["block_id"]: text(b["element"].get("initial_value", "")) for b in modal["blocks"]}
     values["P1_ack"] = text("soon")
     values["P3_resolve"] = text("0bd")
-    errors = slack.submit("charter_edit", values, private_metadata=modal["private_metadata"]).json["errors"]
+    errors = slack.submit_view(modal, values).json["errors"]
     assert set(errors) == {"P1_ack", "P3_resolve"} and "30m, 8h, 2d or 5bd" in errors["P1_ack"]
 
     values.update(P1_ack=text("15m"), P3_resolve=text("5bd"), vendor_decisions=text("Staffing changes < 10%"))
-    assert slack.submit("charter_edit", values, private_metadata=modal["private_metadata"]).body == ""
+    assert slack.submit_view(modal, values).body == ""
     announcement = fake.wait_for("chat.postMessage")[0].args
     assert announcement["text"] == (
         "<@ULEAD> edited the charter: vendor decisions, escalation targets. `/partner charter` shows it."

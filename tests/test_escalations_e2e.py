@@ -108,7 +108,7 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     slack.click("esc_assign", value=esc_id, user="UEXT1", team="T_EXT")  # the raiser assigns
     modal = fake.wait_for("views.open")[0].args["view"]
     slack.submit(
-        "esc_assign",
+        "esc_assign_form",
         {"owner": {"type": "users_select", "selected_user": "UEXT2"}, "note": text("Ravi's team handles tier 2")},
         private_metadata=modal["private_metadata"],
         user="UEXT1",
@@ -130,7 +130,10 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     slack.click("esc_update", value=esc_id, user="UHOME2")
     modal = fake.wait_for("views.open", 2)[1].args["view"]
     slack.submit(
-        "esc_update", {"text": text("Customer calmed down")}, private_metadata=modal["private_metadata"], user="UHOME2"
+        "esc_update_form",
+        {"text": text("Customer calmed down")},
+        private_metadata=modal["private_metadata"],
+        user="UHOME2",
     )
     eventually(lambda: count(app, EscalationUpdate) == 2, what="updates recorded")
 
@@ -139,7 +142,7 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     modal = fake.wait_for("views.open", 3)[2].args["view"]
     meta = modal["private_metadata"]
     missing = slack.submit(
-        "esc_resolve",
+        "esc_resolve_form",
         {
             "root_cause_category": {"type": "static_select", "selected_option": None},
             "root_cause": text(""),
@@ -152,7 +155,7 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     assert set(missing) == {"root_cause_category", "root_cause", "corrective_action"}
     assert escalation(app).state == "in_progress"
     slack.submit(
-        "esc_resolve",
+        "esc_resolve_form",
         {
             "root_cause_category": chosen("capacity"),
             "root_cause": text("Two agents left"),
@@ -177,9 +180,9 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     second = str(escalation(app, 2).id)
     slack.click("esc_duplicate", value=second)
     modal = fake.wait_for("views.open", 4)[3].args["view"]
-    bad = slack.submit("esc_duplicate", {"duplicate_of": text("#9")}, private_metadata=modal["private_metadata"])
+    bad = slack.submit("esc_duplicate_form", {"duplicate_of": text("#9")}, private_metadata=modal["private_metadata"])
     assert bad.json["errors"] == {"duplicate_of": "There is no escalation #9 here."}
-    slack.submit("esc_duplicate", {"duplicate_of": text("#1")}, private_metadata=modal["private_metadata"])
+    slack.submit("esc_duplicate_form", {"duplicate_of": text("#1")}, private_metadata=modal["private_metadata"])
     eventually(lambda: escalation(app, 2).state == "duplicate", what="duplicate")
 
     trail = [(t.from_state, t.to_state, t.user_id) for t in escalation(app).transitions]
@@ -302,7 +305,7 @@ def test_the_list_filters_and_the_status_metrics(friday, slack, fake, app):
     meta = fake.wait_for("views.open")[0].args["view"]["private_metadata"]
     friday.advance(minutes=48)
     slack.submit(
-        "esc_resolve",
+        "esc_resolve_form",
         {
             "root_cause_category": chosen("tooling"),
             "root_cause": text("Expired cert"),

@@ -69,7 +69,7 @@ def test_a_cycle_asks_both_companies_and_reports_both_directions(partnership, cl
     assert labels[-1] == "Would you recommend working with Globex? (0-10)"
     missing = feedback_values()
     del missing["quality"]
-    errors = slack.submit("feedback_give", missing, private_metadata=modal["private_metadata"]).json["errors"]
+    errors = slack.submit_view(modal, missing).json["errors"]
     assert errors == {"quality": "Choose one."}
 
     give_feedback(

@@ -53,11 +53,12 @@ def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
     cases = {
         'milestone add "Go-live" 2026-13-01': "'2026-13-01' is not a date",
         'milestone add "Go-live" 2026-11-01': "2026-11-01 is already past",
-        "milestone add Go-live": "Give the name in quotes",
+        "milestone add": "Give the name in quotes",
+        "milestone add Go-live": "Give the date as YYYY-MM-DD",
         'milestone add "Go-live" 2026-12-20 dana': "'dana' is not a person",
         "milestone done 9": "There is no milestone 9 here",
         "milestone move 1 someday": "'someday' is not a date",
-        "milestone move 1": "needs different arguments",
+        "milestone move 1": "Give the date as YYYY-MM-DD",
         "milestone fly 1": "`fly` is not a milestone command",
     }
     for words, expected in cases.items():

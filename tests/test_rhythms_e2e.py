@@ -79,7 +79,7 @@ def test_only_leads_manage_rhythms_and_bad_numbers_are_refused(weekly, slack, fa
     for words in ("rhythm add", "rhythm pause 1", "rhythm run 1", "rhythm remove 1"):
         assert "Only leads can manage rhythms" in slack.command(words, user="UHOME2").text, words
     assert "There is no rhythm 7 here" in slack.command("rhythm pause 7").text
-    assert "There is no rhythm x here" in slack.command("rhythm resume x").text
+    assert "'x' is not a number" in slack.command("rhythm resume x").text
     assert "Say which rhythm" in slack.command("rhythm pause").text
     assert "`fly` is not a rhythm command" in slack.command("rhythm fly").text
     assert fake.calls_to("views.open") == [] and checkins(app) == []
@@ -220,21 +220,11 @@ def test_post_update_modal_from_the_other_org_records_answer_and_blocker(weekly,
     slack.click("card_post_update", value="C_PARTNER", user="UEXT2", team="T_EXT")
     modal = fake.wait_for("views.open")[0].args["view"]
     assert [b["label"]["text"] for b in modal["blocks"]] == ["What moved?", "Any risks or blockers?"]
-    empty = slack.submit(
-        "checkin_answer",
-        {"q0": text(""), "q1": text("")},
-        private_metadata=modal["private_metadata"],
-        user="UEXT2",
-        team="T_EXT",
-    )
+    empty = slack.submit_view(modal, {"q0": "", "q1": ""}, user="UEXT2", team="T_EXT")
     assert empty.json["errors"] == {"q0": "Answer at least one question."}
     sunday.set(datetime(2026, 11, 23, 9, 45, tzinfo=UTC))
-    slack.submit(
-        "checkin_answer",
-        {"q0": text("Hired 3 agents"), "q1": text("Waiting on <!channel> VPN access")},
-        private_metadata=modal["private_metadata"],
-        user="UEXT2",
-        team="T_EXT",
+    slack.submit_view(
+        modal, {"q0": "Hired 3 agents", "q1": "Waiting on <!channel> VPN access"}, user="UEXT2", team="T_EXT"
     )
     posted = fake.wait_for("chat.postMessage")[0].args
     assert posted["thread_ts"] == checkin.message_ts
@@ -261,13 +251,7 @@ def test_the_check_in_button_opens_the_form_for_that_check_in(weekly, sunday, sl
     slack.click(button["action_id"], value=button["value"], user="UEXT3", team="T_EXT")
     modal = fake.wait_for("views.open")[0].args["view"]
     assert json.loads(modal["private_metadata"]) == {"checkin_id": checkin.id}
-    slack.submit(
-        "checkin_answer",
-        {"q0": text("All green"), "q1": text("none")},
-        private_metadata=modal["private_metadata"],
-        user="UEXT3",
-        team="T_EXT",
-    )
+    slack.submit_view(modal, {"q0": "All green", "q1": "none"}, user="UEXT3", team="T_EXT")
     eventually(lambda: count(app, Answer) == 1, what="answer stored")
     assert count(app, Blocker) == 0  # "none" under the blockers question is not a blocker
 

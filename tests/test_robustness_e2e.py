@@ -118,7 +118,7 @@ def test_server_errors_from_slack_are_retried(slack, fake, partnership):
     values = {b["block_id"]: text(b["element"].get("initial_value", "")) for b in modal["blocks"]}
     values["update_rhythm"] = text("Weekly from the vendor")
     fake.fail("chat.postMessage", 502, times=2)
-    slack.submit("charter_edit", values, private_metadata=modal["private_metadata"])
+    slack.submit_view(modal, values)
     [posted] = fake.wait_for("chat.postMessage", timeout=10)
     assert "update rhythm" in posted.args["text"]
     assert len(attempts("chat.postMessage")) == 3

@@ -29,3 +29,7 @@ def actions_list(open_actions: list[Action], today: date) -> tuple[str, list[dic
         blocks.append(section("\n".join(lines[start : start + 15])))
     blocks.append(context("The owner or a lead closes one with `/partner action done N`."))
     return "Open actions", blocks
+
+
+def action_closed_text(user_id: str, action: Action) -> str:
+    return f":white_check_mark: {mention(user_id)} closed action {action.number}: {escape(action.title)}"

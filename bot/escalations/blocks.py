@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
+from bot.escalations.ids import Action, EscalationState, Form, RaiseState
 from bot.escalations.lifecycle import STATES, moves_from
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
 from bot.escalations.service import SeverityMetrics
@@ -46,11 +46,11 @@ def raise_modal(channel_id: str, title: str = "") -> dict:
         ),
     ]
     return modal(
-        "escalation_raise",
+        Form.RAISE,
         "Raise escalation",
         blocks,
         submit="Raise",
-        private_metadata=json.dumps({"channel_id": channel_id}),
+        private_metadata=RaiseState(channel_id=channel_id).dump(),
     )
 
 
@@ -101,18 +101,18 @@ def action_buttons(escalation: Escalation) -> list[dict]:
     value, reachable = str(escalation.id), moves_from(escalation.state)
     buttons = []
     if "acknowledged" in reachable:
-        buttons.append(button("Acknowledge", "esc_acknowledge", value, style="primary"))
+        buttons.append(button("Acknowledge", Action.ACKNOWLEDGE, value, style="primary"))
     if "in_progress" in reachable:
-        buttons.append(button("Assign owner", "esc_assign", value))
-    buttons.append(button("Add update", "esc_update", value))
+        buttons.append(button("Assign owner", Action.ASSIGN, value))
+    buttons.append(button("Add update", Action.UPDATE, value))
     if "resolved" in reachable:
-        buttons.append(button("Resolve", "esc_resolve", value))
+        buttons.append(button("Resolve", Action.RESOLVE, value))
     if "closed" in reachable:
-        buttons.append(button("Close", "esc_close", value, style="primary"))
+        buttons.append(button("Close", Action.CLOSE, value, style="primary"))
     if "open" in reachable:
-        buttons.append(button("Reopen", "esc_reopen", value))
+        buttons.append(button("Reopen", Action.REOPEN, value))
     if "duplicate" in reachable:
-        buttons.append(button("Duplicate of…", "esc_duplicate", value))
+        buttons.append(button("Duplicate of…", Action.DUPLICATE, value))
     return buttons
 
 
@@ -127,21 +127,21 @@ def assign_modal(escalation: Escalation) -> dict:
         text_input("note", "Note", multiline=True, optional=True, max_length=1000),
     ]
     return modal(
-        "esc_assign",
+        Form.ASSIGN,
         f"Assign #{escalation.number}",
         blocks,
         submit="Assign",
-        private_metadata=json.dumps({"escalation_id": escalation.id}),
+        private_metadata=EscalationState(escalation_id=escalation.id).dump(),
     )
 
 
 def update_modal(escalation: Escalation) -> dict:
     return modal(
-        "esc_update",
+        Form.UPDATE,
         f"Update #{escalation.number}",
         [text_input("text", "Update", multiline=True, max_length=3000)],
         submit="Add",
-        private_metadata=json.dumps({"escalation_id": escalation.id}),
+        private_metadata=EscalationState(escalation_id=escalation.id).dump(),
     )
 
 
@@ -164,21 +164,21 @@ def resolve_modal(escalation: Escalation) -> dict:
         ),
     ]
     return modal(
-        "esc_resolve",
+        Form.RESOLVE,
         f"Resolve #{escalation.number}",
         blocks,
         submit="Resolve",
-        private_metadata=json.dumps({"escalation_id": escalation.id}),
+        private_metadata=EscalationState(escalation_id=escalation.id).dump(),
     )
 
 
 def duplicate_modal(escalation: Escalation) -> dict:
     return modal(
-        "esc_duplicate",
+        Form.DUPLICATE,
         f"Duplicate #{escalation.number}",
         [text_input("duplicate_of", "Duplicate of escalation number", max_length=8, placeholder="e.g. 3")],
         submit="Mark duplicate",
-        private_metadata=json.dumps({"escalation_id": escalation.id}),
+        private_metadata=EscalationState(escalation_id=escalation.id).dump(),
     )
 
 
@@ -246,4 +246,27 @@ def recurrence_notice(
         f":repeat: *Recurring issue*: {len(numbers)} {CATEGORIES[category].lower()} escalations in 60 days "
         f"({listed}). {' '.join(mention(u) for u in leads) or 'Leads'}: please agree a root-cause correction "
         f"plan — action {action_number}, due {due} (`/partner actions`)."
+    )
+
+
+def raised_text(number: int) -> str:
+    return f"Escalation #{number} is raised; its thread is the timeline."
+
+
+def not_raised_text(reason: str) -> str:
+    return (
+        f":warning: Your escalation could not be posted ({reason}), so it was not "
+        "raised. Invite me with `/invite @partnerbot` and try again."
+    )
+
+
+def update_text(user_id: str, text: str) -> str:
+    return f"Update from {mention(user_id)}:\n{escape(text)}"
+
+
+def moved_text(user_id: str, escalation: Escalation, to: str, owner_user: str | None, note: str) -> str:
+    return (
+        f"{mention(user_id)} moved #{escalation.number} to *{STATES[to].lower()}*"
+        + (f": {mention(owner_user)} owns it" if owner_user else "")
+        + (f" — {escape(note)}" if note else "")
     )

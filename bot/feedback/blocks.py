@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from bot.actions.blocks import owner_text
+from bot.feedback.ids import Action, CycleState, Form, GiveState, PointState
 from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle
 from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
@@ -14,7 +14,7 @@ from bot.slack.forms import button, context, modal, option, plain, section, text
 from bot.slack.text import escape, local_date, mention
 
 SILENCE = "silence might mean disengagement, not perfection"
-GIVE_BUTTON = ("Give feedback", "feedback_give")
+GIVE_BUTTON = ("Give feedback", Action.GIVE)
 
 
 def _rating(block_id: str, label: str, low: int, high: int) -> dict:
@@ -50,7 +50,7 @@ def feedback_modal(partnership: Partnership, side: str, cycle: FeedbackCycle) ->
         _rating("recommend", f"Would you recommend working with {them[:40]}? (0-10)", 0, 10),
     ]
     return modal(
-        "feedback_give", "Give feedback", blocks, submit="Send", private_metadata=json.dumps({"cycle_id": cycle.id})
+        Form.GIVE, "Give feedback", blocks, submit="Send", private_metadata=GiveState(cycle_id=cycle.id).dump()
     )
 
 
@@ -89,7 +89,7 @@ def cycle_modal(partnership: Partnership) -> dict:
         ),
     ]
     return modal(
-        "feedback_cycle", "Feedback cycles", blocks, private_metadata=json.dumps({"channel_id": partnership.channel_id})
+        Form.CYCLE, "Feedback cycles", blocks, private_metadata=CycleState(channel_id=partnership.channel_id).dump()
     )
 
 
@@ -164,7 +164,7 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
                 {
                     "type": "section",
                     "text": {"type": "mrkdwn", "text": f"• ({point.side}) {escape(point.text)[:2800]}{who}{again}"},
-                    "accessory": button("Make action", "feedback_point_action", value=str(point.id)),
+                    "accessory": button("Make action", Action.MAKE_ACTION, value=str(point.id)),
                 }
             )
         if len(points) > 12:
@@ -207,5 +207,21 @@ def action_modal(point_id: int, text: str) -> dict:
         "Make an action",
         blocks,
         submit="Create",
-        private_metadata=json.dumps({"point_id": point_id}),
+        private_metadata=PointState(point_id=point_id).dump(),
+    )
+
+
+def feedback_thanks_text(cycle_number: int) -> str:
+    return f"Thank you: your feedback counts in cycle {cycle_number}."
+
+
+def cycle_set_text(user_id: str, weeks: int, anonymous: bool) -> str:
+    said = "off" if weeks == 0 else f"every {weeks} week(s), {'anonymous' if anonymous else 'attributed'}"
+    return f"{mention(user_id)} set feedback cycles: {said}."
+
+
+def action_made_text(user_id: str, action, title: str, owner_id: str) -> str:
+    return (
+        f":dart: {mention(user_id)} turned feedback into action {action.number}: {escape(title)} — "
+        f"{mention(owner_id)}, due {action.due_date.isoformat()}."
     )

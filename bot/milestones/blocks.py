@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
+from bot.kudos.ids import Form, KudosState
 from bot.kudos.models import Kudos
 from bot.kudos.service import KudosCounts
 from bot.milestones.models import Milestone
@@ -97,7 +97,7 @@ def kudos_modal(channel_id: str) -> dict:
         },
         text_input("text", "What they did", multiline=True, max_length=1000),
     ]
-    return modal("kudos_give", "Kudos", blocks, submit="Send", private_metadata=json.dumps({"channel_id": channel_id}))
+    return modal(Form.GIVE, "Kudos", blocks, submit="Send", private_metadata=KudosState(channel_id=channel_id).dump())
 
 
 def kudos_post(partnership: Partnership, kudos: Kudos) -> str:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
 from bot.partnerships.models import Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import KINDS, SEVERITIES, parse_target
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
@@ -14,11 +13,11 @@ SEVERITY_NAMES = {"P1": "P1 critical", "P2": "P2 high", "P3": "P3 medium", "P4":
 
 # The partnership card's buttons: everything the other organisation can do without slash commands.
 CARD_ACTIONS = (
-    ("Post update", "card_post_update"),
-    ("Give feedback", "card_give_feedback"),
-    ("Raise escalation", "card_raise_escalation"),
-    ("Kudos", "card_kudos"),
-    ("Status", "card_status"),
+    ("Post update", Card.POST_UPDATE),
+    ("Give feedback", Card.GIVE_FEEDBACK),
+    ("Raise escalation", Card.RAISE_ESCALATION),
+    ("Kudos", Card.KUDOS),
+    ("Status", Card.STATUS),
 )
 
 
@@ -111,7 +110,7 @@ def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership 
         title,
         blocks,
         submit="Save" if current else "Set up",
-        private_metadata=json.dumps({"channel_id": channel_id}),
+        private_metadata=SetupState(channel_id=channel_id).dump(),
     )
 
 
@@ -158,7 +157,7 @@ def charter_blocks(
             {
                 "type": "actions",
                 "block_id": "charter",
-                "elements": [button("Edit charter", "charter_edit", value=partnership.channel_id)],
+                "elements": [button("Edit charter", Action.EDIT_CHARTER, value=partnership.channel_id)],
             }
         )
     return f"Charter of {escape(partnership.name)}", blocks
@@ -214,7 +213,7 @@ def charter_modal(partnership: Partnership, charter: Charter) -> dict:
                 )
             )
     return modal(
-        "charter_edit", "Edit charter", blocks, private_metadata=json.dumps({"channel_id": partnership.channel_id})
+        Form.CHARTER, "Edit charter", blocks, private_metadata=CharterState(channel_id=partnership.channel_id).dump()
     )
 
 
@@ -232,3 +231,27 @@ def help_blocks(entries: list[tuple[str, str, str]]) -> tuple[str, list[dict]]:
         blocks.append(section("\n".join(chunk)))
     blocks.append(context("People of the other company can use the buttons on the pinned partnership card."))
     return "partnerbot commands", blocks
+
+
+def member_changed_text(member: Member, what: str, value: str) -> str:
+    done = f"now a {value}" if what == "role" else f"now on the {value} side"
+    return f"{mention(member.user_id)} is {done} ({member.side} {member.role})."
+
+
+def charter_edited_text(user_id: str, edit: CharterEdit) -> str:
+    changed = ", ".join(name.replace("_", " ") for name in edit.changes)
+    return f"{mention(user_id)} edited the charter: {changed}. `/partner charter` shows it."
+
+
+def setup_failed_text(channel_id: str, reason: str) -> str:
+    return (
+        f"I couldn't post the partnership card in {channel_link(channel_id)} ({reason}), so nothing "
+        "was set up. Invite me with `/invite @partnerbot`, then run `/partner setup` again."
+    )
+
+
+def holiday_list(upcoming) -> str:
+    if not upcoming:
+        return "No upcoming holidays. A lead can add one: `/partner holiday add 2026-12-25 Christmas`"
+    lines = [f"{h.day.strftime('%a %d %b %Y')} — {escape(h.name) or 'holiday'}" for h in upcoming]
+    return "*Upcoming holidays*\n" + "\n".join(lines)

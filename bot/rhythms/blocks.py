@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.partnerships.blocks import WEEKDAYS, weekdays_text
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.answers import CheckinSummary
+from bot.rhythms.ids import Action, AnswerState, Form, RhythmState
 from bot.rhythms.models import DEFAULT_QUESTIONS, Blocker, Checkin, Rhythm
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
 from bot.slack.text import channel_link, escape, local_date, mention
@@ -129,7 +129,7 @@ def rhythm_modal(channel_id: str) -> dict:
         ),
     ]
     return modal(
-        "rhythm_add", "New rhythm", blocks, submit="Add", private_metadata=json.dumps({"channel_id": channel_id})
+        Form.ADD_RHYTHM, "New rhythm", blocks, submit="Add", private_metadata=RhythmState(channel_id=channel_id).dump()
     )
 
 
@@ -166,7 +166,7 @@ def checkin_message(
         {
             "type": "actions",
             "block_id": "checkin",
-            "elements": [button("Post update", "checkin_answer", value=str(checkin.id), style="primary")],
+            "elements": [button("Post update", Action.ANSWER, value=str(checkin.id), style="primary")],
         },
         context(
             f"Answer in this thread or with the button. Window closes {local_date(checkin.closes_at)}. "
@@ -182,7 +182,7 @@ def answer_modal(rhythm: Rhythm, checkin: Checkin) -> dict:
         for index, question in enumerate(rhythm.questions)
     ]
     return modal(
-        "checkin_answer", "Post update", blocks, submit="Post", private_metadata=json.dumps({"checkin_id": checkin.id})
+        Form.ANSWER, "Post update", blocks, submit="Post", private_metadata=AnswerState(checkin_id=checkin.id).dump()
     )
 
 
@@ -200,7 +200,7 @@ def nudge_dm(partnership: Partnership, rhythm: Rhythm, checkin: Checkin) -> tupl
         {
             "type": "actions",
             "block_id": "nudge",
-            "elements": [button("Post update", "checkin_answer", value=str(checkin.id), style="primary")],
+            "elements": [button("Post update", Action.ANSWER, value=str(checkin.id), style="primary")],
         },
     ]
 
@@ -251,9 +251,29 @@ def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
                     "text": f":construction: {escape(blocker.text)[:2500]} — "
                     f"{mention(blocker.user_id)} {local_date(blocker.raised_at)}",
                 },
-                "accessory": button("Clear", "blocker_clear", value=str(blocker.id)),
+                "accessory": button("Clear", Action.CLEAR_BLOCKER, value=str(blocker.id)),
             }
         )
     if len(blockers) > 10:
         blocks.append(context(f"…and {len(blockers) - 10} more open blockers"))
     return blocks
+
+
+def rhythm_added_text(user_id: str, rhythm: Rhythm, timezone: str) -> str:
+    next_run = local_time_text(rhythm.next_run_at, timezone) if rhythm.next_run_at else "none"
+    return (
+        f"{mention(user_id)} added rhythm {rhythm.number}, *{escape(rhythm.name)}*: "
+        f"{describe_cadence(rhythm)} ({timezone}). Next: {next_run}."
+    )
+
+
+def rhythm_changed_text(rhythm: Rhythm, what: str, timezone: str) -> str:
+    done = {"pause": "paused", "resume": "resumed", "remove": "removed", "run": "is being sent now"}[what]
+    text = f"Rhythm {rhythm.number} ({escape(rhythm.name)}) {done}."
+    if what == "resume" and rhythm.next_run_at:
+        text += f" Next: {local_time_text(rhythm.next_run_at, timezone)}."
+    return text
+
+
+def blocker_cleared_text(blocker) -> str:
+    return f"Cleared the blocker: {escape(blocker.text)}"

@@ -208,7 +208,7 @@ def give_feedback(slack, fake, app, *, user: str, team: str, **answers) -> None:
     slack.click("card_give_feedback", value="C_PARTNER", user=user, team=team)
     modal = fake.wait_for("views.open", opened + 1)[opened].args["view"]
     response = slack.submit(
-        "feedback_give", feedback_values(**answers), private_metadata=modal["private_metadata"], user=user, team=team
+        "feedback_form", feedback_values(**answers), private_metadata=modal["private_metadata"], user=user, team=team
     )
     assert response.status == 200 and response.body == "", response.body
     fake.wait_for("chat.postEphemeral", thanked + 1)  # the thank-you comes after the answer is stored

@@ -181,6 +181,39 @@ class SlackDriver:
             }
         )
 
+    def submit_view(self, view: dict, values: dict, *, user: str = "ULEAD", team: str = "T_HOME") -> Response:
+        """Submit `view` as Slack would, with `values` by field (block id): plain values are put in the shape
+        of each field's element (a select's option, a date picker's date...); element states pass through."""
+        return self.submit(
+            view["callback_id"],
+            fill(view, values),
+            private_metadata=view.get("private_metadata", ""),
+            user=user,
+            team=team,
+        )
+
+    def next_modal(self, timeout: float = 5.0) -> dict:
+        """The next modal the app opens or pushes after those already taken by this method."""
+        seen = getattr(self, "_modals_taken", 0)
+        deadline = time.monotonic() + timeout
+        while True:
+            opened = sorted(
+                (c for m in ("views.open", "views.push") for c in self.fake.calls_to(m)), key=lambda c: c.at
+            )
+            if len(opened) > seen:
+                self._modals_taken = seen + 1
+                return opened[seen].args["view"]
+            if time.monotonic() >= deadline:
+                raise AssertionError(f"the app opened no modal after the {seen} already seen")
+            time.sleep(0.01)
+
+    def submit_last(self, values: dict, *, user: str = "ULEAD", team: str = "T_HOME") -> Response:
+        """Submit the modal the app opened (or pushed, or updated) most recently."""
+        opened = [c for m in ("views.open", "views.push", "views.update") for c in self.fake.calls_to(m)]
+        if not opened:
+            raise AssertionError("the app has not opened a modal")
+        return self.submit_view(max(opened, key=lambda c: c.at).args["view"], values, user=user, team=team)
+
     def event(
         self, event: dict, *, event_id: str | None = None, team: str = "T_HOME", retry_num: int | None = None
     ) -> Response:
@@ -210,3 +243,44 @@ def timepicker(value: str) -> dict:
 
 def users(user_ids: list[str]) -> dict:
     return {"type": "multi_users_select", "selected_users": user_ids}
+
+
+_STATE_OF = {
+    "plain_text_input": lambda v: {"type": "plain_text_input", "value": v},
+    "number_input": lambda v: {"type": "number_input", "value": v},
+    "static_select": lambda v: {"type": "static_select", "selected_option": {"value": v} if v else None},
+    "radio_buttons": lambda v: {"type": "radio_buttons", "selected_option": {"value": v} if v else None},
+    "checkboxes": lambda v: {"type": "checkboxes", "selected_options": [{"value": x} for x in v]},
+    "multi_static_select": lambda v: {"type": "multi_static_select", "selected_options": [{"value": x} for x in v]},
+    "users_select": lambda v: {"type": "users_select", "selected_user": v},
+    "multi_users_select": lambda v: {"type": "multi_users_select", "selected_users": list(v)},
+    "conversations_select": lambda v: {"type": "conversations_select", "selected_conversation": v},
+    "channels_select": lambda v: {"type": "channels_select", "selected_channel": v},
+    "datepicker": lambda v: {"type": "datepicker", "selected_date": v},
+    "timepicker": lambda v: {"type": "timepicker", "selected_time": v},
+}
+
+
+def fill(view: dict, values: dict) -> dict[str, dict]:
+    """{field: value} -> {field: element state} using each input block's element type in `view`.
+
+    A field the view does not have is an error in the test, not something to send."""
+    kinds = {b["block_id"]: b["element"]["type"] for b in view.get("blocks", []) if b.get("type") == "input"}
+    states = {}
+    for field, value in values.items():
+        if field not in kinds:
+            raise KeyError(f"the form {view.get('callback_id')!r} has no field {field!r}; it has {sorted(kinds)}")
+        states[field] = value if isinstance(value, dict) else _STATE_OF[kinds[field]](value)
+    return states
+
+
+def texts(blocks: list[dict]) -> list[str]:
+    """Every text a person reads in `blocks`, in order: headers, sections (and their fields), contexts."""
+    found = []
+    for block in blocks or []:
+        if block.get("text"):
+            found.append(block["text"]["text"])
+        found.extend(f["text"] for f in block.get("fields") or [])
+        if block.get("type") == "context":
+            found.extend(e.get("text", "") for e in block.get("elements", []))
+    return found
