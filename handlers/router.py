@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
@@ -208,6 +209,10 @@ class Router:
     def parse(self, text: str) -> tuple[Subcommand, list[Any]]:
         """The subcommand a line means and its parsed arguments; a UserError with the right usage otherwise."""
         text = (text or "").translate(_CURLY_QUOTES).strip()
+        if any(unicodedata.category(c) == "Cc" and c not in "\t\n" for c in text):
+            raise UserError(
+                "That text has control characters in it; type it again without them.", usage="/partner help"
+            )
         words = split_words(text)
         if not words:
             return self._by_words[("help",)], []
