@@ -211,9 +211,13 @@ def _select(attrs: str, choices: list[tuple[str, str]], chosen, placeholder: str
     return f"<select {attrs}{' multiple' if multiple else ''}>{''.join(options)}</select>"
 
 
-def element(el: dict, block_id: str, action_id: str, ctx: Context, state: dict | None = None) -> str:
+def element(
+    el: dict, block_id: str, action_id: str, ctx: Context, state: dict | None = None, dom_id: str = ""
+) -> str:
     kind = el.get("type", "")
     attrs = f'data-block="{esc(block_id)}" data-action="{esc(action_id)}" data-type="{esc(kind)}"'
+    if dom_id:
+        attrs += f' id="{esc(dom_id)}"'
     placeholder = (el.get("placeholder") or {}).get("text", "")
     chosen = _current(el, state)
     if kind == "button":
@@ -309,10 +313,12 @@ def block(b: dict, index: int, ctx: Context) -> str:
         hint = f'<div class="bk-hint">{text_object(b.get("hint"), ctx)}</div>' if b.get("hint") else ""
         error = ctx.errors.get(block_id)
         shown = f'<div class="bk-error" role="alert">{esc(error)}</div>' if error else ""
-        control = element(el, block_id, action_id, ctx, (ctx.state.get(block_id) or {}).get(action_id))
+        dom_id = f"input-{block_id}-{action_id}"
+        control = element(el, block_id, action_id, ctx, (ctx.state.get(block_id) or {}).get(action_id), dom_id)
+        label = f'<label class="bk-label" for="{esc(dom_id)}">{text_object(b.get("label"), ctx)}{optional}</label>'
         return (
             f'<div class="bk-input-block{" has-error" if error else ""}" data-input-block="{esc(block_id)}">'
-            f'<label class="bk-label">{text_object(b.get("label"), ctx)}{optional}</label>{control}{shown}{hint}</div>'
+            f"{label}{control}{shown}{hint}</div>"
         )
     if kind == "rich_text":
         texts = [
