@@ -202,6 +202,10 @@ def _current(element: dict, state: dict | None):
     return element.get(initial_keys.get(kind, "initial_value"))
 
 
+def initial_value(element: dict):
+    return _current(element, None)
+
+
 def _select(attrs: str, choices: list[tuple[str, str]], chosen, placeholder: str, multiple: bool) -> str:
     chosen_set = set(chosen) if isinstance(chosen, list) else {chosen}
     options = [] if multiple else [f'<option value="">{esc(placeholder or "Select an item")}</option>']
@@ -211,9 +215,7 @@ def _select(attrs: str, choices: list[tuple[str, str]], chosen, placeholder: str
     return f"<select {attrs}{' multiple' if multiple else ''}>{''.join(options)}</select>"
 
 
-def element(
-    el: dict, block_id: str, action_id: str, ctx: Context, state: dict | None = None, dom_id: str = ""
-) -> str:
+def element(el: dict, block_id: str, action_id: str, ctx: Context, state: dict | None = None, dom_id: str = "") -> str:
     kind = el.get("type", "")
     attrs = f'data-block="{esc(block_id)}" data-action="{esc(action_id)}" data-type="{esc(kind)}"'
     if dom_id:

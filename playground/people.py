@@ -337,6 +337,7 @@ def state_values(view: dict, typed: dict) -> dict:
         if b.get("type") != "input" or not isinstance(b.get("element"), dict):
             continue
         block_id, action_id = blockkit.element_ids(b, index, b["element"])
-        raw = (typed.get(block_id) or {}).get(action_id)
+        # An input the page did not send keeps what it shows: its initial value.
+        raw = typed[block_id].get(action_id) if block_id in typed else blockkit.initial_value(b["element"])
         values[block_id] = {action_id: {"type": b["element"].get("type"), **_element_state(b["element"], raw)}}
     return values

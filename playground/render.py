@@ -150,7 +150,7 @@ class Viewer:
             "messages": str(render.messages(timeline, tab, self.home(), not shared["messages"], self)),
             "thread": str(render.thread(thread)) if thread else "",
             "modal": self.modal(),
-            "clock": self.pg.clock.now().astimezone(self.zone).strftime("%a %d %b %Y, %H:%M ") + self.person["tz"],
+            "clock": self.pg.clock.now().astimezone(self.zone).strftime("%a %d %b %Y %H:%M ") + self.person["tz"],
             "who": self.label(self.person),
         }
 

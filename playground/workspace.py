@@ -78,6 +78,7 @@ class Workspace:
     def __init__(self, path: Path | None = None):
         self.path = path
         self.lock = threading.RLock()
+        self._save_lock = threading.Lock()
         self.listeners: list[Listener] = []
         self.state = self._load() or fresh_state()
         self.clock = PlaygroundClock(self.state["clock_offset"], on_move=self._clock_moved)
@@ -95,12 +96,13 @@ class Workspace:
     def save(self) -> None:
         if self.path is None:
             return
-        with self.lock:
-            self.state["clock_offset"] = self.clock.offset_seconds
-            text = json.dumps(self.state)
-        temporary = self.path.with_name(self.path.name + ".tmp")
-        temporary.write_text(text, "utf-8")
-        os.replace(temporary, self.path)
+        with self._save_lock:  # one writer at a time: changes come from many threads
+            with self.lock:
+                self.state["clock_offset"] = self.clock.offset_seconds
+                text = json.dumps(self.state)
+            temporary = self.path.with_name(self.path.name + ".tmp")
+            temporary.write_text(text, "utf-8")
+            os.replace(temporary, self.path)
 
     def changed(self, kind: str, **info) -> None:
         self.save()
