@@ -83,6 +83,7 @@ class Viewer:
             "day": self.local(message["ts"], "%A, %d %B %Y"),
             "body": blockkit.message(message, self.ctx),
             "mine": message.get("user") == self.id,
+            "pinned_by": (self.ws.person(message.get("pinned_by") or "") or {}).get("name", ""),
             "raw": re.sub(
                 r"<@(\w+)(?:\|[^>]*)?>",
                 lambda m: "@" + self.ctx.names.get(m.group(1), m.group(1)),

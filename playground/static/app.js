@@ -37,6 +37,7 @@ async function post(path, body) {
 // -- panes ----------------------------------------------------------------------------------
 function swap(name, element, html) {
   if (ui.shown[name] === html) return false;
+  if (element.contains(document.activeElement) && document.activeElement.classList.contains("edit-box")) return false;
   ui.shown[name] = html;
   element.innerHTML = html;
   return true;
@@ -262,8 +263,12 @@ function startEdit(msg) {
   box.addEventListener("keydown", async (event) => {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
+      box.disabled = true; // no longer being edited: the next refresh may replace it
       await post("/ui/edit", { channel: msg.dataset.channel, ts: msg.dataset.ts, text: box.value });
+      ui.shown = {};
+      refresh();
     } else if (event.key === "Escape") {
+      box.disabled = true;
       ui.shown = {};
       refresh();
     }

@@ -190,6 +190,18 @@ def test_weekly_rhythm_jump_answer_in_thread_and_form_then_summary(page, timings
     reply = thread.locator(".msg", has_text="the new macros are live")
     expect(reply.locator(".reaction", has_text="✅")).to_be_visible()
     shot(page, "07-thread-answer-reacted")
+    reply = thread.locator(f".msg[data-ts='{reply.get_attribute('data-ts')}']")
+    reply.hover()
+    reply.locator("[title='Edit message']").click()
+    editing = reply.locator("textarea.edit-box")
+    editing.fill("Moved: the new macros are live in both queues. Next: tier-2 rota.")
+    editing.press("Enter")
+    expect(reply).to_contain_text("in both queues")
+    expect(reply.locator(".edited")).to_have_text("(edited)")
+    reply.hover()
+    reply.locator("[title='Add reaction']").click()
+    page.locator("[data-pick-reaction=tada]").click()
+    expect(reply.locator(".reaction.mine", has_text="🎉")).to_be_visible()
 
     be(page, MIA)
     checkin.get_by_role("button", name="Post update").click()
@@ -207,6 +219,15 @@ def test_weekly_rhythm_jump_answer_in_thread_and_form_then_summary(page, timings
     expect(summary.first).to_contain_text("answered")
     shot(page, "08-checkin-summary")
     page.locator("[data-close-thread]").click()
+
+    # Carla (of the installing company) was nudged in her DM with the bot; Ravi's DMs are his own.
+    page.locator(".sidebar [data-goto^=D]").click()
+    expect(page.locator(".channel-header")).to_contain_text("partnerbot")
+    expect(page.locator(".messages .msg", has_text="Reminder").first).to_be_visible()
+    shot(page, "08b-dm-nudge")
+    be(page, RAVI)
+    expect(page.locator(".messages .msg", has_text="Reminder")).to_have_count(0)
+    page.locator(".sidebar [data-goto=C0PARTNER]").click()
 
 
 def _give_feedback(page, user: str, working: str) -> None:
