@@ -210,3 +210,17 @@ def test_the_state_file_sits_next_to_the_bots_sqlite_file_and_the_cli_knows_the_
     with pytest.raises(SystemExit) as shown:
         main(["playground", "--help"])
     assert shown.value.code == 0 and "--port" in capsys.readouterr().out
+
+
+def test_views_open_push_update_and_the_stack_a_person_sees(pg):
+    client = WebClient(base_url=pg.slack.api_url, token="xoxb-playground")
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "One"}, "blocks": [], "private_metadata": "m1"}
+    first = client.views_open(trigger_id=pg.web_api.trigger(CARLA), view=modal)["view"]
+    pushed = client.views_push(trigger_id=pg.web_api.trigger(CARLA), view={**modal, "private_metadata": "m2"})["view"]
+    assert [e["id"] for e in pg.workspace.state["views"][CARLA]] == [first["id"], pushed["id"]]
+    updated = client.views_update(view_id=first["id"], view={**modal, "title": {"type": "plain_text", "text": "Two"}})
+    assert updated["view"]["id"] == first["id"] and updated["view"]["private_metadata"] == "m1"
+    assert pg.workspace.top_view(CARLA)["id"] == pushed["id"]
+    pg.people.close(CARLA, pushed["id"])  # Cancel on the pushed view goes back to the one under it
+    assert pg.workspace.top_view(CARLA)["view"]["title"]["text"] == "Two"
+    assert pg.workspace.top_view(RAVI) is None
