@@ -285,20 +285,20 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(script.seconds)  # handler threads are independent, so only this request hangs
         elif script is not None:
             headers = {"Retry-After": str(script.retry_after)} if script.retry_after is not None else {}
+            self.fake._observe(call, script.status, script.body)  # before answering: the caller moves on after
             self._send(script.status, script.body, headers)
-            self.fake._observe(call, script.status, script.body)
             return
 
         self.fake._record(call)
         if method == "response_url":
             if self.fake.workspace is not None:
                 self.fake.workspace.respond(split.path[len("/response/") :], args)
-            self._send(200, None)  # Slack answers response_url posts with plain "ok"
             self.fake._observe(call, 200, None)
+            self._send(200, None)  # Slack answers response_url posts with plain "ok"
         else:
             answer = self.fake._answer(method, args)
-            self._send(200, answer)
             self.fake._observe(call, 200, answer)
+            self._send(200, answer)
 
     def _parse(self, query: str) -> tuple[dict, str | None]:
         length = int(self.headers.get("Content-Length") or 0)

@@ -108,6 +108,7 @@ async function refreshInspector() {
 
 function listen() {
   const source = new EventSource("/ui/events");
+  source.onopen = () => refresh(); // after a reconnect, catch up on what was missed meanwhile
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
     if (event.kind === "inspector") {
