@@ -1,4 +1,5 @@
 # The two commands: `make run` (set up, then run the bot) and `make test` (set up, then run the tests).
+# `make run` without Slack settings (no SLACK_BOT_TOKEN in the environment or .env) starts the playground.
 # Needs only Python 3.11+; everything else is installed into .venv from PyPI.
 PYTHON ?= python3
 VENV := .venv
@@ -8,8 +9,13 @@ STAMP := $(VENV)/.installed
 .PHONY: run test setup check clean
 
 run: $(STAMP)
-	@test -f .env || { echo "No .env yet: copy .env.example to .env and fill it in (README, 'Create the Slack app')."; exit 2; }
-	$(BIN)/partnerbot run
+	@if [ -n "$$SLACK_BOT_TOKEN" ] || grep -qsE '^[[:space:]]*SLACK_BOT_TOKEN[[:space:]]*=[[:space:]]*[^[:space:]#]' .env; then \
+		echo "make run: real Slack mode (Slack settings found); without them, make run opens the playground"; \
+		exec $(BIN)/partnerbot run; \
+	else \
+		echo "make run: playground mode (no Slack settings: no SLACK_BOT_TOKEN in the environment or .env)"; \
+		exec $(BIN)/partnerbot playground; \
+	fi
 
 # pytest exits 5 when it collects nothing; that is a failure here, like any other non-zero exit.
 test: $(STAMP)

@@ -1,4 +1,4 @@
-"""`partnerbot run | db upgrade | check` (also `python -m bot`)."""
+"""`partnerbot run | playground | db upgrade | check` (also `python -m bot`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     db = commands.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"], help="apply every migration up to the newest")
     commands.add_parser("check", help="verify the bot token and its scopes against manifest.yml")
+    playground = commands.add_parser("playground", help="the bot with a local stand-in for Slack, in the browser")
+    playground.add_argument("--port", type=int, default=3000, help="the page's port on 127.0.0.1 (default 3000)")
     args = parser.parse_args(argv)
+    if args.command == "playground":
+        from playground.cli import serve
+
+        return serve(port=args.port)
     try:
         settings = load_settings()
         if args.command in ("run", "check"):

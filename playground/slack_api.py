@@ -1,0 +1,341 @@
+"""A stand-in for Slack's Web API served over real HTTP: the tests' fake and the playground's Slack.
+
+The bot points its slack_sdk WebClient at ``FakeSlack.api_url``; every request is recorded and
+individual methods can be scripted to fail, return a Slack error, or hang (the tests use that).
+Given a ``workspace`` (the playground's state, see ``playground.workspace``), the answers come from
+it and what the bot posts is kept there; without one the answers are the minimal ones tests need.
+Observers see every exchange (the playground's inspector). Standard library only, so the test
+harness does not depend on what it is testing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+# Form-encoded clients send these as JSON strings; tests want the objects.
+_JSON_FIELDS = ("blocks", "attachments", "view")
+
+
+@dataclass
+class Call:
+    method: str  # e.g. "chat.postMessage"; "response_url" for response_url posts
+    token: str | None
+    args: dict
+    path: str
+    at: float  # time.monotonic() when received
+
+
+@dataclass
+class _Script:
+    kind: str  # "fail" | "error" | "delay"
+    status: int = 200
+    retry_after: int | None = None
+    body: dict | None = None
+    seconds: float = 0.0
+
+
+class Workspace(Protocol):
+    """A stateful Slack: answers a Web API method (None: the default answer will do) and response_url posts."""
+
+    def answer(self, method: str, args: dict) -> dict | None: ...
+
+    def respond(self, response_id: str, args: dict) -> None: ...
+
+
+# Told of every exchange: the call, the HTTP status and body answered, and the seconds it took.
+Observer = Callable[[Call, int, "dict | None", float], None]
+
+
+class FakeSlack:
+    def __init__(
+        self,
+        bot_user_id="UBOT",
+        bot_id="BBOT",
+        team_id="T_HOME",
+        scopes=("chat:write",),
+        workspace: Workspace | None = None,
+        record: bool = True,
+    ):
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.team_id = team_id
+        self.scopes = tuple(scopes)
+        self.calls: list[Call] = []
+        self.attempts: list[Call] = []
+        self.users: dict[str, dict] = {}
+        self.channel_members: dict[str, list[str]] = {}  # conversations.members answers from this
+        self.members_page_size = 100
+        self._scripts: dict[str, deque[_Script]] = {}
+        self.workspace = workspace
+        self.record = record  # False: keep no call list (observers still see every exchange)
+        self.observers: list[Observer] = []
+        self._lock = threading.Lock()
+        self._counter = 0  # shared source for ts, view ids and response_url ids
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+        self.api_url = ""
+
+    # -- lifecycle -------------------------------------------------------
+    def start(self, port: int = 0) -> "FakeSlack":
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self._server.daemon_threads = True  # a hung (delayed) request must not block shutdown
+        port = self._server.server_address[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.api_url = f"{self.url}/api/"
+        # a short poll interval keeps stop() (and so every test teardown) fast
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> "FakeSlack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- inspection ------------------------------------------------------
+    def response_url(self) -> str:
+        return f"{self.url}/response/{self._next()}"
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.calls_to(method)
+            if len(found) >= count:
+                return found
+            if time.monotonic() >= deadline:
+                with self._lock:
+                    seen = [c.method for c in self.calls]
+                raise AssertionError(
+                    f"wanted {count} call(s) to {method} within {timeout}s, got {len(found)}; methods seen: {seen}"
+                )
+            time.sleep(0.01)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.attempts.clear()
+            self._scripts.clear()
+
+    # -- scripting -------------------------------------------------------
+    def add_user(
+        self, user_id: str, team_id: str, name: str | None = None, is_bot: bool = False, tz: str = "UTC"
+    ) -> None:
+        with self._lock:
+            self.users[user_id] = {
+                "id": user_id,
+                "team_id": team_id,
+                "name": name or user_id,
+                "real_name": name or user_id,
+                "is_bot": is_bot,
+                "tz": tz,
+            }
+
+    def fail(
+        self, method: str, status: int, times: int = 1, retry_after: int | None = None, body: dict | None = None
+    ) -> None:
+        if body is None:
+            body = {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
+        self._script(method, times, _Script("fail", status=status, retry_after=retry_after, body=body))
+
+    def error(self, method: str, error: str, times: int = 1) -> None:
+        self._script(method, times, _Script("error", body={"ok": False, "error": error}))
+
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        self._script(method, times, _Script("delay", seconds=seconds))
+
+    def _script(self, method: str, times: int, script: _Script) -> None:
+        with self._lock:
+            self._scripts.setdefault(method, deque()).extend([script] * times)
+
+    # -- internals used by the handler -------------------------------------
+    def _next(self) -> int:
+        with self._lock:
+            self._counter += 1
+            return self._counter
+
+    def _ts(self) -> str:
+        micros = 1_700_000_000_000_000 + self._next() * 100  # unique and increasing, like Slack's
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _receive(self, call: Call) -> _Script | None:
+        """Record the attempt and pop the next scripted behaviour, if any."""
+        with self._lock:
+            if self.record:
+                self.attempts.append(call)
+            pending = self._scripts.get(call.method)
+            return pending.popleft() if pending else None
+
+    def _record(self, call: Call) -> None:
+        if not self.record:
+            return
+        with self._lock:
+            self.calls.append(call)
+
+    def _observe(self, call: Call, status: int, body: dict | None) -> None:
+        for observer in list(self.observers):
+            observer(call, status, body, time.monotonic() - call.at)
+
+    def _answer(self, method: str, args: dict) -> dict:
+        if self.workspace is not None:
+            answer = self.workspace.answer(method, args)
+            if answer is not None:
+                return answer
+        channel = args.get("channel")
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Home",
+                "user": "partnerbot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            if isinstance(channel, str) and channel[:1] in ("U", "W"):
+                channel = "D" + channel  # posting to a user id lands in the DM
+            ts = self._ts()
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {"text": args.get("text"), "ts": ts, "blocks": args.get("blocks")},
+            }
+        if method == "chat.update":
+            return {"ok": True, "channel": channel, "ts": args.get("ts")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._ts()}
+        if method == "chat.getPermalink":
+            ts = str(args.get("message_ts", "")).replace(".", "")
+            return {"ok": True, "permalink": f"https://fake.slack.com/archives/{channel}/p{ts}"}
+        if method in ("views.open", "views.update", "views.push", "views.publish"):
+            view = args.get("view") if isinstance(args.get("view"), dict) else {}
+            view_id = args.get("view_id") or f"V{self._next()}"  # views.update keeps its id
+            return {"ok": True, "view": {"id": view_id, **view}}
+        if method == "conversations.open":
+            users = args.get("users") or ""
+            first = users[0] if isinstance(users, list) else users.split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + first.strip()}}
+        if method == "conversations.info":
+            return {"ok": True, "channel": {"id": channel, "is_member": True, "is_ext_shared": False}}
+        if method == "conversations.members":  # paged like Slack's, so callers must follow the cursor
+            with self._lock:
+                everyone = list(self.channel_members.get(channel, []))
+            start = int(args.get("cursor") or 0)
+            end = start + min(int(args.get("limit") or 100), self.members_page_size)
+            more = str(end) if end < len(everyone) else ""
+            return {"ok": True, "members": everyone[start:end], "response_metadata": {"next_cursor": more}}
+        if method == "users.info":
+            with self._lock:
+                user = self.users.get(args.get("user"))
+            return {"ok": True, "user": dict(user)} if user else {"ok": False, "error": "user_not_found"}
+        return {"ok": True}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack  # set on a per-server subclass in FakeSlack.start
+
+    def log_message(self, format, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        self._handle()
+
+    def do_POST(self):
+        self._handle()
+
+    def _handle(self) -> None:
+        received = time.monotonic()
+        split = urlsplit(self.path)
+        if split.path.startswith("/api/"):
+            method = split.path[len("/api/") :]
+        elif split.path.startswith("/response/"):
+            method = "response_url"
+        else:
+            self._send(404, {"ok": False, "error": "unknown_path"})
+            return
+        args, token = self._parse(split.query)
+        call = Call(method=method, token=token, args=args, path=split.path, at=received)
+
+        script = self.fake._receive(call)
+        if script is not None and script.kind == "delay":
+            time.sleep(script.seconds)  # handler threads are independent, so only this request hangs
+        elif script is not None:
+            headers = {"Retry-After": str(script.retry_after)} if script.retry_after is not None else {}
+            self.fake._observe(call, script.status, script.body)  # before answering: the caller moves on after
+            self._send(script.status, script.body, headers)
+            return
+
+        self.fake._record(call)
+        if method == "response_url":
+            if self.fake.workspace is not None:
+                self.fake.workspace.respond(split.path[len("/response/") :], args)
+            self.fake._observe(call, 200, None)
+            self._send(200, None)  # Slack answers response_url posts with plain "ok"
+        else:
+            answer = self.fake._answer(method, args)
+            self.fake._observe(call, 200, answer)
+            self._send(200, answer)
+
+    def _parse(self, query: str) -> tuple[dict, str | None]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        args: dict = dict(parse_qsl(query, keep_blank_values=True))
+        content_type = (self.headers.get("Content-Type") or "").lower()
+        if raw and "json" in content_type:
+            body = json.loads(raw.decode("utf-8"))
+            if isinstance(body, dict):
+                args.update(body)
+        elif raw:
+            args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+        for field in _JSON_FIELDS:
+            if isinstance(args.get(field), str):
+                try:
+                    args[field] = json.loads(args[field])
+                except ValueError:
+                    pass  # not JSON after all; keep what the client sent
+        token = args.pop("token", None)
+        auth = self.headers.get("Authorization") or ""
+        if auth.lower().startswith("bearer "):
+            token = auth[len("bearer ") :].strip()
+        return args, token
+
+    def _send(self, status: int, body: dict | None, headers: dict | None = None) -> None:
+        if body is None:
+            payload, content_type = b"ok", "text/plain; charset=utf-8"
+        else:
+            payload, content_type = json.dumps(body).encode("utf-8"), "application/json; charset=utf-8"
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-oauth-scopes", ",".join(self.fake.scopes))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (e.g. timed out on a scripted delay)
