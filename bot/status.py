@@ -14,14 +14,13 @@ from bot.kudos import service as kudos
 from bot.milestones import service as milestones
 from bot.milestones.blocks import kudos_line
 from bot.partnerships import service as partnerships
-from bot.partnerships.blocks import weekdays_text
 from bot.partnerships.models import Partnership
 from bot.rhythms import answers
 from bot.rhythms import service as rhythms
-from bot.rhythms.blocks import blocker_blocks, duration_text
-from bot.rhythms.calendar import local_date as local_day
+from bot.rhythms.blocks import blocker_blocks
 from bot.slack.forms import context, section
-from bot.slack.text import escape, local_date, mention
+from bot.slack.text import date_token, duration_text, escape, mention, weekdays_text
+from bot.workdays import local_date
 
 
 def partnership_lines(session: Session, partnership: Partnership, now: datetime) -> list[str]:
@@ -35,7 +34,7 @@ def partnership_lines(session: Session, partnership: Partnership, now: datetime)
         )
     edit = partnerships.last_charter_edit(session, partnership)
     lines.append(
-        f"Charter last edited {local_date(edit.edited_at)} by {mention(edit.user_id)}"
+        f"Charter last edited {date_token(edit.edited_at)} by {mention(edit.user_id)}"
         if edit
         else "Charter: defaults from setup (`/partner charter` to read or edit)"
     )
@@ -45,13 +44,13 @@ def partnership_lines(session: Session, partnership: Partnership, now: datetime)
 def checkin_lines(session: Session, partnership: Partnership, now: datetime) -> list[str]:
     upcoming = rhythms.next_rhythm(session, partnership)
     lines = [
-        f"Next check-in: *{escape(upcoming.name)}* {local_date(upcoming.next_run_at)}"
+        f"Next check-in: *{escape(upcoming.name)}* {date_token(upcoming.next_run_at)}"
         if upcoming
         else "Next check-in: none scheduled (`/partner rhythm add`)"
     ]
     last = answers.last_closed_checkin(session, partnership, now)
     if last is not None:
-        summary = answers.summarize(last, partnership, local_day(last.closes_at, partnership.timezone))
+        summary = answers.summarize(last, partnership, local_date(last.closes_at, partnership.timezone))
         answered = len(summary.on_time) + len(summary.late)
         rate = f"{round(100 * answered / summary.expected_count)}%" if summary.expected_count else "—"
         lines.append(
@@ -83,7 +82,7 @@ def milestone_line(session: Session, partnership: Partnership, now: datetime) ->
     upcoming = milestones.open_milestones(session, partnership)[:3]
     if not upcoming:
         return "Next milestones: none (`/partner milestone add`)"
-    today = local_day(now, partnership.timezone)
+    today = local_date(now, partnership.timezone)
     return "Next milestones: " + " · ".join(
         f"{escape(m.name)} {m.due_date.isoformat()}" + (" :red_circle: overdue" if m.due_date < today else "")
         for m in upcoming
@@ -92,7 +91,7 @@ def milestone_line(session: Session, partnership: Partnership, now: datetime) ->
 
 def actions_line(session: Session, partnership: Partnership, now: datetime) -> str:
     still_open = actions.open_actions(session, partnership)
-    today = local_day(now, partnership.timezone)
+    today = local_date(now, partnership.timezone)
     overdue = sum(action.due_date < today for action in still_open)
     return (
         f"Open actions: {len(still_open)}"

@@ -8,9 +8,9 @@ from bot.actions import service as actions
 from bot.actions.blocks import actions_list
 from bot.errors import UserError
 from bot.partnerships import service as partnerships
-from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.text import escape, mention
+from bot.workdays import local_date
 from handlers.actors import Actor, member_for
 from handlers.router import CommandContext, HelpEntry, Reply, Router
 

@@ -23,11 +23,11 @@ from bot.escalations.lifecycle import STATES
 from bot.escalations.models import Escalation
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
-from bot.partnerships.time_off import work_calendar
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import escape, mention
+from bot.workdays import work_calendar
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.card import open_form_from_card
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
@@ -133,7 +133,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
 
     def load(session, escalation_id: int) -> tuple[Escalation, Partnership]:
         escalation = session.get(Escalation, escalation_id)
-        return escalation, session.get(Partnership, escalation.partnership_id)
+        return escalation, escalation.partnership
 
     def on_modal_button(ack, body, action):
         ack()
@@ -247,12 +247,12 @@ def move(
     if owner_user:
         with rt.db.session() as session:
             escalation = session.get(Escalation, escalation_id)
-            partnership = session.get(Partnership, escalation.partnership_id)
+            partnership = escalation.partnership
             known = next((m for m in partnership.members if m.user_id == owner_user), None)
         owner_team = known.team_id if known else rt.gateway.user_team(owner_user)
     with rt.db.session() as session:
         escalation = session.get(Escalation, escalation_id)
-        partnership = session.get(Partnership, escalation.partnership_id)
+        partnership = escalation.partnership
         member = member_for(session, partnership, actor, now)
         owner = (
             partnerships.ensure_member(session, partnership, team_id=owner_team, user_id=owner_user, now=now)

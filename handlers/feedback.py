@@ -14,11 +14,11 @@ from bot.feedback.blocks import action_modal, cycle_modal, feedback_modal, repor
 from bot.feedback.models import FeedbackCycle, FeedbackPoint
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
-from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import escape, mention
+from bot.workdays import local_date
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 
@@ -76,7 +76,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             with rt.db.session() as session:
                 if action["action_id"] == "feedback_give":  # from an ask: the cycle names the partnership
                     cycle = session.get(FeedbackCycle, int(action["value"]))
-                    partnership, cycle_id = session.get(Partnership, cycle.partnership_id), cycle.id
+                    partnership, cycle_id = cycle.partnership, cycle.id
                 else:
                     partnership = partnerships.require_partnership(session, body["channel"]["id"])
                     cycle_id = None
@@ -98,7 +98,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         now, actor = rt.clock.now(), actor_of(body)
         with rt.db.session() as session:
             cycle = session.get(FeedbackCycle, json.loads(view["private_metadata"])["cycle_id"])
-            partnership = session.get(Partnership, cycle.partnership_id)
+            partnership = cycle.partnership
             if cycle.status != "open":
                 cycle = feedback.cycle_for_giving(session, partnership, now) or cycle
             try:
@@ -144,7 +144,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         try:
             with rt.db.session() as session:
                 point = session.get(FeedbackPoint, int(action["value"]))
-                partnership = session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)
+                partnership = point.cycle.partnership
                 feedback.point_to_action(
                     session, partnership, member_for(session, partnership, actor_of(body), now), point
                 )
@@ -162,7 +162,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
         errors = {}
         with rt.db.session() as session:
             point = session.get(FeedbackPoint, point_id)
-            partnership = session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)
+            partnership = point.cycle.partnership
             today, channel = local_date(now, partnership.timezone), partnership.channel_id
             try:
                 feedback.point_to_action(session, partnership, member_for(session, partnership, actor, now), point)
@@ -184,7 +184,7 @@ def register(app: App, rt: Runtime, router: Router) -> None:
             return
         with rt.db.session() as session:
             point = session.get(FeedbackPoint, point_id)
-            partnership = session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)
+            partnership = point.cycle.partnership
             lead = member_for(session, partnership, actor, now)
             feedback.point_to_action(session, partnership, lead, point)
             owner = partnerships.ensure_member(

@@ -14,10 +14,10 @@ from bot.milestones.models import Milestone
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.partnerships.time_off import parse_day
-from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
+from bot.workdays import local_date
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.card import open_form_from_card
 from handlers.router import CommandContext, HelpEntry, Reply, Router, parse_mention

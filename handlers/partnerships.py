@@ -19,13 +19,13 @@ from bot.partnerships.blocks import (
     setup_modal,
 )
 from bot.partnerships.models import ROLES, SIDES
-from bot.partnerships.time_off import work_calendar
 from bot.rhythms import service as rhythms
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import channel_link, mention
 from bot.status import status_blocks
+from bot.workdays import work_calendar
 from handlers.actors import Actor, actor_of, channel_of, member_for
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply, expect_args, parse_mention
 

@@ -9,7 +9,6 @@ from slack_bolt import App
 from bot.errors import UserError
 from bot.partnerships import service as partnerships
 from bot.partnerships import time_off
-from bot.partnerships.models import Partnership
 from bot.rhythms import answers
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import (
@@ -21,12 +20,12 @@ from bot.rhythms.blocks import (
     rhythm_modal,
     summary_message,
 )
-from bot.rhythms.calendar import local_date
 from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import escape, mention
+from bot.workdays import local_date, work_calendar
 from handlers.actors import Actor, actor_of, failure_text, member_for, tell_actor
 from handlers.router import CommandContext, HelpEntry, Reply, Router, error_reply
 from schedules.scheduler import Scheduler
@@ -53,7 +52,7 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
                 if action == "pause":
                     rhythms.pause(target, actor)
                 elif action == "resume":
-                    rhythms.resume(target, actor, time_off.work_calendar(session, partnership), now)
+                    rhythms.resume(target, actor, work_calendar(session, partnership), now)
                 elif action == "remove":
                     rhythms.remove(target, actor, now)
                 else:
@@ -158,7 +157,7 @@ def register(app: App, rt: Runtime, router: Router, scheduler: Scheduler) -> Non
             except UserError as error:
                 ack(response_action="errors", errors={"name": error.message})
                 return
-            calendar = time_off.work_calendar(session, partnership)
+            calendar = work_calendar(session, partnership)
             form, errors = rhythms.rhythm_from_form(state_values(view), calendar, local_date(now, calendar.timezone))
         if errors:
             ack(response_action="errors", errors=errors)
@@ -247,7 +246,7 @@ def record(rt: Runtime, checkin_id: int, actor: Actor, **answer) -> tuple[bool, 
     now = rt.clock.now()
     with rt.db.session() as session:
         checkin = session.get(Checkin, checkin_id)
-        partnership = session.get(Partnership, checkin.partnership_id)
+        partnership = checkin.partnership
         member_for(session, partnership, actor, now)
         recorded = answers.record_answer(
             session, checkin, team_id=actor.team_id, user_id=actor.user_id, now=now, **answer
@@ -285,7 +284,7 @@ def refresh_summary(rt: Runtime, checkin_id: int) -> None:
         checkin = session.get(Checkin, checkin_id)
         if not checkin.summary_ts:
             return
-        partnership = session.get(Partnership, checkin.partnership_id)
+        partnership = checkin.partnership
         summary = answers.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
         text, blocks = summary_message(checkin.rhythm, summary)
         channel, ts = partnership.channel_id, checkin.summary_ts

@@ -6,7 +6,6 @@ from bot.actions.blocks import owner_text
 from bot.actions.models import Action
 from bot.claims import SendJob
 from bot.partnerships import service as partnerships
-from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.slack.text import channel_link, escape
 from schedules.messages import tell
@@ -17,7 +16,7 @@ def overdue(rt: Runtime, job: SendJob) -> str | None:
         action = session.get(Action, job.subject_id)
         if action is None or action.status != "open":
             return "dropped"
-        partnership = session.get(Partnership, action.partnership_id)
+        partnership = action.partnership
         people = partnerships.owner_or_leads(partnership, action.owner_team, action.owner_user)
         text = (
             f":hourglass: Action {action.number} in {channel_link(partnership.channel_id)} is overdue (it was due "

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.celebrations import service as celebrations
 from bot.claims import SendJob, schedule_send
 from bot.feedback import service as feedback
 from bot.feedback.blocks import SILENCE, ask_blocks, ordinal, report_blocks
 from bot.feedback.models import FeedbackCycle
-from bot.milestones import celebrations
 from bot.partnerships import service as partnerships
-from bot.partnerships.models import Partnership
-from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.text import escape, mention
+from bot.workdays import local_date
 from schedules.messages import tell
 from schedules.people import channel_people, learn_newcomers
 
@@ -37,11 +36,11 @@ def ask(rt: Runtime, job: SendJob) -> str | None:
         cycle = session.get(FeedbackCycle, job.subject_id)
         if cycle.status != "open":
             return "dropped"
-        channel = session.get(Partnership, cycle.partnership_id).channel_id
+        channel = cycle.partnership.channel_id
     in_channel = channel_people(rt, channel)
     with rt.db.session() as session:
         cycle = session.get(FeedbackCycle, job.subject_id)
-        partnership = session.get(Partnership, cycle.partnership_id)
+        partnership = cycle.partnership
         learn_newcomers(rt, session, partnership, in_channel)
         people = [(m.team_id, m.user_id) for m in partnership.members if in_channel is None or m.user_id in in_channel]
         text, blocks = ask_blocks(partnership, cycle)
@@ -54,7 +53,7 @@ def report(rt: Runtime, job: SendJob) -> str | None:
         cycle = session.get(FeedbackCycle, job.subject_id)
         if cycle.status != "open":
             return "dropped"
-        partnership = session.get(Partnership, cycle.partnership_id)
+        partnership = cycle.partnership
         result, repeated = feedback.close_cycle(session, partnership, cycle)
         text, blocks = report_blocks(partnership, result, local_date(rt.clock.now(), partnership.timezone))
         # Posted inside the transaction: if Slack refuses, the cycle stays open and the report is retried.

@@ -8,12 +8,10 @@ from datetime import datetime, timedelta
 from bot.escalations.lifecycle import STATES, moves_from
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
 from bot.escalations.service import SeverityMetrics
-from bot.partnerships.blocks import SEVERITY_NAMES
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import SEVERITIES
-from bot.rhythms.blocks import duration_text
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import escape, local_date, mention
+from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, duration_text, escape, mention
 
 ICONS = {"P1": ":rotating_light:", "P2": ":warning:", "P3": ":large_orange_diamond:", "P4": ":small_blue_diamond:"}
 
@@ -58,10 +56,10 @@ def _due_line(escalation: Escalation, now: datetime) -> str:
     parts = []
     if escalation.acknowledged_at is None:
         mark = " :red_circle: *missed*" if escalation.ack_breached_at else ""
-        parts.append(f"Acknowledge by {local_date(escalation.ack_due_at)}{mark}")
+        parts.append(f"Acknowledge by {date_token(escalation.ack_due_at)}{mark}")
     if escalation.state in ("open", "acknowledged", "in_progress"):
         mark = " :red_circle: *missed*" if escalation.resolve_breached_at else ""
-        parts.append(f"Resolve by {local_date(escalation.resolve_due_at)}{mark}")
+        parts.append(f"Resolve by {date_token(escalation.resolve_due_at)}{mark}")
     return " · ".join(parts)
 
 
@@ -74,7 +72,7 @@ def escalation_message(partnership: Partnership, escalation: Escalation, now: da
     )
     facts = (
         f"State: *{STATES[escalation.state]}* · Owner: {owner} · Raised by "
-        f"{mention(escalation.raised_by_user)} ({raiser_side}) {local_date(escalation.raised_at)}"
+        f"{mention(escalation.raised_by_user)} ({raiser_side}) {date_token(escalation.raised_at)}"
     )
     blocks = [section(head), section(f"*What happened*\n{escape(escalation.description)}")]
     if escalation.impact:
@@ -246,4 +244,29 @@ def recurrence_notice(
         f":repeat: *Recurring issue*: {len(numbers)} {CATEGORIES[category].lower()} escalations in 60 days "
         f"({listed}). {' '.join(mention(u) for u in leads) or 'Leads'}: please agree a root-cause correction "
         f"plan — action {action_number}, due {due} (`/partner actions`)."
+    )
+
+
+TARGET_VERBS = {"ack": "acknowledge", "resolve": "resolve"}
+
+
+def reminder_text(partnership: Partnership, escalation: Escalation, target: str, due: datetime) -> str:
+    return (
+        f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "
+        f"in {channel_link(partnership.channel_id)} must be {TARGET_VERBS[target]}d by {date_token(due)}."
+    )
+
+
+def breach_texts(
+    partnership: Partnership, escalation: Escalation, target: str, sponsor_ids: list[str]
+) -> tuple[str, str]:
+    """What a missed target says in the escalation's thread (calling the sponsors) and in the governance channel."""
+    who = " ".join(mention(u) for u in sponsor_ids) if sponsor_ids else "No sponsors are set (`/partner role`)."
+    what = (
+        f"{SEVERITY_NAMES[escalation.severity]} escalation #{escalation.number} "
+        f"*{escape(escalation.title)}* missed its {TARGET_VERBS[target]} target"
+    )
+    return (
+        f":red_circle: {what}. {who}",
+        f":red_circle: {escape(partnership.name)}: {what} in {channel_link(partnership.channel_id)}.",
     )

@@ -9,9 +9,9 @@ from bot.actions.blocks import owner_text
 from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle
 from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
-from bot.rhythms.calendar import local_date as local_day
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import escape, local_date, mention
+from bot.slack.text import date_token, escape, mention
+from bot.workdays import local_date
 
 SILENCE = "silence might mean disengagement, not perfection"
 GIVE_BUTTON = ("Give feedback", "feedback_give")
@@ -96,7 +96,7 @@ def cycle_modal(partnership: Partnership) -> dict:
 def ask_blocks(partnership: Partnership, cycle: FeedbackCycle) -> tuple[str, list[dict]]:
     text = (
         f"Feedback cycle {cycle.number} of *{escape(partnership.name)}* is open until "
-        f"{local_date(cycle.closes_at)}: how is the partnership going? It takes two minutes."
+        f"{date_token(cycle.closes_at)}: how is the partnership going? It takes two minutes."
     )
     return text, [
         section(text),
@@ -138,7 +138,7 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
     blocks = [
         section(
             f":bar_chart: *Feedback cycle {cycle.number} report* — {escape(partnership.name)} "
-            f"({local_date(cycle.opens_at, '{date_short}')} – {local_date(cycle.closes_at, '{date_short}')})"
+            f"({date_token(cycle.opens_at, '{date_short}')} – {date_token(cycle.closes_at, '{date_short}')})"
         )
     ]
     for direction in report.directions:
@@ -172,7 +172,7 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
     if report.open_actions:
         tz = partnership.timezone
         lines = [
-            f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_day(a.created_at, tz)).days} days old"
+            f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_date(a.created_at, tz)).days} days old"
             + (" :red_circle: overdue" if a.due_date < today else "")
             for a in report.open_actions[:15]
         ]

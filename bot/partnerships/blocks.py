@@ -7,10 +7,7 @@ import json
 from bot.partnerships.models import Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import KINDS, SEVERITIES, parse_target
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import channel_link, escape, local_date, mention
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SEVERITY_NAMES = {"P1": "P1 critical", "P2": "P2 high", "P3": "P3 medium", "P4": "P4 low"}
+from bot.slack.text import SEVERITY_NAMES, WEEKDAYS, channel_link, date_token, escape, mention, weekdays_text
 
 # The partnership card's buttons: everything the other organisation can do without slash commands.
 CARD_ACTIONS = (
@@ -20,10 +17,6 @@ CARD_ACTIONS = (
     ("Kudos", "card_kudos"),
     ("Status", "card_status"),
 )
-
-
-def weekdays_text(days: list[int]) -> str:
-    return ", ".join(WEEKDAYS[day - 1] for day in days)
 
 
 def partnership_card(partnership: Partnership) -> tuple[str, list[dict]]:
@@ -152,7 +145,7 @@ def charter_blocks(
         section(f"*Escalation targets*\n{targets_text(charter.escalation_targets)}"),
     ]
     if last_edit is not None:
-        blocks.append(context(f"Last edited by {mention(last_edit.user_id)} {local_date(last_edit.edited_at)}"))
+        blocks.append(context(f"Last edited by {mention(last_edit.user_id)} {date_token(last_edit.edited_at)}"))
     if can_edit:
         blocks.append(
             {

@@ -15,8 +15,9 @@ from bot.db import insert_once
 from bot.errors import NotALead, NotSetUp, UserError
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_target
-from bot.rhythms.calendar import Cadence, WorkCalendar, next_occurrence
+from bot.rhythms.calendar import Cadence, next_occurrence
 from bot.validation import Typed
+from bot.workdays import WorkCalendar
 
 
 class PartnershipSettings(BaseModel):
@@ -148,6 +149,27 @@ def require_lead(member: Member, what: str) -> None:
         raise NotALead(what)
 
 
+Person = tuple[str | None, str | None]  # (team, user); (None, None) when nobody
+
+
+def roles_toward(actor: Member, *, owner: Person, raiser: Person = (None, None)) -> set[str]:
+    """What `actor` is to something owned (and perhaps raised) by someone: a lead, its owner, its raiser.
+    Every "the owner, or a lead" permission is decided on these roles."""
+    me = (actor.team_id, actor.user_id)
+    return {
+        role
+        for role, holds in (("lead", actor.role == "lead"), ("owner", owner == me), ("raiser", raiser == me))
+        if holds
+    }
+
+
+OWNER_OR_LEAD = frozenset({"owner", "lead"})
+
+
+def is_owner_or_lead(actor: Member, owner: Person) -> bool:
+    return bool(roles_toward(actor, owner=owner) & OWNER_OR_LEAD)
+
+
 def create_partnership(
     session: Session,
     *,
@@ -223,6 +245,11 @@ def set_role(
 
 def leads(partnership: Partnership, side: str | None = None) -> list[Member]:
     return [m for m in partnership.members if m.role == "lead" and (side is None or m.side == side)]
+
+
+def sponsors(partnership: Partnership) -> list[Member]:
+    """The people told when things go wrong over the team's heads (a missed target, a silent side)."""
+    return [m for m in partnership.members if m.role == "sponsor"]
 
 
 def members_by_side(partnership: Partnership) -> dict[str, list[Member]]:

@@ -6,12 +6,11 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.partnerships.blocks import WEEKDAYS, weekdays_text
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.answers import CheckinSummary
 from bot.rhythms.models import DEFAULT_QUESTIONS, Blocker, Checkin, Rhythm
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import channel_link, escape, local_date, mention
+from bot.slack.text import WEEKDAYS, channel_link, date_token, duration_text, escape, mention, weekdays_text
 
 CADENCE_LABELS = {
     "business_days": "Every business day",
@@ -169,7 +168,7 @@ def checkin_message(
             "elements": [button("Post update", "checkin_answer", value=str(checkin.id), style="primary")],
         },
         context(
-            f"Answer in this thread or with the button. Window closes {local_date(checkin.closes_at)}. "
+            f"Answer in this thread or with the button. Window closes {date_token(checkin.closes_at)}. "
             "Start a reply with `blocker:` to flag a blocker."
         ),
     ]
@@ -193,7 +192,7 @@ def modal_answer_post(user_id: str, text: str) -> str:
 def nudge_dm(partnership: Partnership, rhythm: Rhythm, checkin: Checkin) -> tuple[str, list[dict]]:
     text = (
         f"Reminder: *{escape(rhythm.name)}* in {channel_link(partnership.channel_id)} is waiting for your "
-        f"update. The window closes {local_date(checkin.closes_at)}."
+        f"update. The window closes {date_token(checkin.closes_at)}."
     )
     return text, [
         section(text),
@@ -208,17 +207,8 @@ def nudge_dm(partnership: Partnership, rhythm: Rhythm, checkin: Checkin) -> tupl
 def nudge_thread(user_ids: list[str], checkin: Checkin) -> str:
     return (
         f"{' '.join(mention(u) for u in user_ids)} — a reminder: your update is still missing. "
-        f"Reply here or use *Post update* above; the window closes {local_date(checkin.closes_at)}."
+        f"Reply here or use *Post update* above; the window closes {date_token(checkin.closes_at)}."
     )
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def summary_message(rhythm: Rhythm, summary: CheckinSummary) -> tuple[str, list[dict]]:
@@ -249,7 +239,7 @@ def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
                 "text": {
                     "type": "mrkdwn",
                     "text": f":construction: {escape(blocker.text)[:2500]} — "
-                    f"{mention(blocker.user_id)} {local_date(blocker.raised_at)}",
+                    f"{mention(blocker.user_id)} {date_token(blocker.raised_at)}",
                 },
                 "accessory": button("Clear", "blocker_clear", value=str(blocker.id)),
             }

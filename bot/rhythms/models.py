@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from bot.partnerships.models import Partnership
 
 AUDIENCES = ("vendor", "client", "both", "people")
 
@@ -25,6 +29,7 @@ class Rhythm(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]  # the N people type: numbered per partnership
     name: Mapped[str] = mapped_column(String(80))
     cadence: Mapped[str] = mapped_column(String(40))  # bot.rhythms.calendar.CADENCES
@@ -60,6 +65,7 @@ class Checkin(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rhythm_id: Mapped[int] = mapped_column(ForeignKey("rhythms.id", ondelete="CASCADE"))
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership: Mapped[Partnership] = relationship()
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     manual: Mapped[bool] = mapped_column(default=False)
