@@ -8,8 +8,9 @@ from slack_bolt import App
 
 from bot.errors import UserError
 from bot.kudos import service as kudos
+from bot.kudos.blocks import kudos_modal, kudos_post
 from bot.milestones import service as milestones
-from bot.milestones.blocks import added_text, celebration, kudos_modal, kudos_post, milestone_list
+from bot.milestones.blocks import added_text, celebration, milestone_list
 from bot.milestones.models import Milestone
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.celebrations import service as celebrations
-from bot.claims import SendJob, schedule_send
+from bot.claims import SendJob, owe_post
 from bot.feedback import service as feedback
-from bot.feedback.blocks import SILENCE, ask_blocks, ordinal, report_blocks
+from bot.feedback.blocks import ask_blocks, repeat_text, report_blocks, silence_text
 from bot.feedback.models import FeedbackCycle
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
-from bot.slack.text import escape, mention
 from bot.workdays import local_date
 from schedules.messages import tell
 from schedules.people import channel_people, learn_newcomers
@@ -68,24 +67,17 @@ def report(rt: Runtime, job: SendJob) -> str | None:
                 partnership=partnership,
                 people=leads,
                 thread_ts=cycle.report_ts,
-                text=f":repeat: Raised again ({ordinal(point.times_raised)} time) in feedback cycle {cycle.number}: "
-                f"\u201c{escape(point.text)}\u201d. Consider turning it into an action (*Make action* on "
-                "the report).",
+                text=repeat_text(cycle, point),
             )
+        sponsor_ids = [m.user_id for m in partnerships.sponsors(partnership)]
         for side in result.silent_twice:
-            sponsors = [m.user_id for m in partnership.members if m.role == "sponsor"]
-            who = " ".join(mention(u) for u in sponsors) or "Leads " + " ".join(mention(u) for _, u in leads)
-            schedule_send(
+            owe_post(
                 session,
                 key=f"{job.key}:silence:{side}",
-                kind="post",
                 due_at=job.due_at,
-                payload={
-                    "channel": partnership.channel_id,
-                    "thread_ts": cycle.report_ts,
-                    "text": f":mute: {who}: {escape(partnership.org_of(side))} ({side}) gave no "
-                    f"feedback two cycles in a row — {SILENCE}.",
-                },
+                channel=partnership.channel_id,
+                thread_ts=cycle.report_ts,
+                text=silence_text(partnership, side, sponsor_ids, [user for _, user in leads]),
             )
     return None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from bot.escalations.lifecycle import STATES, moves_from
+from bot.escalations.lifecycle import ACTIVE, STATES, moves_from
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
 from bot.escalations.service import SeverityMetrics
 from bot.partnerships.models import Partnership
@@ -57,7 +57,7 @@ def _due_line(escalation: Escalation, now: datetime) -> str:
     if escalation.acknowledged_at is None:
         mark = " :red_circle: *missed*" if escalation.ack_breached_at else ""
         parts.append(f"Acknowledge by {date_token(escalation.ack_due_at)}{mark}")
-    if escalation.state in ("open", "acknowledged", "in_progress"):
+    if escalation.state in ACTIVE:
         mark = " :red_circle: *missed*" if escalation.resolve_breached_at else ""
         parts.append(f"Resolve by {date_token(escalation.resolve_due_at)}{mark}")
     return " · ".join(parts)

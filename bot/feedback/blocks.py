@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from bot.actions.blocks import owner_text
-from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle
+from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle, FeedbackPoint
 from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
 from bot.slack.forms import button, context, modal, option, plain, section, text_input
@@ -186,6 +186,21 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def repeat_text(cycle: FeedbackCycle, point: FeedbackPoint) -> str:
+    return (
+        f":repeat: Raised again ({ordinal(point.times_raised)} time) in feedback cycle {cycle.number}: "
+        f"\u201c{escape(point.text)}\u201d. Consider turning it into an action (*Make action* on the report)."
+    )
+
+
+def silence_text(partnership: Partnership, side: str, sponsor_ids: list[str], lead_ids: list[str]) -> str:
+    """A side silent two cycles running: its sponsors are called, or the leads when there are none."""
+    who = " ".join(mention(u) for u in sponsor_ids) or "Leads " + " ".join(mention(u) for u in lead_ids)
+    return (
+        f":mute: {who}: {escape(partnership.org_of(side))} ({side}) gave no feedback two cycles in a row — {SILENCE}."
+    )
+
+
 def action_modal(point_id: int, text: str) -> dict:
     blocks = [
         text_input("title", "Action", initial=text[:500], multiline=True, max_length=500),
@@ -209,3 +224,20 @@ def action_modal(point_id: int, text: str) -> dict:
         submit="Create",
         private_metadata=json.dumps({"point_id": point_id}),
     )
+
+
+def status_line(report: Report | None) -> str:
+    """`/partner status`: each direction's overall score in the last closed cycle, as its report showed it."""
+    if report is None:
+        return "Feedback: no cycle has closed yet"
+    parts = []
+    for direction in report.directions:
+        score = (
+            "silent"
+            if direction.answers == 0
+            else f"hidden (fewer than {ANONYMITY_THRESHOLD} answers)"
+            if direction.hidden
+            else f"{direction.overall:.1f}/5"
+        )
+        parts.append(f"{direction.giver} → {other_side(direction.giver)} {score}")
+    return f"Feedback (cycle {report.cycle.number}): " + " · ".join(parts)

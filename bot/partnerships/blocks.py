@@ -25,7 +25,7 @@ def partnership_card(partnership: Partnership) -> tuple[str, list[dict]]:
         f"*{title}*",
         f"Client: *{escape(partnership.client_org)}* · Vendor: *{escape(partnership.vendor_org)}*",
     ]
-    details = f"Timezone {partnership.timezone} · business days {weekdays_text(partnership.business_days)}"
+    details = calendar_text(partnership)
     if partnership.governance_channel_id:
         details += f" · governance in {channel_link(partnership.governance_channel_id)}"
     blocks = [
@@ -225,3 +225,26 @@ def help_blocks(entries: list[tuple[str, str, str]]) -> tuple[str, list[dict]]:
         blocks.append(section("\n".join(chunk)))
     blocks.append(context("People of the other company can use the buttons on the pinned partnership card."))
     return "partnerbot commands", blocks
+
+
+def calendar_text(partnership: Partnership) -> str:
+    return f"Timezone {partnership.timezone} · business days {weekdays_text(partnership.business_days)}"
+
+
+def status_lines(
+    partnership: Partnership, by_side: dict[str, list[Member]], last_edit: CharterEdit | None
+) -> list[str]:
+    """`/partner status`: each side's people and lead(s), and the charter's last edit."""
+    lines = []
+    for side, members in by_side.items():
+        leads = [mention(m.user_id) for m in members if m.role == "lead"]
+        lines.append(
+            f"*{side.title()}* {escape(partnership.org_of(side))}: {len(members)} member(s)"
+            + (f", led by {', '.join(leads)}" if leads else ", no lead yet")
+        )
+    lines.append(
+        f"Charter last edited {date_token(last_edit.edited_at)} by {mention(last_edit.user_id)}"
+        if last_edit
+        else "Charter: defaults from setup (`/partner charter` to read or edit)"
+    )
+    return lines

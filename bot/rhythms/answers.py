@@ -147,8 +147,12 @@ class CheckinSummary:
     median_seconds: float | None
 
     @property
+    def answered_count(self) -> int:
+        return len(self.on_time) + len(self.late)
+
+    @property
     def expected_count(self) -> int:
-        return len(self.on_time) + len(self.late) + len(self.missing)
+        return self.answered_count + len(self.missing)
 
 
 ON_TIME, LATE, MISSING, AWAY = "on_time", "late", "missing", "away"

@@ -216,8 +216,7 @@ def summary_message(rhythm: Rhythm, summary: CheckinSummary) -> tuple[str, list[
         return ", ".join(mention(u) for u in users) if users else "nobody"
 
     lines = [
-        f"*{escape(rhythm.name)}* — summary: {len(summary.on_time) + len(summary.late)} of "
-        f"{summary.expected_count} answered",
+        f"*{escape(rhythm.name)}* — summary: {summary.answered_count} of {summary.expected_count} answered",
         f":white_check_mark: On time ({len(summary.on_time)}): {people(summary.on_time)}",
         f":hourglass: Late ({len(summary.late)}): {people(summary.late)}",
         f":x: Missing ({len(summary.missing)}): {people(summary.missing)}",
@@ -247,3 +246,20 @@ def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
     if len(blockers) > 10:
         blocks.append(context(f"…and {len(blockers) - 10} more open blockers"))
     return blocks
+
+
+def status_lines(upcoming: Rhythm | None, last: Checkin | None, summary: CheckinSummary | None) -> list[str]:
+    """`/partner status`: the next check-in, and how the last closed one went."""
+    lines = [
+        f"Next check-in: *{escape(upcoming.name)}* {date_token(upcoming.next_run_at)}"
+        if upcoming
+        else "Next check-in: none scheduled (`/partner rhythm add`)"
+    ]
+    if last is not None and summary is not None:
+        answered, expected = summary.answered_count, summary.expected_count
+        rate = f"{round(100 * answered / expected)}%" if expected else "—"
+        lines.append(
+            f"Last check-in ({escape(last.rhythm.name)}): {answered} of {expected} answered "
+            f"({rate}), {len(summary.on_time)} on time; median response {duration_text(summary.median_seconds)}"
+        )
+    return lines
