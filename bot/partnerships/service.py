@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.db import insert_once
 from bot.errors import NotALead, NotSetUp, UserError
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
-from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_target
+from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, EscalationTargets
 from bot.rhythms.calendar import Cadence, next_occurrence
 from bot.validation import Typed
 from bot.workdays import WorkCalendar
@@ -55,21 +55,7 @@ class CharterFields(BaseModel):
     vendor_decisions: str = Field(default="", max_length=2500)
     response_targets: str = Field(default="", max_length=2500)
     update_rhythm: str = Field(default="", max_length=2500)
-    escalation_targets: dict[str, dict[str, str]]
-
-    @field_validator("escalation_targets")
-    @classmethod
-    def _targets(cls, value: dict[str, dict[str, str]]):
-        normalised = {}
-        for severity in SEVERITIES:
-            normalised[severity] = {}
-            for kind in KINDS:
-                text = value.get(severity, {}).get(kind, "")
-                try:
-                    normalised[severity][kind] = str(parse_target(text))
-                except ValueError as exc:
-                    raise ValueError(f"{severity} {kind}: {exc}") from None
-        return normalised
+    escalation_targets: EscalationTargets
 
 
 def form_errors(exc: ValidationError) -> dict[str, str]:
@@ -311,23 +297,18 @@ def settings_from_form(values: dict) -> tuple[PartnershipSettings | None, dict[s
 
 def charter_from_form(values: dict) -> tuple[CharterFields | None, dict[str, str]]:
     """The charter modal's values (one input per severity and kind, e.g. `P1_ack`) as fields or errors."""
-    errors: dict[str, str] = {}
-    targets: dict[str, dict[str, str]] = {}
-    for severity in SEVERITIES:
-        targets[severity] = {}
-        for kind in KINDS:
-            block_id = f"{severity}_{kind}"
-            try:
-                targets[severity][kind] = str(parse_target(values.get(block_id) or ""))
-            except ValueError as exc:
-                errors[block_id] = str(exc)
-    if errors:
-        return None, errors
     texts = {
         name: (values.get(name) or "").strip()
         for name in ("client_decisions", "vendor_decisions", "response_targets", "update_rhythm")
     }
+    targets = {severity: {kind: values.get(f"{severity}_{kind}") or "" for kind in KINDS} for severity in SEVERITIES}
     try:
         return CharterFields(escalation_targets=targets, **texts), {}
     except ValidationError as exc:
-        return None, form_errors(exc)
+        errors = {}
+        for error in exc.errors():  # a bad target is shown next to its own input
+            if error["loc"][0] == "escalation_targets" and len(error["loc"]) == 3:
+                severity, kind = error["loc"][1:]
+                errors.setdefault(f"{severity}_{kind}", error["msg"].removeprefix("Value error, "))
+        errors.update({field: text for field, text in form_errors(exc).items() if field != "escalation_targets"})
+        return None, errors
