@@ -29,7 +29,7 @@ AUDIENCE_LABELS = {
 
 
 def describe_cadence(rhythm: Rhythm) -> str:
-    at = f"at {rhythm.local_time}"
+    at = f"at {rhythm.local_time:%H:%M}"
     match rhythm.cadence:
         case "business_days":
             return f"every business day {at}"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
@@ -36,7 +36,7 @@ class Rhythm(Base):
     weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)
     day_of_month: Mapped[int | None]
     anchor: Mapped[date | None] = mapped_column(Date)
-    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM in the partnership's timezone
+    local_time: Mapped[time] = mapped_column(Time)  # wall-clock time in the partnership's timezone
     audience: Mapped[str] = mapped_column(String(8))
     people: Mapped[list[str]] = mapped_column(JSON, default=list)  # user ids when audience == "people"
     questions: Mapped[list[str]] = mapped_column(JSON)

@@ -92,10 +92,9 @@ def cadence_of_form(form: RhythmForm, anchor: date) -> Cadence:
 
 
 def cadence_of(rhythm: Rhythm) -> Cadence:
-    hours, minutes = (int(part) for part in rhythm.local_time.split(":"))
     return Cadence(
         kind=rhythm.cadence,
-        local_time=time(hours, minutes),
+        local_time=rhythm.local_time,
         weekdays=tuple(rhythm.weekdays),
         day_of_month=rhythm.day_of_month,
         anchor=rhythm.anchor,
@@ -113,7 +112,7 @@ def add_rhythm(
         weekdays=form.weekdays,
         day_of_month=form.day_of_month,
         anchor=local_date(now, partnership.timezone),
-        local_time=form.local_time.strftime("%H:%M"),
+        local_time=form.local_time,
         audience=form.audience,
         people=form.people if form.audience == "people" else [],
         questions=form.questions,
