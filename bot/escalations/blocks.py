@@ -10,7 +10,7 @@ from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
 from bot.escalations.service import SeverityMetrics
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import SEVERITIES
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
+from bot.slack.forms import button, context, modal, option, section, static_select, text_input, users_select
 from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, duration_text, escape, mention
 
 ICONS = {"P1": ":rotating_light:", "P2": ":warning:", "P3": ":large_orange_diamond:", "P4": ":small_blue_diamond:"}
@@ -20,19 +20,9 @@ def raise_modal(channel_id: str, title: str = "") -> dict:
     severities = [option(SEVERITY_NAMES[s], s) for s in SEVERITIES]
     categories = [option(label, value) for value, label in CATEGORIES.items()]
     blocks = [
-        text_input("title", "Title", initial=title[:150], max_length=150),
-        {
-            "type": "input",
-            "block_id": "severity",
-            "label": plain("Severity"),
-            "element": {"type": "static_select", "action_id": "value", "options": severities},
-        },
-        {
-            "type": "input",
-            "block_id": "category",
-            "label": plain("Category"),
-            "element": {"type": "static_select", "action_id": "value", "options": categories},
-        },
+        text_input("title", "Title", initial=title, max_length=150),
+        static_select("severity", "Severity", severities),
+        static_select("category", "Category", categories),
         text_input("description", "What happened", multiline=True, max_length=3000),
         text_input(
             "impact",
@@ -116,12 +106,7 @@ def action_buttons(escalation: Escalation) -> list[dict]:
 
 def assign_modal(escalation: Escalation) -> dict:
     blocks = [
-        {
-            "type": "input",
-            "block_id": "owner",
-            "label": plain("Owner"),
-            "element": {"type": "users_select", "action_id": "value"},
-        },
+        users_select("owner", "Owner"),
         text_input("note", "Note", multiline=True, optional=True, max_length=1000),
     ]
     return modal(
@@ -146,12 +131,7 @@ def update_modal(escalation: Escalation) -> dict:
 def resolve_modal(escalation: Escalation) -> dict:
     causes = [option(label, value) for value, label in ROOT_CAUSES.items()]
     blocks = [
-        {
-            "type": "input",
-            "block_id": "root_cause_category",
-            "label": plain("Root-cause category"),
-            "element": {"type": "static_select", "action_id": "value", "options": causes},
-        },
+        static_select("root_cause_category", "Root-cause category", causes),
         text_input("root_cause", "Root cause", multiline=True, max_length=3000),
         text_input(
             "corrective_action",

@@ -9,7 +9,19 @@ from bot.actions.blocks import owner_text
 from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle, FeedbackPoint
 from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
+from bot.slack.forms import (
+    button,
+    clip,
+    context,
+    datepicker,
+    modal,
+    option,
+    radio_buttons,
+    section,
+    static_select,
+    text_input,
+    users_select,
+)
 from bot.slack.text import date_token, escape, mention
 from bot.workdays import local_date
 
@@ -18,13 +30,7 @@ GIVE_BUTTON = ("Give feedback", "feedback_give")
 
 
 def _rating(block_id: str, label: str, low: int, high: int) -> dict:
-    choices = [option(str(n), str(n)) for n in range(low, high + 1)]
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": {"type": "static_select", "action_id": "value", "options": choices},
-    }
+    return static_select(block_id, label, [option(str(n), str(n)) for n in range(low, high + 1)])
 
 
 def feedback_modal(partnership: Partnership, side: str, cycle: FeedbackCycle) -> dict:
@@ -61,28 +67,13 @@ def cycle_modal(partnership: Partnership) -> dict:
         option("Anonymous to the other side", "anonymous"),
     ]
     blocks = [
-        {
-            "type": "input",
-            "block_id": "weeks",
-            "label": plain("Feedback cycle"),
-            "element": {
-                "type": "static_select",
-                "action_id": "value",
-                "options": weeks,
-                "initial_option": weeks[WEEK_CHOICES.index(partnership.feedback_weeks)],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "anonymity",
-            "label": plain("Answers are"),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": "value",
-                "options": anonymity,
-                "initial_option": anonymity[1 if partnership.feedback_anonymous else 0],
-            },
-        },
+        static_select("weeks", "Feedback cycle", weeks, initial=str(partnership.feedback_weeks)),
+        radio_buttons(
+            "anonymity",
+            "Answers are",
+            anonymity,
+            initial="anonymous" if partnership.feedback_anonymous else "attributed",
+        ),
         context(
             f"Anonymous: the other side sees a side's scores only when at least {ANONYMITY_THRESHOLD} of its "
             "people answered, and written points without names. A change applies from the next cycle."
@@ -161,11 +152,10 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
             who = "" if cycle.anonymous else f" — {mention(point.response.giver_user)}"
             again = f" :repeat: _raised again ({ordinal(point.times_raised)} time)_" if point.times_raised > 1 else ""
             blocks.append(
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"• ({point.side}) {escape(point.text)[:2800]}{who}{again}"},
-                    "accessory": button("Make action", "feedback_point_action", value=str(point.id)),
-                }
+                section(  # the point gives way first, so who raised it and how often stay visible
+                    f"• ({point.side}) {clip(escape(point.text), 2800)}{who}{again}",
+                    accessory=button("Make action", "feedback_point_action", value=str(point.id)),
+                )
             )
         if len(points) > 12:
             blocks.append(context(f"…and {len(points) - 12} more in `/partner feedback report`"))
@@ -203,19 +193,9 @@ def silence_text(partnership: Partnership, side: str, sponsor_ids: list[str], le
 
 def action_modal(point_id: int, text: str) -> dict:
     blocks = [
-        text_input("title", "Action", initial=text[:500], multiline=True, max_length=500),
-        {
-            "type": "input",
-            "block_id": "owner",
-            "label": plain("Owner"),
-            "element": {"type": "users_select", "action_id": "value"},
-        },
-        {
-            "type": "input",
-            "block_id": "due_date",
-            "label": plain("Due date"),
-            "element": {"type": "datepicker", "action_id": "value"},
-        },
+        text_input("title", "Action", initial=text, multiline=True, max_length=500),
+        users_select("owner", "Owner"),
+        datepicker("due_date", "Due date"),
     ]
     return modal(
         "feedback_action",

@@ -7,18 +7,13 @@ import json
 from bot.kudos.models import Kudos
 from bot.kudos.service import KudosCounts
 from bot.partnerships.models import Partnership
-from bot.slack.forms import modal, plain, text_input
+from bot.slack.forms import modal, text_input, users_select
 from bot.slack.text import escape, mention
 
 
 def kudos_modal(channel_id: str) -> dict:
     blocks = [
-        {
-            "type": "input",
-            "block_id": "receiver",
-            "label": plain("Who"),
-            "element": {"type": "users_select", "action_id": "value"},
-        },
+        users_select("receiver", "Who"),
         text_input("text", "What they did", multiline=True, max_length=1000),
     ]
     return modal("kudos_give", "Kudos", blocks, submit="Send", private_metadata=json.dumps({"channel_id": channel_id}))

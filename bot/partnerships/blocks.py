@@ -6,7 +6,17 @@ import json
 
 from bot.partnerships.models import Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import KINDS, SEVERITIES, parse_target
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
+from bot.slack.forms import (
+    button,
+    checkboxes,
+    context,
+    conversations_select,
+    modal,
+    option,
+    radio_buttons,
+    section,
+    text_input,
+)
 from bot.slack.text import SEVERITY_NAMES, WEEKDAYS, channel_link, date_token, escape, mention, weekdays_text
 
 # The partnership card's buttons: everything the other organisation can do without slash commands.
@@ -45,17 +55,7 @@ def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership 
     home_side = current.home_side if current else None
     days = current.business_days if current else [1, 2, 3, 4, 5]
     side_options = [option("the client", "client"), option("the vendor", "vendor")]
-    home_side_element = {"type": "radio_buttons", "action_id": "value", "options": side_options}
-    if home_side:
-        home_side_element["initial_option"] = side_options[0 if home_side == "client" else 1]
     day_options = [option(name, str(index + 1)) for index, name in enumerate(WEEKDAYS)]
-    governance = {
-        "type": "conversations_select",
-        "action_id": "value",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if current and current.governance_channel_id:
-        governance["initial_conversation"] = current.governance_channel_id
     blocks = [
         text_input(
             "name",
@@ -66,37 +66,21 @@ def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership 
         ),
         text_input("client_org", "Client organisation", initial=current.client_org if current else "", max_length=150),
         text_input("vendor_org", "Vendor organisation", initial=current.vendor_org if current else "", max_length=150),
-        {
-            "type": "input",
-            "block_id": "home_side",
-            "label": plain("This workspace belongs to"),
-            "element": home_side_element,
-        },
+        radio_buttons("home_side", "This workspace belongs to", side_options, initial=home_side),
         text_input(
             "timezone",
             "Timezone (IANA name)",
             initial=current.timezone if current else default_timezone,
             hint="Check-ins and business days run in this timezone, e.g. Europe/London",
         ),
-        {
-            "type": "input",
-            "block_id": "business_days",
-            "label": plain("Business days"),
-            "element": {
-                "type": "checkboxes",
-                "action_id": "value",
-                "options": day_options,
-                "initial_options": [day_options[day - 1] for day in days],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "governance_channel_id",
-            "optional": True,
-            "label": plain("Governance channel"),
-            "element": governance,
-            "hint": plain("Where breaches and sponsor alerts are also told (optional)"),
-        },
+        checkboxes("business_days", "Business days", day_options, initial=[str(day) for day in days]),
+        conversations_select(
+            "governance_channel_id",
+            "Governance channel",
+            initial=current.governance_channel_id if current else None,
+            optional=True,
+            hint="Where breaches and sponsor alerts are also told (optional)",
+        ),
     ]
     title = "Partnership settings" if current else "Set up partnership"
     return modal(

@@ -9,7 +9,20 @@ from zoneinfo import ZoneInfo
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.answers import CheckinSummary
 from bot.rhythms.models import DEFAULT_QUESTIONS, Blocker, Checkin, Rhythm
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
+from bot.slack.forms import (
+    button,
+    checkboxes,
+    clip,
+    context,
+    modal,
+    multi_users_select,
+    option,
+    radio_buttons,
+    section,
+    static_select,
+    text_input,
+    timepicker,
+)
 from bot.slack.text import WEEKDAYS, channel_link, date_token, duration_text, escape, mention, weekdays_text
 
 CADENCE_LABELS = {
@@ -55,24 +68,8 @@ def rhythm_modal(channel_id: str) -> dict:
     day_options = [option(name, str(index + 1)) for index, name in enumerate(WEEKDAYS)]
     blocks = [
         text_input("name", "Name", max_length=80, placeholder="e.g. Weekly vendor update"),
-        {
-            "type": "input",
-            "block_id": "cadence",
-            "label": plain("How often"),
-            "element": {
-                "type": "static_select",
-                "action_id": "value",
-                "options": cadence_options,
-                "initial_option": cadence_options[1],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "weekdays",
-            "label": plain("Weekdays (weekly and every 2 weeks)"),
-            "optional": True,
-            "element": {"type": "checkboxes", "action_id": "value", "options": day_options},
-        },
+        static_select("cadence", "How often", cadence_options, initial="weekly"),
+        checkboxes("weekdays", "Weekdays (weekly and every 2 weeks)", day_options, optional=True),
         text_input(
             "day_of_month",
             "Day of the month (monthly on day N)",
@@ -80,30 +77,9 @@ def rhythm_modal(channel_id: str) -> dict:
             max_length=2,
             hint="1-31; in shorter months the last day is used",
         ),
-        {
-            "type": "input",
-            "block_id": "local_time",
-            "label": plain("Local time (partnership timezone)"),
-            "element": {"type": "timepicker", "action_id": "value", "initial_time": "09:00"},
-        },
-        {
-            "type": "input",
-            "block_id": "audience",
-            "label": plain("Who is asked"),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": "value",
-                "options": audience_options,
-                "initial_option": audience_options[0],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "people",
-            "label": plain("Named people (when 'Named people')"),
-            "optional": True,
-            "element": {"type": "multi_users_select", "action_id": "value"},
-        },
+        timepicker("local_time", "Local time (partnership timezone)", initial="09:00"),
+        radio_buttons("audience", "Who is asked", audience_options, initial=next(iter(AUDIENCE_LABELS))),
+        multi_users_select("people", "Named people (when 'Named people')", optional=True),
         text_input(
             "questions",
             "Questions, one per line",
@@ -177,7 +153,7 @@ def checkin_message(
 
 def answer_modal(rhythm: Rhythm, checkin: Checkin) -> dict:
     blocks = [
-        text_input(f"q{index}", question[:150], multiline=True, optional=True, max_length=2900)
+        text_input(f"q{index}", question, multiline=True, optional=True, max_length=2900)
         for index, question in enumerate(rhythm.questions)
     ]
     return modal(
@@ -233,15 +209,11 @@ def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
     blocks = []
     for blocker in blockers[:10]:  # the status message stays well inside Slack's 50 blocks
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f":construction: {escape(blocker.text)[:2500]} — "
-                    f"{mention(blocker.user_id)} {date_token(blocker.raised_at)}",
-                },
-                "accessory": button("Clear", "blocker_clear", value=str(blocker.id)),
-            }
+            section(  # the person's text gives way first, so who raised it and when stay visible
+                f":construction: {clip(escape(blocker.text), 2500)} — "
+                f"{mention(blocker.user_id)} {date_token(blocker.raised_at)}",
+                accessory=button("Clear", "blocker_clear", value=str(blocker.id)),
+            )
         )
     if len(blockers) > 10:
         blocks.append(context(f"…and {len(blockers) - 10} more open blockers"))
