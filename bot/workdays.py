@@ -6,7 +6,7 @@ daylight-saving changes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -42,3 +42,12 @@ def local_instant(day: date, local_time: time, tz: str) -> datetime:
 
 def local_date(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def next_weekday_at(weekday: int, local_time: time, tz: str, after: datetime) -> datetime:
+    """The first instant after `after` that is `local_time` on ISO `weekday`, in `tz`."""
+    day = local_date(after, tz) - timedelta(days=1)  # a wall time in a DST gap can land past midnight
+    while True:
+        if day.isoweekday() == weekday and (moment := local_instant(day, local_time, tz)) > after:
+            return moment
+        day += timedelta(days=1)

@@ -15,9 +15,8 @@ from bot.db import insert_once
 from bot.errors import NotALead, NotSetUp, UserError
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, EscalationTargets
-from bot.rhythms.calendar import Cadence, next_occurrence
 from bot.validation import Typed
-from bot.workdays import WorkCalendar
+from bot.workdays import next_weekday_at
 
 
 class PartnershipSettings(BaseModel):
@@ -187,11 +186,9 @@ def create_partnership(
     return partnership
 
 
-def first_working_morning(partnership: Partnership, now: datetime) -> datetime | None:
+def first_working_morning(partnership: Partnership, now: datetime) -> datetime:
     """10:00 local on the first business day of next week: when a new feedback cycle first asks."""
-    cadence = Cadence(kind="weekly", local_time=time(10, 0), weekdays=(min(partnership.business_days),))
-    calendar = WorkCalendar(timezone=partnership.timezone, business_days=tuple(partnership.business_days))
-    return next_occurrence(cadence, calendar, now + timedelta(days=1))
+    return next_weekday_at(min(partnership.business_days), time(10, 0), partnership.timezone, now + timedelta(days=1))
 
 
 def update_settings(session: Session, partnership: Partnership, actor: Member, settings: PartnershipSettings) -> None:
