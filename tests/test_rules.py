@@ -11,6 +11,7 @@ from bot.partnerships import service
 from bot.partnerships.models import CharterEdit, Member, other_side
 from bot.partnerships.targets import parse_target
 from bot.slack.text import escape
+from bot.status import status_blocks
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
@@ -212,3 +213,23 @@ def test_charter_targets_are_normalised_and_each_bad_one_shown_at_its_input():
     assert fields is None
     assert set(errors) == {"P1_ack", "P4_resolve", "update_rhythm"}
     assert errors["P1_ack"].startswith("'soon' is not a target")
+
+
+def test_status_gathers_each_areas_lines(db):
+    with db.session() as session:
+        partnership = new_partnership(session)
+        text, blocks = status_blocks(session, partnership, NOW)
+        shown = "\n".join(b["text"]["text"] if b["type"] == "section" else b["elements"][0]["text"] for b in blocks)
+    assert text == "Status of Ops"
+    for line in (
+        "*Vendor* Globex: 1 member(s), led by <@ULEAD>",
+        "*Client* Acme: 0 member(s), no lead yet",
+        "Charter: defaults from setup (`/partner charter` to read or edit)",
+        "Next check-in: none scheduled (`/partner rhythm add`)",
+        "Next milestones: none (`/partner milestone add`)",
+        "Feedback: no cycle has closed yet",
+        "Open actions: 0",
+        "Kudos: none yet (`/kudos @user what they did`)",
+        "Timezone Asia/Manila · business days Mon, Tue, Wed, Thu, Fri",
+    ):
+        assert line in shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.partnerships.models import Charter, CharterEdit, Member, Partnership
+from bot.partnerships.service import leads as partnership_leads
 from bot.partnerships.targets import KINDS, SEVERITIES, parse_target
 from bot.slack.forms import (
     button,
@@ -221,7 +222,7 @@ def status_lines(
     """`/partner status`: each side's people and lead(s), and the charter's last edit."""
     lines = []
     for side, members in by_side.items():
-        leads = [mention(m.user_id) for m in members if m.role == "lead"]
+        leads = [mention(m.user_id) for m in partnership_leads(partnership, side)]
         lines.append(
             f"*{side.title()}* {escape(partnership.org_of(side))}: {len(members)} member(s)"
             + (f", led by {', '.join(leads)}" if leads else ", no lead yet")
