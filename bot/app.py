@@ -7,10 +7,9 @@ from slack_bolt import App
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
-from bot.runtime import Runtime
+from bot.runtime import DueWork, Runtime
 from bot.slack.gateway import SlackGateway
 from bot.slack.pacing import ChannelPacer
-from schedules.scheduler import Scheduler
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None, pacer: ChannelPacer | None = None) -> Runtime:
@@ -25,7 +24,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None, pacer: Channel
     )
 
 
-def build_app(rt: Runtime, scheduler: Scheduler) -> App:
+def build_app(rt: Runtime, scheduler: DueWork) -> App:
     from handlers import register_all  # handlers depend on bot, never the other way round at import time
 
     secret = rt.settings.slack_signing_secret

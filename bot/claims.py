@@ -92,6 +92,28 @@ def schedule_send(
     )
 
 
+def owe_post(
+    session: Session,
+    *,
+    key: str,
+    due_at: datetime,
+    channel: str,
+    text: str,
+    thread_ts: str | None = None,
+    blocks: list[dict] | None = None,
+    subject_id: int | None = None,
+) -> bool:
+    """Owe one message to a channel (or a thread in it), sent once by the scheduler's "post" performer."""
+    return schedule_send(
+        session,
+        key=key,
+        kind="post",
+        due_at=due_at,
+        subject_id=subject_id,
+        payload={"channel": channel, "thread_ts": thread_ts, "text": text, "blocks": blocks},
+    )
+
+
 def due_send_ids(session: Session, now: datetime, limit: int) -> list[int]:
     return list(
         session.scalars(

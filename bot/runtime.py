@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -22,3 +23,9 @@ class Runtime:
     def identity(self) -> Identity:
         """Who the bot is; its team is the installing organisation ('home' in Slack Connect)."""
         return self.gateway.auth_test()
+
+
+class DueWork(Protocol):
+    """What listeners need of the scheduler: perform what is owed now (e.g. `/partner rhythm run N`)."""
+
+    def run_due(self) -> int: ...

@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.actions import service as actions
 from bot.actions.blocks import action_closed_text, actions_list
 from bot.partnerships import service as partnerships
-from bot.rhythms.calendar import local_date
+from bot.workdays import local_date
 from handlers.context import Actor
 from handlers.people import member_for
 from handlers.router import CommandContext, CommandSet, Reply, number

@@ -28,10 +28,10 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import SEVERITIES
-from bot.partnerships.time_off import work_calendar
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
+from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
 from handlers.replies import button, failure_text, open_modal, tell_in
@@ -138,7 +138,7 @@ def load(session, escalation_id: int) -> tuple[Escalation, Partnership]:
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
         raise UserError("That escalation no longer exists.")
-    return escalation, session.get(Partnership, escalation.partnership_id)
+    return escalation, escalation.partnership
 
 
 def on_modal_button(rt: Runtime, body: dict, action: dict) -> None:

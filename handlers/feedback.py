@@ -23,9 +23,9 @@ from bot.feedback.models import FeedbackCycle, FeedbackPoint
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
-from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
+from bot.workdays import local_date
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
 from handlers.replies import button, failure_text, open_modal, tell_in
@@ -93,7 +93,7 @@ def on_give_button(rt: Runtime, body: dict, action: dict) -> None:
             cycle = session.get(FeedbackCycle, int(action["value"]))
             if cycle is None:
                 raise UserError("That feedback cycle no longer exists.")
-            partnership, cycle_id = session.get(Partnership, cycle.partnership_id), cycle.id
+            partnership, cycle_id = cycle.partnership, cycle.id
         else:
             partnership, cycle_id = partnerships.require_partnership(session, channel_of(body)), None
         return give_view(session, partnership, member_for(session, partnership, actor, now), cycle_id, now)
@@ -110,7 +110,7 @@ def on_feedback_submitted(ack, body, view, context):
     now, actor, cycle_id = rt.clock.now(), actor_of(body), GiveState.of(view).cycle_id
     with rt.db.session() as session:
         cycle = session.get(FeedbackCycle, cycle_id)
-        partnership = session.get(Partnership, cycle.partnership_id)
+        partnership = cycle.partnership
         if cycle.status != "open":
             cycle = feedback.cycle_for_giving(session, partnership, now) or cycle
         try:
@@ -149,7 +149,7 @@ def _point_and_partnership(session, point_id: int) -> tuple[FeedbackPoint, Partn
     point = session.get(FeedbackPoint, point_id)
     if point is None:
         raise UserError("That feedback point no longer exists.")
-    return point, session.get(Partnership, session.get(FeedbackCycle, point.cycle_id).partnership_id)
+    return point, point.cycle.partnership
 
 
 def on_point_action(rt: Runtime, body: dict, action: dict) -> None:

@@ -6,8 +6,8 @@ from slack_bolt import App
 
 from bot.errors import UserError
 from bot.kudos import service as kudos
+from bot.kudos.blocks import kudos_modal, kudos_post
 from bot.kudos.ids import Form, KudosState
-from bot.milestones.blocks import kudos_modal, kudos_post
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.runtime import Runtime

@@ -10,8 +10,8 @@ from bot.milestones import service as milestones
 from bot.milestones.blocks import added_text, celebration, milestone_list
 from bot.milestones.models import Milestone
 from bot.partnerships import service as partnerships
-from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
+from bot.workdays import local_date
 from handlers.context import Actor
 from handlers.people import look_up, member_for
 from handlers.router import CommandContext, CommandSet, Reply, day, number, person, word

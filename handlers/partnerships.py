@@ -21,12 +21,12 @@ from bot.partnerships.blocks import (
 )
 from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
 from bot.partnerships.models import ROLES, SIDES
-from bot.partnerships.time_off import work_calendar
 from bot.rhythms import service as rhythms
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.status import status_blocks
+from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
 from handlers.replies import answer_for, button, open_modal, tell

@@ -6,7 +6,6 @@ from slack_bolt import App
 
 from bot.errors import UserError
 from bot.partnerships import service as partnerships
-from bot.partnerships import time_off
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
 from bot.rhythms import answers
@@ -21,11 +20,11 @@ from bot.rhythms.blocks import (
     rhythm_modal,
     summary_message,
 )
-from bot.rhythms.calendar import local_date
 from bot.rhythms.ids import Action, AnswerState, Form, RhythmState
 from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
+from bot.workdays import local_date, work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import ensure_people, look_up, member_for
 from handlers.replies import button, failure_text, open_modal, tell, tell_in
@@ -70,7 +69,7 @@ def _change(ctx: CommandContext, rhythm_number: int, what: str) -> Reply:
         if what == "pause":
             rhythms.pause(target, actor)
         elif what == "resume":
-            rhythms.resume(target, actor, time_off.work_calendar(session, partnership), now)
+            rhythms.resume(target, actor, work_calendar(session, partnership), now)
         elif what == "remove":
             rhythms.remove(target, actor, now)
         else:
@@ -117,7 +116,7 @@ def on_rhythm_submitted(ack, body, view, context):
         except UserError as error:
             ack(response_action="errors", errors={"name": error.message})
             return
-        calendar = time_off.work_calendar(session, partnership)
+        calendar = work_calendar(session, partnership)
         form, errors = rhythms.rhythm_from_form(state_values(view), calendar, local_date(now, calendar.timezone))
     if errors:
         ack(response_action="errors", errors=errors)
@@ -189,7 +188,7 @@ def record(rt: Runtime, checkin_id: int, actor: Actor, **answer) -> tuple[bool, 
     now = rt.clock.now()
     with rt.db.session() as session:
         checkin = session.get(Checkin, checkin_id)
-        partnership = session.get(Partnership, checkin.partnership_id)
+        partnership = checkin.partnership
         member_for(session, partnership, actor, now)
         recorded = answers.record_answer(
             session, checkin, team_id=actor.team_id, user_id=actor.user_id, now=now, **answer
@@ -227,7 +226,7 @@ def refresh_summary(rt: Runtime, checkin_id: int) -> None:
         checkin = session.get(Checkin, checkin_id)
         if not checkin.summary_ts:
             return
-        partnership = session.get(Partnership, checkin.partnership_id)
+        partnership = checkin.partnership
         summary = answers.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
         text, blocks = summary_message(checkin.rhythm, summary)
         channel, ts = partnership.channel_id, checkin.summary_ts

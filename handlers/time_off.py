@@ -9,7 +9,7 @@ from slack_bolt import App
 from bot.partnerships import service as partnerships
 from bot.partnerships import time_off
 from bot.partnerships.blocks import holiday_list
-from bot.rhythms.calendar import local_date
+from bot.workdays import local_date
 from handlers.context import Actor
 from handlers.people import member_for
 from handlers.router import CommandContext, CommandSet, Reply, day, text

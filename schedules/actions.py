@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from bot.actions.blocks import owner_text
+from bot.actions.blocks import overdue_text
 from bot.actions.models import Action
 from bot.claims import SendJob
 from bot.partnerships import service as partnerships
-from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from bot.slack.text import channel_link, escape
 from schedules.messages import tell
 
 
@@ -17,13 +15,9 @@ def overdue(rt: Runtime, job: SendJob) -> str | None:
         action = session.get(Action, job.subject_id)
         if action is None or action.status != "open":
             return "dropped"
-        partnership = session.get(Partnership, action.partnership_id)
+        partnership = action.partnership
         people = partnerships.owner_or_leads(partnership, action.owner_team, action.owner_user)
-        text = (
-            f":hourglass: Action {action.number} in {channel_link(partnership.channel_id)} is overdue (it was due "
-            f"{action.due_date.isoformat()}, owner {owner_text(action)}): {escape(action.title)}. "
-            f"Close it with `/partner action done {action.number}` when it is done."
-        )
+        text = overdue_text(partnership, action)
         tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text)
     return None
 

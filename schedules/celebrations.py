@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from bot.celebrations import service as celebrations
+from bot.celebrations.blocks import anniversary_text, no_p1_text
 from bot.claims import SendJob
-from bot.kudos.models import Kudos
-from bot.milestones import celebrations
 from bot.milestones.blocks import reminder_text
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Partnership
-from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
-from bot.slack.text import escape
 
 
 def plan_celebrations(rt: Runtime, now: datetime) -> None:
@@ -36,15 +34,7 @@ def anniversary(rt: Runtime, job: SendJob) -> str | None:
         partnership = session.get(Partnership, job.subject_id)
         if partnership is None:
             return "dropped"
-        kudos = session.scalar(select(func.count()).where(Kudos.partnership_id == partnership.id))
-        checkins = session.scalar(
-            select(func.count()).where(Checkin.partnership_id == partnership.id, Checkin.status == "sent")
-        )
-        text = (
-            f":birthday: *{years} year{'s' if years > 1 else ''} of {escape(partnership.name)}!* "
-            f"{escape(partnership.client_org)} and {escape(partnership.vendor_org)} have shared {checkins} "
-            f"check-ins and {kudos} kudos since {partnership.created_at.date().isoformat()}. Here's to the next."
-        )
+        text = anniversary_text(partnership, years, *celebrations.shared_so_far(session, partnership))
         celebrations.owe_anniversary(session, partnership, years + 1)
         channel = partnership.channel_id
     rt.gateway.post_message(channel=channel, text=text)
@@ -59,10 +49,7 @@ def no_p1(rt: Runtime, job: SendJob) -> str | None:
         ):
             return "dropped"
         channel = partnership.channel_id
-    rt.gateway.post_message(
-        channel=channel,
-        text=f":shield: *{job.payload['days']} days without a P1 escalation.* Steady work on both sides.",
-    )
+    rt.gateway.post_message(channel=channel, text=no_p1_text(job.payload["days"]))
     return None
 
 
@@ -75,7 +62,7 @@ def milestone_reminder(rt: Runtime, job: SendJob) -> str | None:
             or milestone.due_date != date.fromisoformat(job.payload["due"])
         ):
             return "dropped"  # done, removed or moved since this was owed
-        channel = session.get(Partnership, milestone.partnership_id).channel_id
+        channel = milestone.partnership.channel_id
         text = reminder_text(milestone, job.payload["when"])
     rt.gateway.post_message(channel=channel, text=text)
     return None

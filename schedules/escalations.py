@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from bot.claims import SendJob, schedule_send
-from bot.escalations.blocks import escalation_message
+from bot.claims import SendJob, owe_post
+from bot.escalations.blocks import breach_texts, escalation_message, reminder_text
 from bot.escalations.lifecycle import ACTIVE
 from bot.escalations.models import Escalation
 from bot.partnerships import service as partnerships
-from bot.partnerships.blocks import SEVERITY_NAMES
-from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from bot.slack.text import channel_link, escape, local_date, mention
 from schedules.messages import tell
-
-WORDS = {"ack": "acknowledge", "resolve": "resolve"}
 
 
 def _still_pending(escalation: Escalation, job: SendJob) -> bool:
@@ -30,21 +25,17 @@ def remind(rt: Runtime, job: SendJob) -> str | None:
         escalation = session.get(Escalation, job.subject_id)
         if escalation is None or not _still_pending(escalation, job):
             return "dropped"
-        partnership = session.get(Partnership, escalation.partnership_id)
+        partnership = escalation.partnership
         people = partnerships.owner_or_leads(partnership, escalation.owner_team, escalation.owner_user)
-        due = escalation.ack_due_at if job.payload["target"] == "ack" else escalation.resolve_due_at
-        text = (
-            f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "
-            f"in {channel_link(partnership.channel_id)} must be {WORDS[job.payload['target']]}d by "
-            f"{local_date(due)}."
-        )
+        target = job.payload["target"]
+        due = escalation.ack_due_at if target == "ack" else escalation.resolve_due_at
         tell(
             session,
             key=job.key,
             due_at=job.due_at,
             partnership=partnership,
             people=people,
-            text=text,
+            text=reminder_text(partnership, escalation, target, due),
             thread_ts=escalation.message_ts,
         )
     return None
@@ -56,42 +47,31 @@ def breach(rt: Runtime, job: SendJob) -> str | None:
         escalation = session.get(Escalation, job.subject_id)
         if escalation is None or not _still_pending(escalation, job):
             return "dropped"
-        partnership = session.get(Partnership, escalation.partnership_id)
+        partnership = escalation.partnership
         target = job.payload["target"]
         if target == "ack":  # a retried breach keeps the moment it was first recorded
             escalation.ack_breached_at = escalation.ack_breached_at or now
         else:
             escalation.resolve_breached_at = escalation.resolve_breached_at or now
-        sponsors = [m.user_id for m in partnership.members if m.role == "sponsor"]
-        who = " ".join(mention(u) for u in sponsors) if sponsors else "No sponsors are set (`/partner role`)."
-        what = (
-            f"{SEVERITY_NAMES[escalation.severity]} escalation #{escalation.number} "
-            f"*{escape(escalation.title)}* missed its {WORDS[target]} target"
-        )
-        schedule_send(
+        sponsor_ids = [m.user_id for m in partnerships.sponsors(partnership)]
+        in_thread, in_governance = breach_texts(partnership, escalation, target, sponsor_ids)
+        owe_post(
             session,
             key=f"{job.key}:thread",
-            kind="post",
             due_at=job.due_at,
             subject_id=escalation.id,
-            payload={
-                "channel": partnership.channel_id,
-                "thread_ts": escalation.message_ts,
-                "text": f":red_circle: {what}. {who}",
-            },
+            channel=partnership.channel_id,
+            thread_ts=escalation.message_ts,
+            text=in_thread,
         )
         if partnership.governance_channel_id:
-            schedule_send(
+            owe_post(
                 session,
                 key=f"{job.key}:governance",
-                kind="post",
                 due_at=job.due_at,
                 subject_id=escalation.id,
-                payload={
-                    "channel": partnership.governance_channel_id,
-                    "text": f":red_circle: {escape(partnership.name)}: {what} in "
-                    f"{channel_link(partnership.channel_id)}.",
-                },
+                channel=partnership.governance_channel_id,
+                text=in_governance,
             )
         text, blocks = escalation_message(partnership, escalation, now)
         channel, ts = partnership.channel_id, escalation.message_ts

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.claims import SendJob, schedule_send
+from bot.celebrations import service as celebrations
+from bot.claims import SendJob, owe_post
 from bot.feedback import service as feedback
-from bot.feedback.blocks import SILENCE, ask_blocks, ordinal, report_blocks
+from bot.feedback.blocks import ask_blocks, repeat_text, report_blocks, silence_text
 from bot.feedback.models import FeedbackCycle
-from bot.milestones import celebrations
 from bot.partnerships import service as partnerships
-from bot.partnerships.models import Partnership
-from bot.rhythms.calendar import local_date
 from bot.runtime import Runtime
-from bot.slack.text import escape, mention
+from bot.workdays import local_date
 from schedules.messages import tell
 from schedules.people import channel_people, learn_newcomers
 
@@ -37,11 +35,11 @@ def ask(rt: Runtime, job: SendJob) -> str | None:
         cycle = session.get(FeedbackCycle, job.subject_id)
         if cycle.status != "open":
             return "dropped"
-        channel = session.get(Partnership, cycle.partnership_id).channel_id
+        channel = cycle.partnership.channel_id
     in_channel = channel_people(rt, channel)
     with rt.db.session() as session:
         cycle = session.get(FeedbackCycle, job.subject_id)
-        partnership = session.get(Partnership, cycle.partnership_id)
+        partnership = cycle.partnership
         learn_newcomers(rt, session, partnership, in_channel)
         people = [(m.team_id, m.user_id) for m in partnership.members if in_channel is None or m.user_id in in_channel]
         text, blocks = ask_blocks(partnership, cycle)
@@ -54,7 +52,7 @@ def report(rt: Runtime, job: SendJob) -> str | None:
         cycle = session.get(FeedbackCycle, job.subject_id)
         if cycle.status != "open":
             return "dropped"
-        partnership = session.get(Partnership, cycle.partnership_id)
+        partnership = cycle.partnership
         result, repeated = feedback.close_cycle(session, partnership, cycle)
         text, blocks = report_blocks(partnership, result, local_date(rt.clock.now(), partnership.timezone))
         # Posted inside the transaction: if Slack refuses, the cycle stays open and the report is retried.
@@ -69,24 +67,17 @@ def report(rt: Runtime, job: SendJob) -> str | None:
                 partnership=partnership,
                 people=leads,
                 thread_ts=cycle.report_ts,
-                text=f":repeat: Raised again ({ordinal(point.times_raised)} time) in feedback cycle {cycle.number}: "
-                f"\u201c{escape(point.text)}\u201d. Consider turning it into an action (*Make action* on "
-                "the report).",
+                text=repeat_text(cycle, point),
             )
+        sponsor_ids = [m.user_id for m in partnerships.sponsors(partnership)]
         for side in result.silent_twice:
-            sponsors = [m.user_id for m in partnership.members if m.role == "sponsor"]
-            who = " ".join(mention(u) for u in sponsors) or "Leads " + " ".join(mention(u) for _, u in leads)
-            schedule_send(
+            owe_post(
                 session,
                 key=f"{job.key}:silence:{side}",
-                kind="post",
                 due_at=job.due_at,
-                payload={
-                    "channel": partnership.channel_id,
-                    "thread_ts": cycle.report_ts,
-                    "text": f":mute: {who}: {escape(partnership.org_of(side))} ({side}) gave no "
-                    f"feedback two cycles in a row — {SILENCE}.",
-                },
+                channel=partnership.channel_id,
+                thread_ts=cycle.report_ts,
+                text=silence_text(partnership, side, sponsor_ids, [user for _, user in leads]),
             )
     return None
 

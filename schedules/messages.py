@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.claims import SendJob, schedule_send
+from bot.claims import SendJob, owe_post, schedule_send
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.slack.forms import section
@@ -52,17 +52,14 @@ def tell(
     others = [user for team, user in people if team != partnership.home_team_id]
     if others:
         mentions = " ".join(mention(u) for u in others)
-        schedule_send(
+        owe_post(
             session,
             key=f"{key}:channel",
-            kind="post",
             due_at=due_at,
-            payload={
-                "channel": partnership.channel_id,
-                "thread_ts": thread_ts,
-                "text": f"{mentions} {text}",
-                "blocks": [section(mentions), *blocks] if blocks else None,
-            },
+            channel=partnership.channel_id,
+            thread_ts=thread_ts,
+            text=f"{mentions} {text}",
+            blocks=[section(mentions), *blocks] if blocks else None,
         )
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.celebrations import service as celebrations
 from bot.claims import SendJob, schedule_send
-from bot.milestones import celebrations
-from bot.partnerships.models import Partnership
-from bot.partnerships.time_off import is_out_of_office, work_calendar
+from bot.partnerships.time_off import is_out_of_office
 from bot.rhythms import answers
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import checkin_message, nudge_dm, nudge_thread, summary_message
-from bot.rhythms.calendar import local_date
 from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
+from bot.workdays import local_date, work_calendar
 from schedules.people import channel_people, learn_newcomers
 
 
@@ -25,9 +24,7 @@ def plan_checkins(rt: Runtime, now: datetime) -> None:
             calendars = {}
             for rhythm in due:
                 if rhythm.partnership_id not in calendars:
-                    calendars[rhythm.partnership_id] = work_calendar(
-                        session, session.get(Partnership, rhythm.partnership_id)
-                    )
+                    calendars[rhythm.partnership_id] = work_calendar(session, rhythm.partnership)
                 rhythms.plan_rhythm(session, rhythm, calendars[rhythm.partnership_id], now)
         if not due:
             return
@@ -44,11 +41,11 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
         if rt.clock.now() >= checkin.closes_at:  # Slack kept refusing until the window passed
             checkin.status = "missed"
             return "dropped"
-        channel = session.get(Partnership, checkin.partnership_id).channel_id
+        channel = checkin.partnership.channel_id
     in_channel = channel_people(rt, channel)
     with rt.db.session() as session:
         checkin = session.get(Checkin, job.subject_id)
-        partnership = session.get(Partnership, checkin.partnership_id)
+        partnership = checkin.partnership
         learn_newcomers(rt, session, partnership, in_channel)
         day = local_date(checkin.scheduled_for, partnership.timezone)
         asked = rhythms.audience_of(partnership, checkin.rhythm, in_channel)
@@ -66,7 +63,7 @@ def nudge(rt: Runtime, job: SendJob) -> str | None:
         checkin = session.get(Checkin, job.subject_id)
         if checkin.status != "sent" or now >= checkin.closes_at:
             return "dropped"
-        partnership = session.get(Partnership, checkin.partnership_id)
+        partnership = checkin.partnership
         missing = rhythms.missing_people(checkin, partnership, local_date(now, partnership.timezone))
         home = [p for p in missing if p["team"] == partnership.home_team_id]
         others = [p for p in missing if p["team"] != partnership.home_team_id]
@@ -92,7 +89,7 @@ def nudge(rt: Runtime, job: SendJob) -> str | None:
 
 
 def _still_missing(session, checkin: Checkin, people: list[dict], now: datetime) -> list[dict]:
-    partnership = session.get(Partnership, checkin.partnership_id)
+    partnership = checkin.partnership
     missing = rhythms.missing_people(checkin, partnership, local_date(now, partnership.timezone))
     return [p for p in people if p in missing]
 
@@ -103,7 +100,7 @@ def nudge_by_dm(rt: Runtime, job: SendJob) -> str | None:
         checkin = session.get(Checkin, job.subject_id)
         if now >= checkin.closes_at or not _still_missing(session, checkin, [job.payload], now):
             return "dropped"  # answered (or went away) since the nudge was planned
-        text, blocks = nudge_dm(session.get(Partnership, checkin.partnership_id), checkin.rhythm, checkin)
+        text, blocks = nudge_dm(checkin.partnership, checkin.rhythm, checkin)
     rt.gateway.post_message(channel=job.payload["user"], text=text, blocks=blocks)
     return None
 
@@ -115,7 +112,7 @@ def nudge_in_thread(rt: Runtime, job: SendJob) -> str | None:
         people = _still_missing(session, checkin, job.payload["people"], now)
         if now >= checkin.closes_at or not people:
             return "dropped"
-        channel = session.get(Partnership, checkin.partnership_id).channel_id
+        channel = checkin.partnership.channel_id
         text, thread_ts = nudge_thread([p["user"] for p in people], checkin), checkin.message_ts
     rt.gateway.post_message(channel=channel, thread_ts=thread_ts, text=text)
     return None
@@ -126,7 +123,7 @@ def post_summary(rt: Runtime, job: SendJob) -> str | None:
         checkin = session.get(Checkin, job.subject_id)
         if checkin.status != "sent":
             return "dropped"
-        partnership = session.get(Partnership, checkin.partnership_id)
+        partnership = checkin.partnership
         summary = answers.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
         text, blocks = summary_message(checkin.rhythm, summary)
         checkin.summary_ts = rt.gateway.post_message(

@@ -12,7 +12,7 @@ from bot.escalations.lifecycle import ALLOWED, STATES
 from bot.escalations.models import Escalation, Transition
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member, Partnership
-from bot.partnerships.time_off import work_calendar
+from bot.workdays import work_calendar
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 RESOLUTION = escalations.ResolveForm(root_cause_category="process", root_cause="r", corrective_action="c")

@@ -138,7 +138,7 @@ def test_done_celebrates_contributors_of_both_sides_and_the_plan(partnership, cl
     assert "Only the milestone's owner or a lead can mark done" in slack.command("milestone done 1", user="UHOME2").text
     fake.reset()
     assert "is done" in slack.command("milestone done 1").text
-    [party] = posts(fake, "Milestone reached")
+    [party] = eventually(lambda: posts(fake, "Milestone reached"), what="celebration posted after the ack")
     body = party["blocks"][0]["text"]["text"]
     assert body.startswith(":tada: *Milestone reached: Go-live in Manila*\nOwner: <@UEXT1>")
     assert "With Acme (client): <@UHOME2>, <@UHOME3>" in body

@@ -4,16 +4,19 @@ import json
 import subprocess
 import sys
 import urllib.request
+from datetime import time
 from pathlib import Path
 
 import yaml
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.cli import main
 from bot.db import alembic_config, make_engine
-from bot.models import Base
+from bot.models import Base, Rhythm
 from bot.slack.scopes import BOT_SCOPES
 from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, free_port
 from tests.harness.slack_driver import SlackDriver
@@ -162,3 +165,43 @@ def test_the_code_passes_the_linter():
     ruff = Path(sys.executable).parent / "ruff"
     done = subprocess.run([str(ruff), "check", str(ROOT)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_rhythm_time_migration_keeps_each_rhythms_local_time(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    command.upgrade(alembic_config(url), "0005")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO partnerships (channel_id, name, client_org, vendor_org, home_team_id, home_side, "
+                "timezone, business_days, created_by, created_at, feedback_weeks, feedback_anonymous, feedback_salt, "
+                "celebrations_planned) VALUES ('C1', 'P', 'A', 'B', 'T', 'client', 'UTC', '[1,2,3,4,5]', 'U', "
+                "'2026-01-01 00:00:00', 2, 0, 'salt', 1)"
+            )
+        )
+        for number, clock in ((1, "09:30"), (2, "17:05")):
+            connection.execute(
+                text(
+                    "INSERT INTO rhythms (partnership_id, number, name, cadence, weekdays, local_time, audience, "
+                    "people, questions, window_minutes, paused, created_by, created_at) VALUES (1, :n, 'R', "
+                    "'business_days', '[]', :t, 'both', '[]', '[\"Q\"]', 60, 0, 'U', '2026-01-01 00:00:00')"
+                ),
+                {"n": number, "t": clock},
+            )
+    command.upgrade(alembic_config(url), "head")
+    with Session(engine) as session:
+        assert [r.local_time for r in session.scalars(select(Rhythm).order_by(Rhythm.number))] == [
+            time(9, 30),
+            time(17, 5),
+        ]
+    command.downgrade(alembic_config(url), "0005")
+    with engine.connect() as connection:
+        assert [row[0] for row in connection.execute(text("SELECT local_time FROM rhythms ORDER BY number"))] == [
+            "09:30",
+            "17:05",
+        ]
+    engine.dispose()

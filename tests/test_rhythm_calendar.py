@@ -5,15 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.rhythms.calendar import (
-    Cadence,
-    WorkCalendar,
-    local_date,
-    local_instant,
-    next_occurrence,
-    occurs_on,
-    validate,
-)
+from bot.rhythms.calendar import Cadence, next_occurrence, occurs_on, validate
+from bot.workdays import WorkCalendar, local_date, local_instant
 
 UTC = timezone.utc
 WEEKDAYS = (1, 2, 3, 4, 5)

@@ -6,10 +6,12 @@ import pytest
 
 from bot.db import Database
 from bot.errors import NotALead, UserError
+from bot.escalations.lifecycle import ACTIVE, ALLOWED
 from bot.partnerships import service
-from bot.partnerships.models import CharterEdit
+from bot.partnerships.models import CharterEdit, Member, other_side
 from bot.partnerships.targets import parse_target
 from bot.slack.text import escape
+from bot.status import status_blocks
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 
@@ -154,3 +156,80 @@ def test_a_number_taken_meanwhile_is_skipped(db, monkeypatch):
             session, partnership, title="b", due_date=NOW.date(), source="feedback", created_by="ULEAD", now=NOW
         )
         assert (first.number, second.number) == (1, 2)
+
+
+def member(role: str = "member", team: str = "T1", user: str = "U1") -> Member:
+    return Member(team_id=team, user_id=user, role=role, side="client")
+
+
+def test_roles_toward_something_owned_and_raised():
+    owner = ("T1", "U1")
+    assert service.roles_toward(member(), owner=owner) == {"owner"}
+    assert service.roles_toward(member("lead", user="U2"), owner=owner) == {"lead"}
+    assert service.roles_toward(member(team="T2"), owner=owner) == set()  # same user id, other company
+    assert service.roles_toward(member(), owner=(None, None), raiser=owner) == {"raiser"}
+
+
+def test_the_owner_or_a_lead_and_no_one_else():
+    assert service.is_owner_or_lead(member(), ("T1", "U1"))
+    assert service.is_owner_or_lead(member("lead", user="U9"), ("T1", "U1"))
+    assert service.is_owner_or_lead(member("lead", user="U9"), (None, None))
+    assert not service.is_owner_or_lead(member("sponsor", user="U9"), ("T1", "U1"))
+    assert not service.is_owner_or_lead(member(), (None, None))
+
+
+def test_leads_and_sponsors_of_a_partnership(db):
+    with db.session() as session:
+        partnership = new_partnership(session)
+        service.set_role(
+            session,
+            partnership,
+            partnership.members[0],
+            team_id="T_OTHER",
+            user_id="USPONSOR",
+            role="sponsor",
+            now=NOW,
+        )
+        assert [m.user_id for m in service.leads(partnership)] == ["ULEAD"]
+        assert [m.user_id for m in service.sponsors(partnership)] == ["USPONSOR"]
+
+
+def test_the_other_side():
+    assert other_side("client") == "vendor" and other_side("vendor") == "client"
+
+
+def test_active_escalation_states_are_those_still_to_be_resolved():
+    assert set(ACTIVE) == {source for source, to in ALLOWED if to == "resolved"}
+
+
+def charter_values(**changes: str) -> dict[str, str]:
+    return {f"{s}_{k}": "1bd" for s in ("P1", "P2", "P3", "P4") for k in ("ack", "resolve")} | changes
+
+
+def test_charter_targets_are_normalised_and_each_bad_one_shown_at_its_input():
+    fields, errors = service.charter_from_form(charter_values(P1_ack=" 30 M "))
+    assert errors == {} and fields.escalation_targets["P1"] == {"ack": "30m", "resolve": "1bd"}
+    fields, errors = service.charter_from_form(charter_values(P1_ack="soon", P4_resolve="", update_rhythm="x" * 2501))
+    assert fields is None
+    assert set(errors) == {"P1_ack", "P4_resolve", "update_rhythm"}
+    assert errors["P1_ack"].startswith("'soon' is not a target")
+
+
+def test_status_gathers_each_areas_lines(db):
+    with db.session() as session:
+        partnership = new_partnership(session)
+        text, blocks = status_blocks(session, partnership, NOW)
+        shown = "\n".join(b["text"]["text"] if b["type"] == "section" else b["elements"][0]["text"] for b in blocks)
+    assert text == "Status of Ops"
+    for line in (
+        "*Vendor* Globex: 1 member(s), led by <@ULEAD>",
+        "*Client* Acme: 0 member(s), no lead yet",
+        "Charter: defaults from setup (`/partner charter` to read or edit)",
+        "Next check-in: none scheduled (`/partner rhythm add`)",
+        "Next milestones: none (`/partner milestone add`)",
+        "Feedback: no cycle has closed yet",
+        "Open actions: 0",
+        "Kudos: none yet (`/kudos @user what they did`)",
+        "Timezone Asia/Manila · business days Mon, Tue, Wed, Thu, Fri",
+    ):
+        assert line in shown

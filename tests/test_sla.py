@@ -7,7 +7,7 @@ import pytest
 
 from bot.escalations.sla import counts_business_time, due_at, remind_at, target_duration
 from bot.partnerships.targets import Target, parse_target
-from bot.rhythms.calendar import WorkCalendar
+from bot.workdays import WorkCalendar
 
 UTC = timezone.utc
 WEEKDAYS = (1, 2, 3, 4, 5)

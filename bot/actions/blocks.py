@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions.models import Action
+from bot.partnerships.models import Partnership
 from bot.slack.forms import context, section
-from bot.slack.text import escape, mention
+from bot.slack.text import channel_link, escape, mention
 
 
 def owner_text(action: Action) -> str:
@@ -33,3 +34,21 @@ def actions_list(open_actions: list[Action], today: date) -> tuple[str, list[dic
 
 def action_closed_text(user_id: str, action: Action) -> str:
     return f":white_check_mark: {mention(user_id)} closed action {action.number}: {escape(action.title)}"
+
+
+def overdue_text(partnership: Partnership, action: Action) -> str:
+    return (
+        f":hourglass: Action {action.number} in {channel_link(partnership.channel_id)} is overdue (it was due "
+        f"{action.due_date.isoformat()}, owner {owner_text(action)}): {escape(action.title)}. "
+        f"Close it with `/partner action done {action.number}` when it is done."
+    )
+
+
+def status_line(open_actions: list[Action], today: date) -> str:
+    """`/partner status`: how many actions are open, and how many of those overdue."""
+    overdue = sum(action.due_date < today for action in open_actions)
+    return (
+        f"Open actions: {len(open_actions)}"
+        + (f" ({overdue} overdue :red_circle:)" if overdue else "")
+        + (" — `/partner actions`" if open_actions else "")
+    )

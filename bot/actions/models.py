@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from bot.partnerships.models import Partnership
 
 
 class Action(Base):
@@ -16,6 +20,7 @@ class Action(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]
     title: Mapped[str] = mapped_column(Text)
     # No owner means the partnership's leads own it.

@@ -12,13 +12,14 @@ from bot.claims import schedule_send
 from bot.errors import UserError
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
-from bot.rhythms.calendar import local_instant
+from bot.partnerships.service import OWNER_OR_LEAD, roles_toward
+from bot.workdays import local_instant
 
 ACTION_USAGE = "/partner action done N"
 
 # (from, to) -> who may make the move: "lead" (any lead) or "owner" (the action's owner).
 ALLOWED = {
-    ("open", "done"): frozenset({"lead", "owner"}),
+    ("open", "done"): OWNER_OR_LEAD,
 }
 
 
@@ -72,18 +73,11 @@ def find_action(session: Session, partnership: Partnership, number_text: str) ->
     return action
 
 
-def roles_of(action: Action, actor: Member) -> set[str]:
-    roles = {"lead"} if actor.role == "lead" else set()
-    if (action.owner_team, action.owner_user) == (actor.team_id, actor.user_id):
-        roles.add("owner")
-    return roles
-
-
 def move(session: Session, action: Action, actor: Member, to_status: str, now: datetime, note: str = "") -> None:
     allowed = ALLOWED.get((action.status, to_status))
     if allowed is None:
         raise UserError(f"Action {action.number} is already {action.status}.")
-    if not roles_of(action, actor) & allowed:
+    if not roles_toward(actor, owner=(action.owner_team, action.owner_user)) & allowed:
         raise UserError(f"Only the action's owner or a lead can mark action {action.number} {to_status}.")
     session.add(
         ActionTransition(

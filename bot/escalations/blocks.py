@@ -5,15 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.escalations.ids import Action, EscalationState, Form, RaiseState
-from bot.escalations.lifecycle import STATES, moves_from
+from bot.escalations.lifecycle import ACTIVE, STATES, moves_from
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
 from bot.escalations.service import SeverityMetrics
-from bot.partnerships.blocks import SEVERITY_NAMES
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import SEVERITIES
-from bot.rhythms.blocks import duration_text
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import escape, local_date, mention
+from bot.slack.forms import button, context, modal, option, section, static_select, text_input, users_select
+from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, duration_text, escape, mention
 
 ICONS = {"P1": ":rotating_light:", "P2": ":warning:", "P3": ":large_orange_diamond:", "P4": ":small_blue_diamond:"}
 
@@ -22,19 +20,9 @@ def raise_modal(channel_id: str, title: str = "") -> dict:
     severities = [option(SEVERITY_NAMES[s], s) for s in SEVERITIES]
     categories = [option(label, value) for value, label in CATEGORIES.items()]
     blocks = [
-        text_input("title", "Title", initial=title[:150], max_length=150),
-        {
-            "type": "input",
-            "block_id": "severity",
-            "label": plain("Severity"),
-            "element": {"type": "static_select", "action_id": "value", "options": severities},
-        },
-        {
-            "type": "input",
-            "block_id": "category",
-            "label": plain("Category"),
-            "element": {"type": "static_select", "action_id": "value", "options": categories},
-        },
+        text_input("title", "Title", initial=title, max_length=150),
+        static_select("severity", "Severity", severities),
+        static_select("category", "Category", categories),
         text_input("description", "What happened", multiline=True, max_length=3000),
         text_input(
             "impact",
@@ -58,10 +46,10 @@ def _due_line(escalation: Escalation, now: datetime) -> str:
     parts = []
     if escalation.acknowledged_at is None:
         mark = " :red_circle: *missed*" if escalation.ack_breached_at else ""
-        parts.append(f"Acknowledge by {local_date(escalation.ack_due_at)}{mark}")
-    if escalation.state in ("open", "acknowledged", "in_progress"):
+        parts.append(f"Acknowledge by {date_token(escalation.ack_due_at)}{mark}")
+    if escalation.state in ACTIVE:
         mark = " :red_circle: *missed*" if escalation.resolve_breached_at else ""
-        parts.append(f"Resolve by {local_date(escalation.resolve_due_at)}{mark}")
+        parts.append(f"Resolve by {date_token(escalation.resolve_due_at)}{mark}")
     return " · ".join(parts)
 
 
@@ -74,7 +62,7 @@ def escalation_message(partnership: Partnership, escalation: Escalation, now: da
     )
     facts = (
         f"State: *{STATES[escalation.state]}* · Owner: {owner} · Raised by "
-        f"{mention(escalation.raised_by_user)} ({raiser_side}) {local_date(escalation.raised_at)}"
+        f"{mention(escalation.raised_by_user)} ({raiser_side}) {date_token(escalation.raised_at)}"
     )
     blocks = [section(head), section(f"*What happened*\n{escape(escalation.description)}")]
     if escalation.impact:
@@ -118,12 +106,7 @@ def action_buttons(escalation: Escalation) -> list[dict]:
 
 def assign_modal(escalation: Escalation) -> dict:
     blocks = [
-        {
-            "type": "input",
-            "block_id": "owner",
-            "label": plain("Owner"),
-            "element": {"type": "users_select", "action_id": "value"},
-        },
+        users_select("owner", "Owner"),
         text_input("note", "Note", multiline=True, optional=True, max_length=1000),
     ]
     return modal(
@@ -148,12 +131,7 @@ def update_modal(escalation: Escalation) -> dict:
 def resolve_modal(escalation: Escalation) -> dict:
     causes = [option(label, value) for value, label in ROOT_CAUSES.items()]
     blocks = [
-        {
-            "type": "input",
-            "block_id": "root_cause_category",
-            "label": plain("Root-cause category"),
-            "element": {"type": "static_select", "action_id": "value", "options": causes},
-        },
+        static_select("root_cause_category", "Root-cause category", causes),
         text_input("root_cause", "Root cause", multiline=True, max_length=3000),
         text_input(
             "corrective_action",
@@ -269,4 +247,29 @@ def moved_text(user_id: str, escalation: Escalation, to: str, owner_user: str | 
         f"{mention(user_id)} moved #{escalation.number} to *{STATES[to].lower()}*"
         + (f": {mention(owner_user)} owns it" if owner_user else "")
         + (f" — {escape(note)}" if note else "")
+    )
+
+
+TARGET_VERBS = {"ack": "acknowledge", "resolve": "resolve"}
+
+
+def reminder_text(partnership: Partnership, escalation: Escalation, target: str, due: datetime) -> str:
+    return (
+        f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "
+        f"in {channel_link(partnership.channel_id)} must be {TARGET_VERBS[target]}d by {date_token(due)}."
+    )
+
+
+def breach_texts(
+    partnership: Partnership, escalation: Escalation, target: str, sponsor_ids: list[str]
+) -> tuple[str, str]:
+    """What a missed target says in the escalation's thread (calling the sponsors) and in the governance channel."""
+    who = " ".join(mention(u) for u in sponsor_ids) if sponsor_ids else "No sponsors are set (`/partner role`)."
+    what = (
+        f"{SEVERITY_NAMES[escalation.severity]} escalation #{escalation.number} "
+        f"*{escape(escalation.title)}* missed its {TARGET_VERBS[target]} target"
+    )
+    return (
+        f":red_circle: {what}. {who}",
+        f":red_circle: {escape(partnership.name)}: {what} in {channel_link(partnership.channel_id)}.",
     )

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from bot.partnerships.models import Partnership
 
 CATEGORIES = {
     "quality": "Quality",
@@ -40,6 +44,7 @@ class Escalation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]  # the #N people see, per partnership
     title: Mapped[str] = mapped_column(String(150))
     severity: Mapped[str] = mapped_column(String(2))

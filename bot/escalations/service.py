@@ -12,18 +12,18 @@ from sqlalchemy.orm import Session
 
 from bot.actions import service as actions
 from bot.actions.models import Action
+from bot.celebrations import service as celebrations
 from bot.claims import schedule_send
 from bot.errors import UserError
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
-from bot.milestones import celebrations
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
-from bot.partnerships.service import form_errors
+from bot.partnerships.service import form_errors, roles_toward
 from bot.partnerships.targets import SEVERITIES, parse_target
-from bot.rhythms.calendar import WorkCalendar, local_date
 from bot.validation import Typed
+from bot.workdays import WorkCalendar, local_date
 
 LIST_USAGE = "/partner escalations [open|all] [P1|P2|P3|P4]"
 RECURRENCE_WINDOW = timedelta(days=60)
@@ -203,15 +203,6 @@ def _record(
     )
 
 
-def roles_of(escalation: Escalation, actor: Member) -> set[str]:
-    roles = {"lead"} if actor.role == "lead" else set()
-    if (escalation.owner_team, escalation.owner_user) == (actor.team_id, actor.user_id):
-        roles.add("owner")
-    if (escalation.raised_by_team, escalation.raised_by_user) == (actor.team_id, actor.user_id):
-        roles.add("raiser")
-    return roles
-
-
 def check_move(escalation: Escalation, actor: Member, to: str) -> None:
     """Raise a UserError unless `actor` may move `escalation` to `to` now. Changes nothing."""
     allowed = ALLOWED.get((escalation.state, to))
@@ -220,7 +211,12 @@ def check_move(escalation: Escalation, actor: Member, to: str) -> None:
             f"Escalation #{escalation.number} is {STATES[escalation.state].lower()}: it cannot be "
             f"moved to {STATES[to].lower()}."
         )
-    if not roles_of(escalation, actor) & allowed:
+    roles = roles_toward(
+        actor,
+        owner=(escalation.owner_team, escalation.owner_user),
+        raiser=(escalation.raised_by_team, escalation.raised_by_user),
+    )
+    if not roles & allowed:
         raise UserError(f"Only {who_text(allowed)} can move escalation #{escalation.number} to {STATES[to].lower()}.")
 
 
@@ -268,7 +264,7 @@ def move(
         escalation.duplicate_of_id = duplicate_of.id
         note = note or f"duplicate of #{duplicate_of.number}"
     if to == "open":  # reopened: the resolve clock starts again from now
-        partnership = session.get(Partnership, escalation.partnership_id)
+        partnership = escalation.partnership
         _, resolve_target = targets(partnership, escalation.severity)
         escalation.resolved_at = escalation.closed_at = escalation.resolve_breached_at = None
         escalation.duplicate_of_id = None

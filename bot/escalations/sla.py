@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from bot.partnerships.targets import Target
-from bot.rhythms.calendar import WorkCalendar, local_date, local_instant
+from bot.workdays import WorkCalendar, local_date, local_instant
 
 BUSINESS_SEVERITIES = ("P3", "P4")
 MAX_IDLE_DAYS = 3 * 366  # consecutive non-business days before we give up: a calendar with none never ends

@@ -6,25 +6,31 @@ from datetime import date
 
 from bot.actions.blocks import owner_text
 from bot.feedback.ids import Action, CycleState, Form, GiveState, PointState
-from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle
+from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle, FeedbackPoint
 from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
-from bot.rhythms.calendar import local_date as local_day
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import escape, local_date, mention
+from bot.slack.forms import (
+    button,
+    clip,
+    context,
+    datepicker,
+    modal,
+    option,
+    radio_buttons,
+    section,
+    static_select,
+    text_input,
+    users_select,
+)
+from bot.slack.text import date_token, escape, mention
+from bot.workdays import local_date
 
 SILENCE = "silence might mean disengagement, not perfection"
 GIVE_BUTTON = ("Give feedback", Action.GIVE)
 
 
 def _rating(block_id: str, label: str, low: int, high: int) -> dict:
-    choices = [option(str(n), str(n)) for n in range(low, high + 1)]
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": {"type": "static_select", "action_id": "value", "options": choices},
-    }
+    return static_select(block_id, label, [option(str(n), str(n)) for n in range(low, high + 1)])
 
 
 def feedback_modal(partnership: Partnership, side: str, cycle: FeedbackCycle) -> dict:
@@ -61,28 +67,13 @@ def cycle_modal(partnership: Partnership) -> dict:
         option("Anonymous to the other side", "anonymous"),
     ]
     blocks = [
-        {
-            "type": "input",
-            "block_id": "weeks",
-            "label": plain("Feedback cycle"),
-            "element": {
-                "type": "static_select",
-                "action_id": "value",
-                "options": weeks,
-                "initial_option": weeks[WEEK_CHOICES.index(partnership.feedback_weeks)],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "anonymity",
-            "label": plain("Answers are"),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": "value",
-                "options": anonymity,
-                "initial_option": anonymity[1 if partnership.feedback_anonymous else 0],
-            },
-        },
+        static_select("weeks", "Feedback cycle", weeks, initial=str(partnership.feedback_weeks)),
+        radio_buttons(
+            "anonymity",
+            "Answers are",
+            anonymity,
+            initial="anonymous" if partnership.feedback_anonymous else "attributed",
+        ),
         context(
             f"Anonymous: the other side sees a side's scores only when at least {ANONYMITY_THRESHOLD} of its "
             "people answered, and written points without names. A change applies from the next cycle."
@@ -96,7 +87,7 @@ def cycle_modal(partnership: Partnership) -> dict:
 def ask_blocks(partnership: Partnership, cycle: FeedbackCycle) -> tuple[str, list[dict]]:
     text = (
         f"Feedback cycle {cycle.number} of *{escape(partnership.name)}* is open until "
-        f"{local_date(cycle.closes_at)}: how is the partnership going? It takes two minutes."
+        f"{date_token(cycle.closes_at)}: how is the partnership going? It takes two minutes."
     )
     return text, [
         section(text),
@@ -138,7 +129,7 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
     blocks = [
         section(
             f":bar_chart: *Feedback cycle {cycle.number} report* — {escape(partnership.name)} "
-            f"({local_date(cycle.opens_at, '{date_short}')} – {local_date(cycle.closes_at, '{date_short}')})"
+            f"({date_token(cycle.opens_at, '{date_short}')} – {date_token(cycle.closes_at, '{date_short}')})"
         )
     ]
     for direction in report.directions:
@@ -161,18 +152,17 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
             who = "" if cycle.anonymous else f" — {mention(point.response.giver_user)}"
             again = f" :repeat: _raised again ({ordinal(point.times_raised)} time)_" if point.times_raised > 1 else ""
             blocks.append(
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"• ({point.side}) {escape(point.text)[:2800]}{who}{again}"},
-                    "accessory": button("Make action", Action.MAKE_ACTION, value=str(point.id)),
-                }
+                section(  # the point gives way first, so who raised it and how often stay visible
+                    f"• ({point.side}) {clip(escape(point.text), 2800)}{who}{again}",
+                    accessory=button("Make action", Action.MAKE_ACTION, value=str(point.id)),
+                )
             )
         if len(points) > 12:
             blocks.append(context(f"…and {len(points) - 12} more in `/partner feedback report`"))
     if report.open_actions:
         tz = partnership.timezone
         lines = [
-            f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_day(a.created_at, tz)).days} days old"
+            f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_date(a.created_at, tz)).days} days old"
             + (" :red_circle: overdue" if a.due_date < today else "")
             for a in report.open_actions[:15]
         ]
@@ -186,24 +176,29 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+def repeat_text(cycle: FeedbackCycle, point: FeedbackPoint) -> str:
+    return (
+        f":repeat: Raised again ({ordinal(point.times_raised)} time) in feedback cycle {cycle.number}: "
+        f"\u201c{escape(point.text)}\u201d. Consider turning it into an action (*Make action* on the report)."
+    )
+
+
+def silence_text(partnership: Partnership, side: str, sponsor_ids: list[str], lead_ids: list[str]) -> str:
+    """A side silent two cycles running: its sponsors are called, or the leads when there are none."""
+    who = " ".join(mention(u) for u in sponsor_ids) or "Leads " + " ".join(mention(u) for u in lead_ids)
+    return (
+        f":mute: {who}: {escape(partnership.org_of(side))} ({side}) gave no feedback two cycles in a row — {SILENCE}."
+    )
+
+
 def action_modal(point_id: int, text: str) -> dict:
     blocks = [
-        text_input("title", "Action", initial=text[:500], multiline=True, max_length=500),
-        {
-            "type": "input",
-            "block_id": "owner",
-            "label": plain("Owner"),
-            "element": {"type": "users_select", "action_id": "value"},
-        },
-        {
-            "type": "input",
-            "block_id": "due_date",
-            "label": plain("Due date"),
-            "element": {"type": "datepicker", "action_id": "value"},
-        },
+        text_input("title", "Action", initial=text, multiline=True, max_length=500),
+        users_select("owner", "Owner"),
+        datepicker("due_date", "Due date"),
     ]
     return modal(
-        "feedback_action",
+        Form.MAKE_ACTION,
         "Make an action",
         blocks,
         submit="Create",
@@ -225,3 +220,20 @@ def action_made_text(user_id: str, action, title: str, owner_id: str) -> str:
         f":dart: {mention(user_id)} turned feedback into action {action.number}: {escape(title)} — "
         f"{mention(owner_id)}, due {action.due_date.isoformat()}."
     )
+
+
+def status_line(report: Report | None) -> str:
+    """`/partner status`: each direction's overall score in the last closed cycle, as its report showed it."""
+    if report is None:
+        return "Feedback: no cycle has closed yet"
+    parts = []
+    for direction in report.directions:
+        score = (
+            "silent"
+            if direction.answers == 0
+            else f"hidden (fewer than {ANONYMITY_THRESHOLD} answers)"
+            if direction.hidden
+            else f"{direction.overall:.1f}/5"
+        )
+        parts.append(f"{direction.giver} → {other_side(direction.giver)} {score}")
+    return f"Feedback (cycle {report.cycle.number}): " + " · ".join(parts)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from bot.partnerships.models import Partnership
 
 DIMENSIONS = ("quality", "communication", "responsiveness", "proactivity")
 POINT_KINDS = {"working": "What's working", "change": "What should change", "self": "What we should do differently"}
@@ -19,6 +23,7 @@ class FeedbackCycle(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -69,3 +74,4 @@ class FeedbackPoint(Base):
     times_raised: Mapped[int] = mapped_column(default=1)
 
     response: Mapped[FeedbackResponse] = relationship(back_populates="points")
+    cycle: Mapped[FeedbackCycle] = relationship(viewonly=True)

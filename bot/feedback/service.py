@@ -23,8 +23,8 @@ from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackPoint, Feedba
 from bot.numbering import next_number
 from bot.partnerships.models import SIDES, Member, Partnership
 from bot.partnerships.service import first_working_morning, form_errors, require_lead
-from bot.rhythms.calendar import local_instant
 from bot.validation import Typed
+from bot.workdays import local_instant
 
 ANONYMITY_THRESHOLD = 3  # the other side sees a side's scores only when at least this many answered
 # rapidfuzz token_set_ratio on normalised text; chosen on the examples in tests/test_feedback_rules.py,
@@ -257,7 +257,7 @@ class Direction:
     averages: dict[str, float] | None  # per dimension and "recommend"; None when hidden or silent
     overall: float | None
     trend: float | None  # overall now minus overall last cycle
-    hidden: bool  # anonymous and fewer than ANONYMITY_THRESHOLD answers
+    hidden: bool  # answered, but too few to show (see scores_visible)
 
 
 @dataclass(frozen=True)
@@ -267,6 +267,12 @@ class Report:
     points: list[FeedbackPoint]
     silent_twice: list[str]  # sides silent this cycle and the one before
     open_actions: list[Action]
+
+
+def scores_visible(anonymous: bool, answers: int) -> bool:
+    """Whether the other side may see a side's scores: always when attributed; when anonymous, only
+    once enough people answered that no one can be picked out."""
+    return not anonymous or answers >= ANONYMITY_THRESHOLD
 
 
 def direction_scores(cycle: FeedbackCycle, giver: str) -> tuple[int, dict[str, float] | None]:
@@ -285,9 +291,7 @@ def overall(averages: dict[str, float] | None) -> float | None:
 def shown_overall(cycle: FeedbackCycle, giver: str) -> float | None:
     """A direction's overall score as its report showed it: None when silent or hidden for anonymity."""
     answers, scores = direction_scores(cycle, giver)
-    if cycle.anonymous and answers < ANONYMITY_THRESHOLD:
-        return None
-    return overall(scores)
+    return overall(scores) if scores_visible(cycle.anonymous, answers) else None
 
 
 def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> Report:
@@ -295,7 +299,7 @@ def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycl
     directions = []
     for giver in SIDES:
         count, averages = direction_scores(cycle, giver)
-        hidden = cycle.anonymous and 0 < count < ANONYMITY_THRESHOLD
+        hidden = count > 0 and not scores_visible(cycle.anonymous, count)
         before = shown_overall(previous, giver) if previous else None  # a hidden score must not leak via a trend
         now_overall = overall(averages)
         directions.append(

@@ -1,16 +1,13 @@
-"""Block Kit for milestones, celebrations and kudos."""
+"""Block Kit for milestones."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from bot.kudos.ids import Form, KudosState
-from bot.kudos.models import Kudos
-from bot.kudos.service import KudosCounts
 from bot.milestones.models import Milestone
 from bot.milestones.service import Landing
 from bot.partnerships.models import Partnership
-from bot.slack.forms import context, modal, plain, section, text_input
+from bot.slack.forms import context, section
 from bot.slack.text import escape, mention
 
 
@@ -87,34 +84,11 @@ def reminder_text(milestone: Milestone, when: str) -> str:
     return f":calendar: {name} is due in {days} day{'s' if days > 1 else ''}, on {milestone.due_date.isoformat()}."
 
 
-def kudos_modal(channel_id: str) -> dict:
-    blocks = [
-        {
-            "type": "input",
-            "block_id": "receiver",
-            "label": plain("Who"),
-            "element": {"type": "users_select", "action_id": "value"},
-        },
-        text_input("text", "What they did", multiline=True, max_length=1000),
-    ]
-    return modal(Form.GIVE, "Kudos", blocks, submit="Send", private_metadata=KudosState(channel_id=channel_id).dump())
-
-
-def kudos_post(partnership: Partnership, kudos: Kudos) -> str:
-    def who(user: str, side: str) -> str:
-        return f"{mention(user)} ({escape(partnership.org_of(side))}, {side})"
-
-    return (
-        f":clap: Kudos from {who(kudos.giver_user, kudos.giver_side)} to "
-        f"{who(kudos.receiver_user, kudos.receiver_side)}: {escape(kudos.text)}"
+def status_line(upcoming: list[Milestone], today: date) -> str:
+    """`/partner status`: the next few open milestones, overdue ones flagged."""
+    if not upcoming:
+        return "Next milestones: none (`/partner milestone add`)"
+    return "Next milestones: " + " · ".join(
+        f"{escape(m.name)} {m.due_date.isoformat()}" + (" :red_circle: overdue" if m.due_date < today else "")
+        for m in upcoming
     )
-
-
-def kudos_line(counts: KudosCounts) -> str:
-    if not counts.by_receiver:
-        return "Kudos: none yet (`/kudos @user what they did`)"
-    directions = " · ".join(
-        f"{direction} {counts.by_direction.get(direction, 0)}" for direction in ("client→vendor", "vendor→client")
-    )
-    top = ", ".join(f"{mention(user)} {n}" for user, n in counts.by_receiver[:5])
-    return f"Kudos: {directions} · most thanked: {top}"

@@ -14,8 +14,9 @@ from bot.errors import UserError
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
-from bot.rhythms.calendar import local_date, local_instant
+from bot.partnerships.service import is_owner_or_lead
 from bot.rhythms.models import Answer, Checkin
+from bot.workdays import local_date, local_instant
 
 USAGE = '/partner milestone add "NAME" YYYY-MM-DD [@owner] | list | done N | move N YYYY-MM-DD | remove N'
 REMINDERS = (("7d", -7), ("1d", -1), ("overdue", 1))  # days from the due date, at 09:00 local
@@ -87,7 +88,7 @@ def open_milestones(session: Session, partnership: Partnership) -> list[Mileston
 
 
 def _owner_or_lead(milestone: Milestone, actor: Member, what: str) -> None:
-    if actor.role != "lead" and (milestone.owner_team, milestone.owner_user) != (actor.team_id, actor.user_id):
+    if not is_owner_or_lead(actor, (milestone.owner_team, milestone.owner_user)):
         raise UserError(f"Only the milestone's owner or a lead can {what} milestone {milestone.number}.")
 
 

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
 from bot.partnerships.models import Charter, CharterEdit, Member, Partnership
+from bot.partnerships.service import leads as partnership_leads
 from bot.partnerships.targets import KINDS, SEVERITIES, parse_target
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import channel_link, escape, local_date, mention
-
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-SEVERITY_NAMES = {"P1": "P1 critical", "P2": "P2 high", "P3": "P3 medium", "P4": "P4 low"}
+from bot.slack.forms import (
+    button,
+    checkboxes,
+    context,
+    conversations_select,
+    modal,
+    option,
+    radio_buttons,
+    section,
+    text_input,
+)
+from bot.slack.text import SEVERITY_NAMES, WEEKDAYS, channel_link, date_token, escape, mention, weekdays_text
 
 # The partnership card's buttons: everything the other organisation can do without slash commands.
 CARD_ACTIONS = (
@@ -21,17 +29,13 @@ CARD_ACTIONS = (
 )
 
 
-def weekdays_text(days: list[int]) -> str:
-    return ", ".join(WEEKDAYS[day - 1] for day in days)
-
-
 def partnership_card(partnership: Partnership) -> tuple[str, list[dict]]:
     title = escape(partnership.name)
     lines = [
         f"*{title}*",
         f"Client: *{escape(partnership.client_org)}* · Vendor: *{escape(partnership.vendor_org)}*",
     ]
-    details = f"Timezone {partnership.timezone} · business days {weekdays_text(partnership.business_days)}"
+    details = calendar_text(partnership)
     if partnership.governance_channel_id:
         details += f" · governance in {channel_link(partnership.governance_channel_id)}"
     blocks = [
@@ -51,17 +55,7 @@ def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership 
     home_side = current.home_side if current else None
     days = current.business_days if current else [1, 2, 3, 4, 5]
     side_options = [option("the client", "client"), option("the vendor", "vendor")]
-    home_side_element = {"type": "radio_buttons", "action_id": "value", "options": side_options}
-    if home_side:
-        home_side_element["initial_option"] = side_options[0 if home_side == "client" else 1]
     day_options = [option(name, str(index + 1)) for index, name in enumerate(WEEKDAYS)]
-    governance = {
-        "type": "conversations_select",
-        "action_id": "value",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if current and current.governance_channel_id:
-        governance["initial_conversation"] = current.governance_channel_id
     blocks = [
         text_input(
             "name",
@@ -72,41 +66,25 @@ def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership 
         ),
         text_input("client_org", "Client organisation", initial=current.client_org if current else "", max_length=150),
         text_input("vendor_org", "Vendor organisation", initial=current.vendor_org if current else "", max_length=150),
-        {
-            "type": "input",
-            "block_id": "home_side",
-            "label": plain("This workspace belongs to"),
-            "element": home_side_element,
-        },
+        radio_buttons("home_side", "This workspace belongs to", side_options, initial=home_side),
         text_input(
             "timezone",
             "Timezone (IANA name)",
             initial=current.timezone if current else default_timezone,
             hint="Check-ins and business days run in this timezone, e.g. Europe/London",
         ),
-        {
-            "type": "input",
-            "block_id": "business_days",
-            "label": plain("Business days"),
-            "element": {
-                "type": "checkboxes",
-                "action_id": "value",
-                "options": day_options,
-                "initial_options": [day_options[day - 1] for day in days],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "governance_channel_id",
-            "optional": True,
-            "label": plain("Governance channel"),
-            "element": governance,
-            "hint": plain("Where breaches and sponsor alerts are also told (optional)"),
-        },
+        checkboxes("business_days", "Business days", day_options, initial=[str(day) for day in days]),
+        conversations_select(
+            "governance_channel_id",
+            "Governance channel",
+            initial=current.governance_channel_id if current else None,
+            optional=True,
+            hint="Where breaches and sponsor alerts are also told (optional)",
+        ),
     ]
     title = "Partnership settings" if current else "Set up partnership"
     return modal(
-        "partnership_setup",
+        Form.SETUP,
         title,
         blocks,
         submit="Save" if current else "Set up",
@@ -151,7 +129,7 @@ def charter_blocks(
         section(f"*Escalation targets*\n{targets_text(charter.escalation_targets)}"),
     ]
     if last_edit is not None:
-        blocks.append(context(f"Last edited by {mention(last_edit.user_id)} {local_date(last_edit.edited_at)}"))
+        blocks.append(context(f"Last edited by {mention(last_edit.user_id)} {date_token(last_edit.edited_at)}"))
     if can_edit:
         blocks.append(
             {
@@ -255,3 +233,26 @@ def holiday_list(upcoming) -> str:
         return "No upcoming holidays. A lead can add one: `/partner holiday add 2026-12-25 Christmas`"
     lines = [f"{h.day.strftime('%a %d %b %Y')} — {escape(h.name) or 'holiday'}" for h in upcoming]
     return "*Upcoming holidays*\n" + "\n".join(lines)
+
+
+def calendar_text(partnership: Partnership) -> str:
+    return f"Timezone {partnership.timezone} · business days {weekdays_text(partnership.business_days)}"
+
+
+def status_lines(
+    partnership: Partnership, by_side: dict[str, list[Member]], last_edit: CharterEdit | None
+) -> list[str]:
+    """`/partner status`: each side's people and lead(s), and the charter's last edit."""
+    lines = []
+    for side, members in by_side.items():
+        leads = [mention(m.user_id) for m in partnership_leads(partnership, side)]
+        lines.append(
+            f"*{side.title()}* {escape(partnership.org_of(side))}: {len(members)} member(s)"
+            + (f", led by {', '.join(leads)}" if leads else ", no lead yet")
+        )
+    lines.append(
+        f"Charter last edited {date_token(last_edit.edited_at)} by {mention(last_edit.user_id)}"
+        if last_edit
+        else "Charter: defaults from setup (`/partner charter` to read or edit)"
+    )
+    return lines

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from bot.db import insert_once
 from bot.errors import NotALead, NotSetUp, UserError
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
-from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, parse_target
-from bot.rhythms.calendar import Cadence, WorkCalendar, next_occurrence
+from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, EscalationTargets
 from bot.validation import Typed
+from bot.workdays import next_weekday_at
 
 
 class PartnershipSettings(BaseModel):
@@ -54,21 +54,7 @@ class CharterFields(BaseModel):
     vendor_decisions: str = Field(default="", max_length=2500)
     response_targets: str = Field(default="", max_length=2500)
     update_rhythm: str = Field(default="", max_length=2500)
-    escalation_targets: dict[str, dict[str, str]]
-
-    @field_validator("escalation_targets")
-    @classmethod
-    def _targets(cls, value: dict[str, dict[str, str]]):
-        normalised = {}
-        for severity in SEVERITIES:
-            normalised[severity] = {}
-            for kind in KINDS:
-                text = value.get(severity, {}).get(kind, "")
-                try:
-                    normalised[severity][kind] = str(parse_target(text))
-                except ValueError as exc:
-                    raise ValueError(f"{severity} {kind}: {exc}") from None
-        return normalised
+    escalation_targets: EscalationTargets
 
 
 def form_errors(exc: ValidationError) -> dict[str, str]:
@@ -148,6 +134,27 @@ def require_lead(member: Member, what: str) -> None:
         raise NotALead(what)
 
 
+Person = tuple[str | None, str | None]  # (team, user); (None, None) when nobody
+
+
+def roles_toward(actor: Member, *, owner: Person, raiser: Person = (None, None)) -> set[str]:
+    """What `actor` is to something owned (and perhaps raised) by someone: a lead, its owner, its raiser.
+    Every "the owner, or a lead" permission is decided on these roles."""
+    me = (actor.team_id, actor.user_id)
+    return {
+        role
+        for role, holds in (("lead", actor.role == "lead"), ("owner", owner == me), ("raiser", raiser == me))
+        if holds
+    }
+
+
+OWNER_OR_LEAD = frozenset({"owner", "lead"})
+
+
+def is_owner_or_lead(actor: Member, owner: Person) -> bool:
+    return bool(roles_toward(actor, owner=owner) & OWNER_OR_LEAD)
+
+
 def create_partnership(
     session: Session,
     *,
@@ -179,11 +186,9 @@ def create_partnership(
     return partnership
 
 
-def first_working_morning(partnership: Partnership, now: datetime) -> datetime | None:
+def first_working_morning(partnership: Partnership, now: datetime) -> datetime:
     """10:00 local on the first business day of next week: when a new feedback cycle first asks."""
-    cadence = Cadence(kind="weekly", local_time=time(10, 0), weekdays=(min(partnership.business_days),))
-    calendar = WorkCalendar(timezone=partnership.timezone, business_days=tuple(partnership.business_days))
-    return next_occurrence(cadence, calendar, now + timedelta(days=1))
+    return next_weekday_at(min(partnership.business_days), time(10, 0), partnership.timezone, now + timedelta(days=1))
 
 
 def update_settings(session: Session, partnership: Partnership, actor: Member, settings: PartnershipSettings) -> None:
@@ -223,6 +228,11 @@ def set_role(
 
 def leads(partnership: Partnership, side: str | None = None) -> list[Member]:
     return [m for m in partnership.members if m.role == "lead" and (side is None or m.side == side)]
+
+
+def sponsors(partnership: Partnership) -> list[Member]:
+    """The people told when things go wrong over the team's heads (a missed target, a silent side)."""
+    return [m for m in partnership.members if m.role == "sponsor"]
 
 
 def members_by_side(partnership: Partnership) -> dict[str, list[Member]]:
@@ -284,23 +294,18 @@ def settings_from_form(values: dict) -> tuple[PartnershipSettings | None, dict[s
 
 def charter_from_form(values: dict) -> tuple[CharterFields | None, dict[str, str]]:
     """The charter modal's values (one input per severity and kind, e.g. `P1_ack`) as fields or errors."""
-    errors: dict[str, str] = {}
-    targets: dict[str, dict[str, str]] = {}
-    for severity in SEVERITIES:
-        targets[severity] = {}
-        for kind in KINDS:
-            block_id = f"{severity}_{kind}"
-            try:
-                targets[severity][kind] = str(parse_target(values.get(block_id) or ""))
-            except ValueError as exc:
-                errors[block_id] = str(exc)
-    if errors:
-        return None, errors
     texts = {
         name: (values.get(name) or "").strip()
         for name in ("client_decisions", "vendor_decisions", "response_targets", "update_rhythm")
     }
+    targets = {severity: {kind: values.get(f"{severity}_{kind}") or "" for kind in KINDS} for severity in SEVERITIES}
     try:
         return CharterFields(escalation_targets=targets, **texts), {}
     except ValidationError as exc:
-        return None, form_errors(exc)
+        errors = {}
+        for error in exc.errors():  # a bad target is shown next to its own input
+            if error["loc"][0] == "escalation_targets" and len(error["loc"]) == 3:
+                severity, kind = error["loc"][1:]
+                errors.setdefault(f"{severity}_{kind}", error["msg"].removeprefix("Value error, "))
+        errors.update({field: text for field, text in form_errors(exc).items() if field != "escalation_targets"})
+        return None, errors

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator
+from typing_extensions import TypedDict  # pydantic validates TypedDicts from typing_extensions before 3.12
 
 SEVERITIES = ("P1", "P2", "P3", "P4")
 KINDS = ("ack", "resolve")
@@ -38,3 +42,14 @@ def parse_target(text: str) -> Target:
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"'{text}' is not a target: write a number and a unit, e.g. 30m, 8h, 2d or 5bd")
     return Target(int(match.group(1)), match.group(2).lower())
+
+
+def normalised_target(text: str) -> str:
+    return str(parse_target(text))
+
+
+# The charter's targets as forms submit them: every severity and kind present, each a target people can
+# read back ("30m"); pydantic reports each bad one at its own (severity, kind).
+TargetText = Annotated[str, AfterValidator(normalised_target)]
+SeverityTargets = TypedDict("SeverityTargets", {kind: TargetText for kind in KINDS})
+EscalationTargets = TypedDict("EscalationTargets", {severity: SeverityTargets for severity in SEVERITIES})

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.errors import UserError
 from bot.partnerships.models import Holiday, Member, Partnership
 from bot.partnerships.service import require_lead
-from bot.rhythms.calendar import WorkCalendar, local_date
+from bot.workdays import local_date
 
 OOO_USAGE = "/partner ooo YYYY-MM-DD YYYY-MM-DD  or  /partner ooo off"
 HOLIDAY_USAGE = "/partner holiday add YYYY-MM-DD [name]"
@@ -21,14 +21,6 @@ def parse_day(text: str, usage: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise UserError(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-12-24.", usage=usage) from None
-
-
-def work_calendar(session: Session, partnership: Partnership) -> WorkCalendar:
-    return WorkCalendar(
-        timezone=partnership.timezone,
-        business_days=tuple(partnership.business_days),
-        holidays=frozenset(session.scalars(select(Holiday.day).where(Holiday.partnership_id == partnership.id))),
-    )
 
 
 def holidays(session: Session, partnership: Partnership, *, since: date) -> list[Holiday]:
@@ -70,3 +62,8 @@ def clear_out_of_office(member: Member) -> None:
 
 def is_out_of_office(member: Member, day: date) -> bool:
     return member.ooo_from is not None and member.ooo_from <= day <= member.ooo_to
+
+
+def out_of_office_on(partnership: Partnership, day: date) -> set[tuple[str, str]]:
+    """(team, user) of the members away on `day`."""
+    return {(m.team_id, m.user_id) for m in partnership.members if is_out_of_office(m, day)}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import UserError
 from bot.partnerships.models import Partnership
-from bot.partnerships.time_off import is_out_of_office
+from bot.partnerships.time_off import out_of_office_on
 from bot.rhythms.models import Answer, Blocker, Checkin
 
 _BLOCKER_REPLY = re.compile(r"^\s*(?:blocker|blocked)\s*[:\-]\s*(.+)", re.IGNORECASE | re.DOTALL)
@@ -147,25 +147,60 @@ class CheckinSummary:
     median_seconds: float | None
 
     @property
+    def answered_count(self) -> int:
+        return len(self.on_time) + len(self.late)
+
+    @property
     def expected_count(self) -> int:
-        return len(self.on_time) + len(self.late) + len(self.missing)
+        return self.answered_count + len(self.missing)
+
+
+ON_TIME, LATE, MISSING, AWAY = "on_time", "late", "missing", "away"
+
+Person = tuple[str, str]  # (team, user)
+
+
+def standings(checkin: Checkin, away: set[Person] = frozenset()) -> dict[Person, str]:
+    """Each expected person's standing: on time or late by their first answer; otherwise away when in
+    `away` (out of office), else missing."""
+    first: dict[Person, Answer] = {}
+    for answer in checkin.answers:
+        first.setdefault((answer.team_id, answer.user_id), answer)
+    result = {}
+    for person in ((p["team"], p["user"]) for p in checkin.expected):
+        answer = first.get(person)
+        if answer is not None:
+            result[person] = LATE if answer.late else ON_TIME
+        else:
+            result[person] = AWAY if person in away else MISSING
+    return result
 
 
 def summarize(checkin: Checkin, partnership: Partnership, day: date) -> CheckinSummary:
-    first: dict[tuple[str, str], Answer] = {}
+    standing = standings(checkin, out_of_office_on(partnership, day))
+    first: dict[Person, Answer] = {}
     for answer in checkin.answers:
         first.setdefault((answer.team_id, answer.user_id), answer)
-    expected = [(p["team"], p["user"]) for p in checkin.expected]
-    away = {(m.team_id, m.user_id) for m in partnership.members if is_out_of_office(m, day)}
-    answered = [first[p] for p in expected if p in first]
-    away_then = [(p["team"], p["user"]) for p in checkin.away]
+
+    def users(wanted: str) -> list[str]:
+        return [user for (_, user), state in standing.items() if state == wanted]
+
     return CheckinSummary(
-        on_time=[a.user_id for a in answered if not a.late],
-        late=[a.user_id for a in answered if a.late],
-        missing=[user for team, user in expected if (team, user) not in first and (team, user) not in away],
-        away=[user for team, user in away_then + [p for p in expected if p not in first and p in away]],
-        others=[a.user_id for key, a in first.items() if key not in expected],
+        on_time=users(ON_TIME),
+        late=users(LATE),
+        missing=users(MISSING),
+        away=[p["user"] for p in checkin.away] + users(AWAY),
+        others=[a.user_id for key, a in first.items() if key not in standing],
         median_seconds=statistics.median(a.latency_seconds for a in first.values()) if first else None,
+    )
+
+
+def perfect(checkin: Checkin) -> bool:
+    """Everyone expected answered on time (and someone was expected)."""
+    return (
+        checkin.status == "sent"
+        and bool(checkin.expected)
+        and all(state == ON_TIME for state in standings(checkin).values())
     )
 
 

@@ -5,13 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.partnerships.blocks import WEEKDAYS, weekdays_text
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.answers import CheckinSummary
 from bot.rhythms.ids import Action, AnswerState, Form, RhythmState
 from bot.rhythms.models import DEFAULT_QUESTIONS, Blocker, Checkin, Rhythm
-from bot.slack.forms import button, context, modal, option, plain, section, text_input
-from bot.slack.text import channel_link, escape, local_date, mention
+from bot.slack.forms import (
+    button,
+    checkboxes,
+    clip,
+    context,
+    modal,
+    multi_users_select,
+    option,
+    radio_buttons,
+    section,
+    static_select,
+    text_input,
+    timepicker,
+)
+from bot.slack.text import WEEKDAYS, channel_link, date_token, duration_text, escape, mention, weekdays_text
 
 CADENCE_LABELS = {
     "business_days": "Every business day",
@@ -30,7 +42,7 @@ AUDIENCE_LABELS = {
 
 
 def describe_cadence(rhythm: Rhythm) -> str:
-    at = f"at {rhythm.local_time}"
+    at = f"at {rhythm.local_time:%H:%M}"
     match rhythm.cadence:
         case "business_days":
             return f"every business day {at}"
@@ -56,24 +68,8 @@ def rhythm_modal(channel_id: str) -> dict:
     day_options = [option(name, str(index + 1)) for index, name in enumerate(WEEKDAYS)]
     blocks = [
         text_input("name", "Name", max_length=80, placeholder="e.g. Weekly vendor update"),
-        {
-            "type": "input",
-            "block_id": "cadence",
-            "label": plain("How often"),
-            "element": {
-                "type": "static_select",
-                "action_id": "value",
-                "options": cadence_options,
-                "initial_option": cadence_options[1],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "weekdays",
-            "label": plain("Weekdays (weekly and every 2 weeks)"),
-            "optional": True,
-            "element": {"type": "checkboxes", "action_id": "value", "options": day_options},
-        },
+        static_select("cadence", "How often", cadence_options, initial="weekly"),
+        checkboxes("weekdays", "Weekdays (weekly and every 2 weeks)", day_options, optional=True),
         text_input(
             "day_of_month",
             "Day of the month (monthly on day N)",
@@ -81,30 +77,9 @@ def rhythm_modal(channel_id: str) -> dict:
             max_length=2,
             hint="1-31; in shorter months the last day is used",
         ),
-        {
-            "type": "input",
-            "block_id": "local_time",
-            "label": plain("Local time (partnership timezone)"),
-            "element": {"type": "timepicker", "action_id": "value", "initial_time": "09:00"},
-        },
-        {
-            "type": "input",
-            "block_id": "audience",
-            "label": plain("Who is asked"),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": "value",
-                "options": audience_options,
-                "initial_option": audience_options[0],
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "people",
-            "label": plain("Named people (when 'Named people')"),
-            "optional": True,
-            "element": {"type": "multi_users_select", "action_id": "value"},
-        },
+        timepicker("local_time", "Local time (partnership timezone)", initial="09:00"),
+        radio_buttons("audience", "Who is asked", audience_options, initial=next(iter(AUDIENCE_LABELS))),
+        multi_users_select("people", "Named people (when 'Named people')", optional=True),
         text_input(
             "questions",
             "Questions, one per line",
@@ -169,7 +144,7 @@ def checkin_message(
             "elements": [button("Post update", Action.ANSWER, value=str(checkin.id), style="primary")],
         },
         context(
-            f"Answer in this thread or with the button. Window closes {local_date(checkin.closes_at)}. "
+            f"Answer in this thread or with the button. Window closes {date_token(checkin.closes_at)}. "
             "Start a reply with `blocker:` to flag a blocker."
         ),
     ]
@@ -178,7 +153,7 @@ def checkin_message(
 
 def answer_modal(rhythm: Rhythm, checkin: Checkin) -> dict:
     blocks = [
-        text_input(f"q{index}", question[:150], multiline=True, optional=True, max_length=2900)
+        text_input(f"q{index}", question, multiline=True, optional=True, max_length=2900)
         for index, question in enumerate(rhythm.questions)
     ]
     return modal(
@@ -193,7 +168,7 @@ def modal_answer_post(user_id: str, text: str) -> str:
 def nudge_dm(partnership: Partnership, rhythm: Rhythm, checkin: Checkin) -> tuple[str, list[dict]]:
     text = (
         f"Reminder: *{escape(rhythm.name)}* in {channel_link(partnership.channel_id)} is waiting for your "
-        f"update. The window closes {local_date(checkin.closes_at)}."
+        f"update. The window closes {date_token(checkin.closes_at)}."
     )
     return text, [
         section(text),
@@ -208,17 +183,8 @@ def nudge_dm(partnership: Partnership, rhythm: Rhythm, checkin: Checkin) -> tupl
 def nudge_thread(user_ids: list[str], checkin: Checkin) -> str:
     return (
         f"{' '.join(mention(u) for u in user_ids)} — a reminder: your update is still missing. "
-        f"Reply here or use *Post update* above; the window closes {local_date(checkin.closes_at)}."
+        f"Reply here or use *Post update* above; the window closes {date_token(checkin.closes_at)}."
     )
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 def summary_message(rhythm: Rhythm, summary: CheckinSummary) -> tuple[str, list[dict]]:
@@ -226,8 +192,7 @@ def summary_message(rhythm: Rhythm, summary: CheckinSummary) -> tuple[str, list[
         return ", ".join(mention(u) for u in users) if users else "nobody"
 
     lines = [
-        f"*{escape(rhythm.name)}* — summary: {len(summary.on_time) + len(summary.late)} of "
-        f"{summary.expected_count} answered",
+        f"*{escape(rhythm.name)}* — summary: {summary.answered_count} of {summary.expected_count} answered",
         f":white_check_mark: On time ({len(summary.on_time)}): {people(summary.on_time)}",
         f":hourglass: Late ({len(summary.late)}): {people(summary.late)}",
         f":x: Missing ({len(summary.missing)}): {people(summary.missing)}",
@@ -244,15 +209,11 @@ def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
     blocks = []
     for blocker in blockers[:10]:  # the status message stays well inside Slack's 50 blocks
         blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f":construction: {escape(blocker.text)[:2500]} — "
-                    f"{mention(blocker.user_id)} {local_date(blocker.raised_at)}",
-                },
-                "accessory": button("Clear", Action.CLEAR_BLOCKER, value=str(blocker.id)),
-            }
+            section(  # the person's text gives way first, so who raised it and when stay visible
+                f":construction: {clip(escape(blocker.text), 2500)} — "
+                f"{mention(blocker.user_id)} {date_token(blocker.raised_at)}",
+                accessory=button("Clear", Action.CLEAR_BLOCKER, value=str(blocker.id)),
+            )
         )
     if len(blockers) > 10:
         blocks.append(context(f"…and {len(blockers) - 10} more open blockers"))
@@ -277,3 +238,20 @@ def rhythm_changed_text(rhythm: Rhythm, what: str, timezone: str) -> str:
 
 def blocker_cleared_text(blocker) -> str:
     return f"Cleared the blocker: {escape(blocker.text)}"
+
+
+def status_lines(upcoming: Rhythm | None, last: Checkin | None, summary: CheckinSummary | None) -> list[str]:
+    """`/partner status`: the next check-in, and how the last closed one went."""
+    lines = [
+        f"Next check-in: *{escape(upcoming.name)}* {date_token(upcoming.next_run_at)}"
+        if upcoming
+        else "Next check-in: none scheduled (`/partner rhythm add`)"
+    ]
+    if last is not None and summary is not None:
+        answered, expected = summary.answered_count, summary.expected_count
+        rate = f"{round(100 * answered / expected)}%" if expected else "—"
+        lines.append(
+            f"Last check-in ({escape(last.rhythm.name)}): {answered} of {expected} answered "
+            f"({rate}), {len(summary.on_time)} on time; median response {duration_text(summary.median_seconds)}"
+        )
+    return lines

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from calendar import monthrange  # imported by name: functions below take a parameter called `calendar`
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.workdays import WorkCalendar, local_date, local_instant
 
 CADENCES = (
     "business_days",
@@ -28,16 +30,6 @@ class Cadence:
     weekdays: tuple[int, ...] = ()
     day_of_month: int | None = None
     anchor: date | None = None
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    timezone: str
-    business_days: tuple[int, ...]
-    holidays: frozenset[date] = frozenset()
-
-    def is_business_day(self, day: date) -> bool:
-        return day.isoweekday() in self.business_days and day not in self.holidays
 
 
 def validate(cadence: Cadence, calendar: WorkCalendar) -> str | None:
@@ -84,17 +76,6 @@ def occurs_on(cadence: Cadence, day: date, calendar: WorkCalendar) -> bool:
     if kind == "monthly_last_business_day":
         return not any(calendar.is_business_day(day.replace(day=d)) for d in range(day.day + 1, last + 1))
     return True  # business_days
-
-
-def local_instant(day: date, local_time: time, tz: str) -> datetime:
-    # fold=0 picks the first of two ambiguous times; for a time in a spring-forward gap zoneinfo applies the
-    # pre-transition offset, which lands the same distance past the gap (02:30 -> 03:30).
-    wall = datetime.combine(day, local_time.replace(tzinfo=None, fold=0), tzinfo=ZoneInfo(tz))
-    return wall.astimezone(timezone.utc)
-
-
-def local_date(moment: datetime, tz: str) -> date:
-    return moment.astimezone(ZoneInfo(tz)).date()
 
 
 def _candidates(cadence: Cadence, calendar: WorkCalendar, start: datetime):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from bot.partnerships.models import Partnership
 
 AUDIENCES = ("vendor", "client", "both", "people")
 
@@ -25,13 +29,14 @@ class Rhythm(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]  # the N people type: numbered per partnership
     name: Mapped[str] = mapped_column(String(80))
     cadence: Mapped[str] = mapped_column(String(40))  # bot.rhythms.calendar.CADENCES
     weekdays: Mapped[list[int]] = mapped_column(JSON, default=list)
     day_of_month: Mapped[int | None]
     anchor: Mapped[date | None] = mapped_column(Date)
-    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM in the partnership's timezone
+    local_time: Mapped[time] = mapped_column(Time)  # wall-clock time in the partnership's timezone
     audience: Mapped[str] = mapped_column(String(8))
     people: Mapped[list[str]] = mapped_column(JSON, default=list)  # user ids when audience == "people"
     questions: Mapped[list[str]] = mapped_column(JSON)
@@ -60,6 +65,7 @@ class Checkin(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rhythm_id: Mapped[int] = mapped_column(ForeignKey("rhythms.id", ondelete="CASCADE"))
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership: Mapped[Partnership] = relationship()
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     manual: Mapped[bool] = mapped_column(default=False)

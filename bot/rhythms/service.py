@@ -15,10 +15,12 @@ from bot.errors import UserError
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
-from bot.partnerships.time_off import is_out_of_office
-from bot.rhythms.calendar import CADENCES, Cadence, WorkCalendar, local_date, next_occurrence, occurs_on, validate
+from bot.partnerships.time_off import is_out_of_office, out_of_office_on
+from bot.rhythms.answers import MISSING, standings
+from bot.rhythms.calendar import CADENCES, Cadence, next_occurrence, occurs_on, validate
 from bot.rhythms.models import AUDIENCES, Checkin, Rhythm
 from bot.validation import Typed
+from bot.workdays import WorkCalendar, local_date
 
 RHYTHM_USAGE = "/partner rhythm add | list | pause N | resume N | remove N | run N"
 
@@ -90,10 +92,9 @@ def cadence_of_form(form: RhythmForm, anchor: date) -> Cadence:
 
 
 def cadence_of(rhythm: Rhythm) -> Cadence:
-    hours, minutes = (int(part) for part in rhythm.local_time.split(":"))
     return Cadence(
         kind=rhythm.cadence,
-        local_time=time(hours, minutes),
+        local_time=rhythm.local_time,
         weekdays=tuple(rhythm.weekdays),
         day_of_month=rhythm.day_of_month,
         anchor=rhythm.anchor,
@@ -111,7 +112,7 @@ def add_rhythm(
         weekdays=form.weekdays,
         day_of_month=form.day_of_month,
         anchor=local_date(now, partnership.timezone),
-        local_time=form.local_time.strftime("%H:%M"),
+        local_time=form.local_time,
         audience=form.audience,
         people=form.people if form.audience == "people" else [],
         questions=form.questions,
@@ -259,10 +260,9 @@ def mark_sent(
 
 
 def missing_people(checkin: Checkin, partnership: Partnership, day: date) -> list[dict]:
-    """Expected people who have not answered and are not out of office today."""
-    answered = {(a.team_id, a.user_id) for a in checkin.answers}
-    away = {(m.team_id, m.user_id) for m in partnership.members if is_out_of_office(m, day)}
-    return [p for p in checkin.expected if (p["team"], p["user"]) not in answered | away]
+    """Expected people who have not answered and are not out of office on `day`."""
+    standing = standings(checkin, out_of_office_on(partnership, day))
+    return [p for p in checkin.expected if standing[(p["team"], p["user"])] == MISSING]
 
 
 def next_rhythm(session: Session, partnership: Partnership) -> Rhythm | None:

@@ -1,11 +1,19 @@
-"""Reading modal submissions and building the pieces every Block Kit message repeats."""
+"""Reading modal submissions, and one builder for each Block Kit piece the bot sends.
+
+Slack refuses a whole message or view when one text is over its limit, so every limit is applied here,
+in the builder, and callers pass text of any length."""
 
 from __future__ import annotations
 
 from typing import Any
 
-SECTION_LIMIT = 3000
+PLAIN_TEXT_LIMIT = 150  # labels, option texts, placeholders, hints
+OPTION_VALUE_LIMIT = 150
 BUTTON_LABEL_LIMIT = 75
+BUTTON_VALUE_LIMIT = 2000
+MODAL_TITLE_LIMIT = 24  # also a modal's submit and close labels
+SECTION_LIMIT = 3000  # section and context mrkdwn
+TEXT_INPUT_LIMIT = 3000  # a plain-text input's length, and so its initial value
 
 
 def state_values(view: dict) -> dict[str, Any]:
@@ -34,12 +42,15 @@ def state_values(view: dict) -> dict[str, Any]:
     return values
 
 
-def plain(text: str) -> dict:
-    return {"type": "plain_text", "text": text[:150], "emoji": True}
+def plain(text: str, limit: int = PLAIN_TEXT_LIMIT) -> dict:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
 
 
-def section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+def section(text: str, *, accessory: dict | None = None) -> dict:
+    block: dict[str, Any] = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+    if accessory:
+        block["accessory"] = accessory
+    return block
 
 
 def context(text: str) -> dict:
@@ -47,10 +58,35 @@ def context(text: str) -> dict:
 
 
 def button(label: str, action_id: str, value: str = "", style: str | None = None) -> dict:
-    element = {"type": "button", "text": plain(label[:BUTTON_LABEL_LIMIT]), "action_id": action_id, "value": value}
+    element = {
+        "type": "button",
+        "text": plain(label, BUTTON_LABEL_LIMIT),
+        "action_id": action_id,
+        "value": value[:BUTTON_VALUE_LIMIT],
+    }
     if style:
         element["style"] = style
     return element
+
+
+def option(label: str, value: str) -> dict:
+    return {"text": plain(label), "value": value[:OPTION_VALUE_LIMIT]}
+
+
+# -- inputs: every element answers under action_id "value", which state_values reads ----------------
+
+
+def input_block(block_id: str, label: str, element: dict, *, optional: bool = False, hint: str | None = None) -> dict:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {**element, "action_id": "value"},
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
 
 
 def text_input(
@@ -60,31 +96,75 @@ def text_input(
     initial: str = "",
     multiline: bool = False,
     optional: bool = False,
-    max_length: int | None = None,
+    max_length: int = TEXT_INPUT_LIMIT,
     placeholder: str | None = None,
     hint: str | None = None,
 ) -> dict:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
+    max_length = min(max_length, TEXT_INPUT_LIMIT)
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
     if initial:
-        element["initial_value"] = initial
-    if max_length:
-        element["max_length"] = max_length
+        element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = plain(placeholder)
-    block: dict[str, Any] = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": element,
-        "optional": optional,
+    return input_block(block_id, label, element, optional=optional, hint=hint)
+
+
+def _initial_option(options: list[dict], initial: str | None) -> dict:
+    chosen = [o for o in options if o["value"] == initial]
+    return {"initial_option": chosen[0]} if chosen else {}
+
+
+def static_select(
+    block_id: str, label: str, options: list[dict], *, initial: str | None = None, optional: bool = False
+) -> dict:
+    element = {"type": "static_select", "options": options, **_initial_option(options, initial)}
+    return input_block(block_id, label, element, optional=optional)
+
+
+def radio_buttons(
+    block_id: str, label: str, options: list[dict], *, initial: str | None = None, optional: bool = False
+) -> dict:
+    element = {"type": "radio_buttons", "options": options, **_initial_option(options, initial)}
+    return input_block(block_id, label, element, optional=optional)
+
+
+def checkboxes(
+    block_id: str, label: str, options: list[dict], *, initial: list[str] = (), optional: bool = False
+) -> dict:
+    element: dict[str, Any] = {"type": "checkboxes", "options": options}
+    chosen = [o for o in options if o["value"] in initial]
+    if chosen:
+        element["initial_options"] = chosen
+    return input_block(block_id, label, element, optional=optional)
+
+
+def users_select(block_id: str, label: str, *, optional: bool = False) -> dict:
+    return input_block(block_id, label, {"type": "users_select"}, optional=optional)
+
+
+def multi_users_select(block_id: str, label: str, *, optional: bool = False) -> dict:
+    return input_block(block_id, label, {"type": "multi_users_select"}, optional=optional)
+
+
+def conversations_select(
+    block_id: str, label: str, *, initial: str | None = None, optional: bool = False, hint: str | None = None
+) -> dict:
+    element: dict[str, Any] = {
+        "type": "conversations_select",
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
     }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
+    if initial:
+        element["initial_conversation"] = initial
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
-def option(label: str, value: str) -> dict:
-    return {"text": plain(label), "value": value}
+def datepicker(block_id: str, label: str, *, optional: bool = False) -> dict:
+    return input_block(block_id, label, {"type": "datepicker"}, optional=optional)
+
+
+def timepicker(block_id: str, label: str, *, initial: str | None = None) -> dict:
+    element = {"type": "timepicker", **({"initial_time": initial} if initial else {})}
+    return input_block(block_id, label, element)
 
 
 def modal(
@@ -93,9 +173,9 @@ def modal(
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": plain(title[:24]),
-        "submit": plain(submit),
-        "close": plain("Cancel"),
+        "title": plain(title, MODAL_TITLE_LIMIT),
+        "submit": plain(submit, MODAL_TITLE_LIMIT),
+        "close": plain("Cancel", MODAL_TITLE_LIMIT),
         "private_metadata": private_metadata,
         "blocks": blocks,
     }

@@ -124,11 +124,5 @@ class SlackGateway:
 
     def channel_members(self, channel: str) -> set[str]:
         """Everyone in the channel, both organisations included, across every page."""
-        members: set[str] = set()
-        cursor = None
-        while True:
-            response = self.client.conversations_members(channel=channel, cursor=cursor, limit=500)
-            members.update(response.get("members") or [])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return members
+        pages = self.client.conversations_members(channel=channel, limit=500)  # iterating follows next_cursor
+        return {member for page in pages for member in page.get("members") or []}

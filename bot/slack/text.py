@@ -1,4 +1,4 @@
-"""Putting people's words and Slack references into mrkdwn safely."""
+"""Putting people's words and Slack references into mrkdwn safely, and the wording every area shares."""
 
 from __future__ import annotations
 
@@ -18,7 +18,24 @@ def channel_link(channel_id: str) -> str:
     return f"<#{channel_id}>"
 
 
-def local_date(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
+def date_token(moment: datetime, fmt: str = "{date_short_pretty} {time}") -> str:
     """A `<!date>` token: each reader sees the moment in their own timezone."""
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{fmt}|{fallback}>"
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+SEVERITY_NAMES = {"P1": "P1 critical", "P2": "P2 high", "P3": "P3 medium", "P4": "P4 low"}
+
+
+def weekdays_text(days: list[int]) -> str:
+    return ", ".join(WEEKDAYS[day - 1] for day in days)
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"

@@ -5,30 +5,26 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.claims import schedule_send
+from bot.celebrations.blocks import feedback_high_text, streak_text
+from bot.claims import owe_post, schedule_send
 from bot.escalations.models import Escalation
 from bot.feedback import service as feedback
 from bot.feedback.models import FeedbackCycle
+from bot.kudos.models import Kudos
 from bot.partnerships.models import Partnership, other_side
-from bot.rhythms.calendar import local_date, local_instant
+from bot.rhythms.answers import perfect
 from bot.rhythms.models import Checkin
-from bot.slack.text import escape
+from bot.workdays import local_date, local_instant
 
 NO_P1_DAYS = (30, 90, 180, 365)
 STREAKS = (10, 25, 50, 100)
 
 
 def _post(session: Session, partnership: Partnership, key: str, due_at: datetime, text: str) -> None:
-    schedule_send(
-        session,
-        key=f"celebrate:{partnership.id}:{key}",
-        kind="post",
-        due_at=due_at,
-        payload={"channel": partnership.channel_id, "text": text},
-    )
+    owe_post(session, key=f"celebrate:{partnership.id}:{key}", due_at=due_at, channel=partnership.channel_id, text=text)
 
 
 def plan_for(session: Session, partnership: Partnership) -> None:
@@ -83,14 +79,6 @@ def p1_since(session: Session, partnership: Partnership, since: datetime) -> boo
     )
 
 
-def perfect(checkin: Checkin) -> bool:
-    """Everyone expected answered on time (and someone was expected)."""
-    if checkin.status != "sent" or not checkin.expected:
-        return False
-    on_time = {(a.team_id, a.user_id) for a in checkin.answers if not a.late}
-    return all((p["team"], p["user"]) in on_time for p in checkin.expected)
-
-
 def owe_streak(session: Session, partnership: Partnership, now: datetime) -> None:
     """At a check-in's close: a run of perfect check-ins reaching 10, 25, 50 or 100 is celebrated once."""
     closed = session.scalars(
@@ -113,7 +101,7 @@ def owe_streak(session: Session, partnership: Partnership, now: datetime) -> Non
             partnership,
             f"streak:{length}:{run[-1].id}",
             now,
-            f":fire: *{length} check-ins in a row* with everyone answering on time. Well done, both teams!",
+            streak_text(length),
         )
 
 
@@ -124,11 +112,8 @@ def owe_feedback_highs(session: Session, partnership: Partnership, cycle: Feedba
     for direction in report.directions:
         if direction.overall is None or not earlier:
             continue
-        before = []
-        for earlier_cycle in earlier:  # only scores that were shown: a hidden small group stays hidden
-            answers, scores = feedback.direction_scores(earlier_cycle, direction.giver)
-            if scores and not (earlier_cycle.anonymous and answers < feedback.ANONYMITY_THRESHOLD):
-                before.append(feedback.overall(scores))
+        # Only scores that were shown count: a hidden small group stays hidden.
+        before = [s for c in earlier if (s := feedback.shown_overall(c, direction.giver)) is not None]
         if before and direction.overall > max(before):
             giver, about = partnership.org_of(direction.giver), partnership.org_of(other_side(direction.giver))
             _post(
@@ -136,6 +121,14 @@ def owe_feedback_highs(session: Session, partnership: Partnership, cycle: Feedba
                 partnership,
                 f"feedback_high:{cycle.id}:{direction.giver}",
                 now,
-                f":star2: *A new high*: {escape(giver)} rates {escape(about)} {direction.overall:.1f}/5 in feedback "
-                f"cycle {cycle.number}, the best yet (previous best {max(before):.1f}).",
+                feedback_high_text(giver, about, direction.overall, cycle.number, max(before)),
             )
+
+
+def shared_so_far(session: Session, partnership: Partnership) -> tuple[int, int]:
+    """(check-ins sent, kudos given) in the partnership so far: what an anniversary looks back on."""
+    checkins = session.scalar(
+        select(func.count()).where(Checkin.partnership_id == partnership.id, Checkin.status == "sent")
+    )
+    kudos = session.scalar(select(func.count()).where(Kudos.partnership_id == partnership.id))
+    return checkins, kudos
