@@ -10,6 +10,10 @@ class UserError(Exception):
         self.usage = usage
 
 
+class BadInput(UserError):
+    """What was typed does not fit (no such number, a past date): a command shows its usage line with it."""
+
+
 class NotSetUp(UserError):
     def __init__(self):
         super().__init__(

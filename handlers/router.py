@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
-from bot.errors import UserError
+from bot.errors import BadInput, UserError
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 
@@ -193,10 +193,13 @@ class Router:
         self._groups = {sub.words[0] for sub in self.subcommands}
 
     def dispatch(self, ctx: CommandContext, text: str) -> None:
+        sub = None
         try:
             sub, values = self.parse(text)
             reply = sub.handler(ctx, *values)
         except UserError as error:
+            if isinstance(error, BadInput) and sub is not None and not error.usage:
+                error.usage = sub.usage  # what was typed does not fit: show how this command is written
             reply = error_reply(error)
         except SlackApiError as exc:
             log.warning("/partner %s: Slack said %s", (text or "").split(None, 1)[:1], exc.response.get("error"))

@@ -156,3 +156,17 @@ def test_card_buttons_work_for_the_other_organisation(slack, fake, app, partners
     assert member(app, "UEXT2").side == "vendor"
     slack.click("card_kudos", value=partnership, user="UEXT2", team="T_EXT")
     assert fake.wait_for("views.open")[0].args["view"]["callback_id"] == "kudos_give"
+
+
+def test_a_mistyped_value_is_answered_with_that_commands_usage(slack, fake, app, partnership):
+    answers = {
+        "rhythm pause 7": ("There is no rhythm 7 here", "/partner rhythm pause N"),
+        "action done 3": ("There is no action 3 here", "/partner action done N"),
+        "milestone move 4 2027-01-01": ("There is no milestone 4 here", "/partner milestone move N YYYY-MM-DD"),
+        "ooo 2026-12-20 2026-12-10": ("The last day comes before the first", "/partner ooo YYYY-MM-DD YYYY-MM-DD"),
+    }
+    for words, (problem, usage) in answers.items():
+        said = slack.command(words).text
+        assert problem in said and f"Usage: `{usage}`" in said, words
+    # A refusal of who you are is not a typing mistake: no usage line.
+    assert "Usage:" not in slack.command("rhythm add", user="UHOME2").text

@@ -9,13 +9,11 @@ from sqlalchemy.orm import Session
 
 from bot.actions.models import Action, ActionTransition
 from bot.claims import schedule_send
-from bot.errors import UserError
+from bot.errors import BadInput, UserError
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import OWNER_OR_LEAD, roles_toward
 from bot.workdays import local_instant
-
-ACTION_USAGE = "/partner action done N"
 
 # (from, to) -> who may make the move: "lead" (any lead) or "owner" (the action's owner).
 ALLOWED = {
@@ -69,14 +67,14 @@ def open_actions(session: Session, partnership: Partnership) -> list[Action]:
 def find_action(session: Session, partnership: Partnership, number_text: str) -> Action:
     action = by_number(session, Action, partnership.id, number_text)
     if action is None:
-        raise UserError(f"There is no action {number_text} here; `/partner actions` lists them.", usage=ACTION_USAGE)
+        raise BadInput(f"There is no action {number_text} here; `/partner actions` lists them.")
     return action
 
 
 def move(session: Session, action: Action, actor: Member, to_status: str, now: datetime, note: str = "") -> None:
     allowed = ALLOWED.get((action.status, to_status))
     if allowed is None:
-        raise UserError(f"Action {action.number} is already {action.status}.")
+        raise BadInput(f"Action {action.number} is already {action.status}.")
     if not roles_toward(actor, owner=(action.owner_team, action.owner_user)) & allowed:
         raise UserError(f"Only the action's owner or a lead can mark action {action.number} {to_status}.")
     session.add(

@@ -14,7 +14,7 @@ from bot.actions import service as actions
 from bot.actions.models import Action
 from bot.celebrations import service as celebrations
 from bot.claims import schedule_send
-from bot.errors import UserError
+from bot.errors import BadInput, UserError
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
@@ -25,7 +25,6 @@ from bot.partnerships.targets import SEVERITIES, parse_target
 from bot.validation import Typed
 from bot.workdays import WorkCalendar, local_date
 
-LIST_USAGE = "/partner escalations [open|all] [P1|P2|P3|P4]"
 RECURRENCE_WINDOW = timedelta(days=60)
 RECURRENCE_COUNT = 3
 
@@ -277,7 +276,7 @@ def move(
 def find_escalation(session: Session, partnership: Partnership, number_text: str) -> Escalation:
     found = by_number(session, Escalation, partnership.id, number_text)
     if found is None:
-        raise UserError(f"There is no escalation {number_text} here.", usage=LIST_USAGE)
+        raise BadInput(f"There is no escalation {number_text} here.")
     return found
 
 
@@ -302,19 +301,6 @@ def add_update(
     )
     session.add(update)
     return update
-
-
-def parse_filters(words: list[str]) -> tuple[bool, str | None]:
-    """`[open|all] [P1..P4]` in any order: (only open ones?, severity or None)."""
-    only_open, severity = True, None
-    for word in words:
-        if word.lower() in ("open", "all"):
-            only_open = word.lower() == "open"
-        elif word.upper() in SEVERITIES:
-            severity = word.upper()
-        else:
-            raise UserError(f"'{word}' is not a filter.", usage=LIST_USAGE)
-    return only_open, severity
 
 
 def list_escalations(

@@ -8,21 +8,19 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
+from bot.errors import BadInput
 from bot.kudos.models import Kudos
 from bot.partnerships.models import Member, Partnership
-
-USAGE = "/partner kudos @user what they did"
 
 
 def check(giver_user: str, receiver_user: str, text: str) -> None:
     """What can be refused before anything is looked up or stored."""
     if giver_user == receiver_user:
-        raise UserError("Kudos are for someone else: thank a colleague or the other company.", usage=USAGE)
+        raise BadInput("Kudos are for someone else: thank a colleague or the other company.")
     if not text.strip():
-        raise UserError("Say what they did.", usage=USAGE)
+        raise BadInput("Say what they did.")
     if len(text.strip()) > 1000:
-        raise UserError("Keep kudos under 1,000 characters.", usage=USAGE)
+        raise BadInput("Keep kudos under 1,000 characters.")
 
 
 def give(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
-from bot.errors import UserError
+from bot.errors import BadInput, UserError
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
@@ -18,7 +18,6 @@ from bot.partnerships.service import is_owner_or_lead
 from bot.rhythms.models import Answer, Checkin
 from bot.workdays import local_date, local_instant
 
-USAGE = '/partner milestone add "NAME" YYYY-MM-DD [@owner] | list | done N | move N YYYY-MM-DD | remove N'
 REMINDERS = (("7d", -7), ("1d", -1), ("overdue", 1))  # days from the due date, at 09:00 local
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -35,9 +34,9 @@ def add(
 ) -> Milestone:
     name = name.strip()
     if not name or len(name) > 200:
-        raise UserError("Give the milestone a name of up to 200 characters, in quotes.", usage=USAGE)
+        raise BadInput("Give the milestone a name of up to 200 characters, in quotes.")
     if due < local_date(now, partnership.timezone):
-        raise UserError(f"{due.isoformat()} is already past.", usage=USAGE)
+        raise BadInput(f"{due.isoformat()} is already past.")
     milestone = Milestone(
         partnership_id=partnership.id,
         name=name,
@@ -73,7 +72,7 @@ def owe_reminders(session: Session, partnership: Partnership, milestone: Milesto
 def find(session: Session, partnership: Partnership, number_text: str) -> Milestone:
     milestone = by_number(session, Milestone, partnership.id, number_text, Milestone.status != "removed")
     if milestone is None:
-        raise UserError(f"There is no milestone {number_text} here; `/partner milestone list` shows them.", usage=USAGE)
+        raise BadInput(f"There is no milestone {number_text} here; `/partner milestone list` shows them.")
     return milestone
 
 
@@ -94,7 +93,7 @@ def _owner_or_lead(milestone: Milestone, actor: Member, what: str) -> None:
 
 def _still_open(milestone: Milestone) -> None:
     if milestone.status != "open":
-        raise UserError(f"Milestone {milestone.number} is already {milestone.status}.")
+        raise BadInput(f"Milestone {milestone.number} is already {milestone.status}.")
 
 
 def move(
@@ -103,9 +102,9 @@ def move(
     _owner_or_lead(milestone, actor, "move")
     _still_open(milestone)
     if to == milestone.due_date:
-        raise UserError(f"Milestone {milestone.number} is already due {to.isoformat()}.")
+        raise BadInput(f"Milestone {milestone.number} is already due {to.isoformat()}.")
     if to < local_date(now, partnership.timezone):
-        raise UserError(f"{to.isoformat()} is already past.", usage=USAGE)
+        raise BadInput(f"{to.isoformat()} is already past.")
     session.add(
         MilestoneMove(
             milestone_id=milestone.id, from_date=milestone.due_date, to_date=to, user_id=actor.user_id, at=now

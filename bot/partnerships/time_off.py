@@ -7,20 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
+from bot.errors import BadInput
 from bot.partnerships.models import Holiday, Member, Partnership
 from bot.partnerships.service import require_lead
 from bot.workdays import local_date
-
-OOO_USAGE = "/partner ooo YYYY-MM-DD YYYY-MM-DD  or  /partner ooo off"
-HOLIDAY_USAGE = "/partner holiday add YYYY-MM-DD [name]"
-
-
-def parse_day(text: str, usage: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"'{text}' is not a date: write it as YYYY-MM-DD, e.g. 2026-12-24.", usage=usage) from None
 
 
 def holidays(session: Session, partnership: Partnership, *, since: date) -> list[Holiday]:
@@ -34,7 +24,7 @@ def holidays(session: Session, partnership: Partnership, *, since: date) -> list
 def add_holiday(session: Session, partnership: Partnership, actor: Member, day: date, name: str) -> Holiday:
     require_lead(actor, "add holidays")
     if session.scalar(select(Holiday).where(Holiday.partnership_id == partnership.id, Holiday.day == day)):
-        raise UserError(f"{day.isoformat()} is already a holiday.", usage="/partner holiday list")
+        raise BadInput(f"{day.isoformat()} is already a holiday.", usage="/partner holiday list")
     holiday = Holiday(partnership_id=partnership.id, day=day, name=name.strip()[:100], added_by=actor.user_id)
     session.add(holiday)
     return holiday
@@ -44,15 +34,15 @@ def remove_holiday(session: Session, partnership: Partnership, actor: Member, da
     require_lead(actor, "remove holidays")
     holiday = session.scalar(select(Holiday).where(Holiday.partnership_id == partnership.id, Holiday.day == day))
     if holiday is None:
-        raise UserError(f"{day.isoformat()} is not a holiday.", usage="/partner holiday list")
+        raise BadInput(f"{day.isoformat()} is not a holiday.", usage="/partner holiday list")
     session.delete(holiday)
 
 
 def set_out_of_office(member: Member, first: date, last: date, now: datetime) -> None:
     if last < first:
-        raise UserError("The last day comes before the first.", usage=OOO_USAGE)
+        raise BadInput("The last day comes before the first.")
     if last < local_date(now, member.partnership.timezone):
-        raise UserError("Those days are already past.", usage=OOO_USAGE)
+        raise BadInput("Those days are already past.")
     member.ooo_from, member.ooo_to = first, last
 
 

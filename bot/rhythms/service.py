@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
 from bot.db import insert_once
-from bot.errors import UserError
+from bot.errors import BadInput
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
@@ -21,8 +21,6 @@ from bot.rhythms.calendar import CADENCES, Cadence, next_occurrence, occurs_on, 
 from bot.rhythms.models import AUDIENCES, Checkin, Rhythm
 from bot.validation import Typed
 from bot.workdays import WorkCalendar, local_date
-
-RHYTHM_USAGE = "/partner rhythm add | list | pause N | resume N | remove N | run N"
 
 
 class RhythmForm(BaseModel):
@@ -139,8 +137,8 @@ def rhythms_of(session: Session, partnership: Partnership) -> list[Rhythm]:
 def find_rhythm(session: Session, partnership: Partnership, number_text: str) -> Rhythm:
     rhythm = by_number(session, Rhythm, partnership.id, number_text, Rhythm.removed_at.is_(None))
     if rhythm is None:
-        raise UserError(
-            f"There is no rhythm {number_text} here; `/partner rhythm list` shows their numbers.", usage=RHYTHM_USAGE
+        raise BadInput(
+            f"There is no rhythm {number_text} here; `/partner rhythm list` shows their numbers."
         )
     return rhythm
 
@@ -148,7 +146,7 @@ def find_rhythm(session: Session, partnership: Partnership, number_text: str) ->
 def pause(rhythm: Rhythm, actor: Member) -> None:
     require_lead(actor, "manage rhythms")
     if rhythm.paused:
-        raise UserError(f"Rhythm {rhythm.number} is already paused.", usage=f"/partner rhythm resume {rhythm.number}")
+        raise BadInput(f"Rhythm {rhythm.number} is already paused.", usage=f"/partner rhythm resume {rhythm.number}")
     rhythm.paused, rhythm.next_run_at = True, None
 
 
@@ -156,7 +154,7 @@ def resume(rhythm: Rhythm, actor: Member, calendar: WorkCalendar, now: datetime)
     """Occurrences while paused are not owed: the rhythm picks up at its next one from now."""
     require_lead(actor, "manage rhythms")
     if not rhythm.paused:
-        raise UserError(f"Rhythm {rhythm.number} is not paused.", usage=f"/partner rhythm pause {rhythm.number}")
+        raise BadInput(f"Rhythm {rhythm.number} is not paused.", usage=f"/partner rhythm pause {rhythm.number}")
     rhythm.paused = False
     rhythm.next_run_at = next_occurrence(cadence_of(rhythm), calendar, now)
 
