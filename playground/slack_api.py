@@ -73,6 +73,7 @@ class FakeSlack:
         self.channel_members: dict[str, list[str]] = {}  # conversations.members answers from this
         self.members_page_size = 100
         self._scripts: dict[str, deque[_Script]] = {}
+        self._taken: dict[str, int] = {}  # calls each method's `next` has handed out
         self.workspace = workspace
         self.record = record  # False: keep no call list (observers still see every exchange)
         self.observers: list[Observer] = []
@@ -132,11 +133,20 @@ class FakeSlack:
                 )
             time.sleep(0.01)
 
+    def next(self, method: str, timeout: float = 5.0) -> dict:
+        """The arguments of the next call to `method` that no earlier `next` returned (waiting for it),
+        so a test reads the app's calls in order instead of indexing lists."""
+        taken = self._taken.get(method, 0)
+        call = self.wait_for(method, taken + 1, timeout)[taken]
+        self._taken[method] = taken + 1
+        return call.args
+
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
             self.attempts.clear()
             self._scripts.clear()
+            self._taken.clear()
 
     # -- scripting -------------------------------------------------------
     def add_user(

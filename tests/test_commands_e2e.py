@@ -81,10 +81,10 @@ def test_members_learns_sides_from_home_teams_in_a_shared_channel(slack, app, pa
 def test_a_lead_sets_side_and_role_of_an_external_person(slack, fake, app, partnership):
     response = slack.command("role <@UEXT1|eve> lead")
     assert response.status == 200 and response.body == ""  # a newcomer is looked up in Slack after the ack
-    assert fake.wait_for("response_url")[0].args["text"] == "<@UEXT1> is now a lead (vendor lead)."
+    assert fake.next("response_url")["text"] == "<@UEXT1> is now a lead (vendor lead)."
     assert fake.calls_to("users.info")[0].args["user"] == "UEXT1"
     slack.command("side <@UHOME3> vendor")
-    assert "now on the vendor side" in fake.wait_for("response_url", 2)[1].args["text"]
+    assert "now on the vendor side" in fake.next("response_url")["text"]
     moved = member(app, "UHOME3")
     assert (moved.team_id, moved.side, moved.side_explicit) == ("T_HOME", "vendor", True)
     # Known members are not looked up again.
@@ -104,7 +104,7 @@ def test_side_and_role_errors_change_nothing(slack, fake, app, partnership):
     for words, expected in cases.items():
         assert expected in slack.command(words).text, words
     slack.command("role <@UNOBODY> sponsor")
-    assert "I can't find <@UNOBODY> in Slack" in fake.wait_for("response_url")[0].args["text"]
+    assert "I can't find <@UNOBODY> in Slack" in fake.next("response_url")["text"]
     not_lead = slack.command("role <@UHOME2> lead", user="UHOME3")
     assert "Only leads can change a member's role" in not_lead.text
     assert member(app, "UHOME2") is None
@@ -120,11 +120,11 @@ def test_charter_view_and_lead_edit_with_log(slack, fake, app, partnership):
 
     refused = slack.click("charter_edit", value=partnership, user="UEXT1", team="T_EXT")
     assert refused.status == 200
-    assert "Only leads can edit the charter" in fake.wait_for("response_url")[0].args["text"]
+    assert "Only leads can edit the charter" in fake.next("response_url")["text"]
     assert fake.calls_to("views.open") == []
 
     slack.click("charter_edit", value=partnership)
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     values = {b["block_id"]: text(b["element"].get("initial_value", "")) for b in modal["blocks"]}
     values["P1_ack"] = text("soon")
     values["P3_resolve"] = text("0bd")
@@ -133,7 +133,7 @@ def test_charter_view_and_lead_edit_with_log(slack, fake, app, partnership):
 
     values.update(P1_ack=text("15m"), P3_resolve=text("5bd"), vendor_decisions=text("Staffing changes < 10%"))
     assert slack.submit_view(modal, values).body == ""
-    announcement = fake.wait_for("chat.postMessage")[0].args
+    announcement = fake.next("chat.postMessage")
     assert announcement["text"] == (
         "<@ULEAD> edited the charter: vendor decisions, escalation targets. `/partner charter` shows it."
     )
@@ -151,11 +151,11 @@ def test_charter_view_and_lead_edit_with_log(slack, fake, app, partnership):
 
 def test_card_buttons_work_for_the_other_organisation(slack, fake, app, partnership):
     slack.click("card_status", value=partnership, user="UEXT2", team="T_EXT")
-    status = fake.wait_for("response_url")[0].args
+    status = fake.next("response_url")
     assert status["response_type"] == "ephemeral" and "Acme support with Globex" in json.dumps(status["blocks"])
     assert member(app, "UEXT2").side == "vendor"
     slack.click("card_kudos", value=partnership, user="UEXT2", team="T_EXT")
-    assert fake.wait_for("views.open")[0].args["view"]["callback_id"] == "kudos_give"
+    assert slack.next_modal()["callback_id"] == "kudos_give"
 
 
 def test_a_mistyped_value_is_answered_with_that_commands_usage(slack, fake, app, partnership):

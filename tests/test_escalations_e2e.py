@@ -41,14 +41,14 @@ def test_raise_from_commands_and_from_the_card_by_the_other_org(friday, slack, f
     set_up_partnership(slack, fake, app)
     response = slack.command("Missed SLA on tier-2", command="/escalate")
     assert response.status == 200
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     assert modal["blocks"][0]["element"]["initial_value"] == "Missed SLA on tier-2"
     slack.command("escalate")
-    assert "initial_value" not in fake.wait_for("views.open", 2)[1].args["view"]["blocks"][0]["element"]
+    assert "initial_value" not in slack.next_modal()["blocks"][0]["element"]
     assert "not a partnership yet" in slack.command("", command="/escalate", channel="C_OTHER").text
 
     slack.click("card_raise_escalation", value="C_PARTNER", user="UEXT1", team="T_EXT")
-    assert fake.wait_for("views.open", 3)[2].args["view"]["callback_id"] == "escalation_raise"
+    assert slack.next_modal()["callback_id"] == "escalation_raise"
     raise_escalation(
         slack,
         fake,
@@ -59,7 +59,7 @@ def test_raise_from_commands_and_from_the_card_by_the_other_org(friday, slack, f
         severity=chosen("P1"),
         category=chosen("staffing"),
     )
-    post = fake.wait_for("chat.postMessage")[0].args
+    post = fake.next("chat.postMessage")
     rendered = json.dumps(post["blocks"], ensure_ascii=False)
     assert "#1 · P1 critical · Staffing" in rendered and "Agents lack &lt;!channel&gt; access" in rendered
     assert "Raised by <@UEXT1> (vendor)" in rendered
@@ -86,12 +86,12 @@ def test_the_modal_refuses_missing_and_overlong_fields(friday, slack, fake, app)
 def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app):
     set_up_partnership(slack, fake, app)
     raise_escalation(slack, fake, app, user="UEXT1", team="T_EXT")  # raiser: vendor side
-    buttons = button_values(fake.calls_to("chat.postMessage")[0].args)
+    buttons = button_values(fake.next("chat.postMessage"))
     esc_id = buttons["esc_acknowledge"]
 
     # A member who is not a lead, the owner or the raiser may not move it.
     slack.click("esc_acknowledge", value=esc_id, user="UHOME2")
-    refusal = fake.wait_for("response_url")[0].args
+    refusal = fake.next("response_url")
     assert refusal["response_type"] == "ephemeral"
     assert "Only leads, the owner or the person who raised it can move escalation #1" in refusal["text"]
     assert escalation(app).state == "open" and fake.calls_to("chat.update") == []
@@ -99,18 +99,17 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     friday.advance(minutes=20)
     slack.click("esc_acknowledge", value=esc_id)  # ULEAD, a lead
     eventually(lambda: escalation(app).state == "acknowledged", what="acknowledged")
-    update = fake.wait_for("chat.update")[0].args
+    update = fake.next("chat.update")
     assert "State: *Acknowledged*" in json.dumps(update["blocks"])
     assert "esc_acknowledge" not in button_values(update)
-    thread = fake.wait_for("chat.postMessage", 2)[1].args
+    thread = fake.next("chat.postMessage")
     assert thread["text"] == "<@ULEAD> moved #1 to *acknowledged*" and thread["thread_ts"] == update["ts"]
 
     slack.click("esc_assign", value=esc_id, user="UEXT1", team="T_EXT")  # the raiser assigns
-    modal = fake.wait_for("views.open")[0].args["view"]
-    slack.submit(
-        "esc_assign_form",
+    modal = slack.next_modal()
+    slack.submit_view(
+        modal,
         {"owner": {"type": "users_select", "selected_user": "UEXT2"}, "note": text("Ravi's team handles tier 2")},
-        private_metadata=modal["private_metadata"],
         user="UEXT1",
         team="T_EXT",
     )
@@ -128,40 +127,32 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
         team="T_EXT",
     )
     slack.click("esc_update", value=esc_id, user="UHOME2")
-    modal = fake.wait_for("views.open", 2)[1].args["view"]
-    slack.submit(
-        "esc_update_form",
-        {"text": text("Customer calmed down")},
-        private_metadata=modal["private_metadata"],
-        user="UHOME2",
-    )
+    modal = slack.next_modal()
+    slack.submit_view(modal, {"text": text("Customer calmed down")}, user="UHOME2")
     eventually(lambda: count(app, EscalationUpdate) == 2, what="updates recorded")
 
     # Resolve needs all three fields; the owner resolves.
     slack.click("esc_resolve", value=esc_id, user="UEXT2", team="T_EXT")
-    modal = fake.wait_for("views.open", 3)[2].args["view"]
-    meta = modal["private_metadata"]
-    missing = slack.submit(
-        "esc_resolve_form",
+    modal = slack.next_modal()
+    missing = slack.submit_view(
+        modal,
         {
             "root_cause_category": {"type": "static_select", "selected_option": None},
             "root_cause": text(""),
             "corrective_action": text(" "),
         },
-        private_metadata=meta,
         user="UEXT2",
         team="T_EXT",
     ).json["errors"]
     assert set(missing) == {"root_cause_category", "root_cause", "corrective_action"}
     assert escalation(app).state == "in_progress"
-    slack.submit(
-        "esc_resolve_form",
+    slack.submit_view(
+        modal,
         {
             "root_cause_category": chosen("capacity"),
             "root_cause": text("Two agents left"),
             "corrective_action": text("Hire and cross-train"),
         },
-        private_metadata=meta,
         user="UEXT2",
         team="T_EXT",
     )
@@ -169,7 +160,7 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
 
     # The owner alone may not close (closing confirms the fix); the raiser may.
     slack.click("esc_close", value=esc_id, user="UEXT2", team="T_EXT")
-    refusal = fake.wait_for("response_url", 2)[1].args["text"]
+    refusal = fake.next("response_url")["text"]
     assert "Only leads or the person who raised it can move escalation #1 to closed" in refusal
     slack.click("esc_close", value=esc_id, user="UEXT1", team="T_EXT")
     eventually(lambda: escalation(app).state == "closed", what="closed")
@@ -179,10 +170,10 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     raise_escalation(slack, fake, app, title=text("Same as #1"))
     second = str(escalation(app, 2).id)
     slack.click("esc_duplicate", value=second)
-    modal = fake.wait_for("views.open", 4)[3].args["view"]
-    bad = slack.submit("esc_duplicate_form", {"duplicate_of": text("#9")}, private_metadata=modal["private_metadata"])
+    modal = slack.next_modal()
+    bad = slack.submit_view(modal, {"duplicate_of": text("#9")})
     assert bad.json["errors"] == {"duplicate_of": "There is no escalation #9 here."}
-    slack.submit("esc_duplicate_form", {"duplicate_of": text("#1")}, private_metadata=modal["private_metadata"])
+    slack.submit_view(modal, {"duplicate_of": text("#1")})
     eventually(lambda: escalation(app, 2).state == "duplicate", what="duplicate")
 
     trail = [(t.from_state, t.to_state, t.user_id) for t in escalation(app).transitions]
@@ -235,10 +226,10 @@ def test_p1_ack_reminder_and_breach_go_out_once_with_two_schedulers(friday, slac
         assert "<@UHOME3>" in thread["text"] and "<@UEXT3>" in thread["text"]
         governance = next(c.args for c in posts if c.args["channel"] == "C_GOV")
         assert "P1 critical escalation #1" in governance["text"] and "<#C_PARTNER>" in governance["text"]
-        assert "missed" in json.dumps(fake.wait_for("chat.update")[0].args["blocks"])
+        assert "missed" in json.dumps(fake.next("chat.update")["blocks"])
         assert escalation(app).ack_breached_at == datetime(2026, 11, 27, 15, 30, tzinfo=UTC)
         # The resolve target is another matter: acknowledging now stops nothing already sent.
-        assert "ack missed" in slack.command("escalations").json["blocks"][1]["text"]["text"]
+        assert "ack missed" in slack.command("escalations").shown
     finally:
         replica.stop()
 
@@ -285,8 +276,8 @@ def test_the_third_escalation_of_a_category_in_60_days_is_a_recurring_issue(frid
         assert action.title.startswith("Root-cause correction plan for recurring quality escalations")
     raise_escalation(slack, fake, app, category=chosen("quality"))  # a fourth: already asked for
     assert count(app, Action) == 1
-    listing = slack.command("actions").json["blocks"][1]["text"]["text"]
-    assert listing.startswith("*1.* Root-cause correction plan") and "the leads" in listing
+    listing = slack.command("actions").shown
+    assert "\n*1.* Root-cause correction plan" in listing and "the leads" in listing
     assert "Only the action's owner or a lead" in slack.command("action done 1", user="UHOME2").text
     assert "There is no action 7" in slack.command("action done 7").text
     assert "Action 1 is done" in slack.command("action done 1").text
@@ -302,16 +293,10 @@ def test_the_list_filters_and_the_status_metrics(friday, slack, fake, app):
     slack.click("esc_acknowledge", value=str(first.id))
     eventually(lambda: escalation(app).state == "acknowledged", what="acknowledged")
     slack.click("esc_resolve", value=str(first.id))
-    meta = fake.wait_for("views.open")[0].args["view"]["private_metadata"]
+    modal = slack.next_modal()
     friday.advance(minutes=48)
-    slack.submit(
-        "esc_resolve_form",
-        {
-            "root_cause_category": chosen("tooling"),
-            "root_cause": text("Expired cert"),
-            "corrective_action": text("Monitor expiry"),
-        },
-        private_metadata=meta,
+    slack.submit_view(
+        modal, {"root_cause_category": "tooling", "root_cause": "Expired cert", "corrective_action": "Monitor expiry"}
     )
     eventually(lambda: escalation(app).state == "resolved", what="resolved")
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.models import Action, FeedbackCycle, FeedbackResponse
 from tests.harness.app_server import AppServer
 from tests.harness.flows import count, feedback_values, give_feedback, set_feedback_cycle, set_up_partnership
-from tests.harness.slack_driver import text
+from tests.harness.slack_driver import shown, text
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -51,14 +51,14 @@ def test_a_cycle_asks_both_companies_and_reports_both_directions(partnership, cl
     assert dms == ["UHOME2", "UHOME3", "ULEAD"]  # the installing org, by DM
     [asked] = [c.args for c in posts if c.args["channel"] == "C_PARTNER"]
     assert asked["text"].startswith("<@UEXT1> <@UEXT2> <@UEXT3> Feedback cycle 1")  # the other org, in the channel
-    assert asked["blocks"][0]["text"]["text"] == "<@UEXT1> <@UEXT2> <@UEXT3>"  # the mentions show in the message
+    assert shown(asked).startswith("<@UEXT1> <@UEXT2> <@UEXT3>\n")  # the mentions show in the message
     button = next(b for b in asked["blocks"] if b["type"] == "actions")["elements"][0]
     assert button["action_id"] == "feedback_give"
 
     # From the DM's button: the form asks about the other company.
     dm_button = next(c.args for c in posts if c.args["channel"] == "ULEAD")["blocks"][1]["elements"][0]
     slack.click("feedback_give", value=dm_button["value"], channel="DULEAD")
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     labels = [b["label"]["text"] for b in modal["blocks"] if b["type"] == "input"]
     assert labels[:4] == [
         "Quality of Globex (1-5)",
@@ -226,28 +226,23 @@ def test_a_lead_turns_a_point_into_an_action_that_lands(partnership, clock, slac
     [report] = reports(fake)
     point = next(b["accessory"]["value"] for b in report["blocks"] if "roadmap" in b["text"]["text"])
     slack.click("feedback_point_action", value=point, user="UHOME2")
-    assert "Only leads can turn feedback into actions" in fake.wait_for("response_url")[0].args["text"]
+    assert "Only leads can turn feedback into actions" in fake.next("response_url")["text"]
     slack.click("feedback_point_action", value=point)
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     assert modal["blocks"][0]["element"]["initial_value"] == "Share the roadmap earlier"
     values = {
         "title": text("Send the Q1 roadmap two weeks ahead"),
         "owner": {"type": "users_select", "selected_user": "UEXT1"},
         "due_date": {"type": "datepicker", "selected_date": "2026-12-10"},
     }
-    assert (
-        "due_date" in slack.submit("feedback_action", values, private_metadata=modal["private_metadata"]).json["errors"]
-    )  # already past
+    assert "due_date" in slack.submit_view(modal, values).json["errors"]  # already past
     values["due_date"] = {"type": "datepicker", "selected_date": "2026-12-20"}
-    slack.submit("feedback_action", values, private_metadata=modal["private_metadata"])
+    slack.submit_view(modal, values)
     eventually(lambda: count(app, Action) == 1, what="action created")
     with app.runtime.db.session() as session:
         action = session.scalar(select(Action))
         assert (action.owner_user, action.source, action.due_date.isoformat()) == ("UEXT1", "feedback", "2026-12-20")
-    assert (
-        "Send the Q1 roadmap two weeks ahead — <@UEXT1>, due 2026-12-20"
-        in slack.command("actions").json["blocks"][1]["text"]["text"]
-    )
+    assert "Send the Q1 roadmap two weeks ahead — <@UEXT1>, due 2026-12-20" in slack.command("actions").shown
 
     fake.reset()
     at(clock, app, datetime(2026, 12, 21, 8, 59, tzinfo=UTC))
@@ -305,7 +300,7 @@ def test_feedback_before_the_first_cycle_asks_counts_in_that_cycle(partnership, 
     fake.reset()
     at(clock, app, CYCLE_3)  # cycles off: cycle 2 still reports, nothing new opens
     slack.click("card_give_feedback", value="C_PARTNER", user="UEXT1", team="T_EXT")
-    assert "No feedback cycle is running" in fake.wait_for("response_url")[0].args["text"]
+    assert "No feedback cycle is running" in fake.next("response_url")["text"]
 
 
 def test_a_hidden_score_never_leaks_through_a_trend_and_answers_are_unlinked_at_close(

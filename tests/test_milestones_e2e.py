@@ -20,7 +20,7 @@ from tests.harness.flows import (
     set_up_partnership,
 )
 from tests.harness.slack_driver import select as chosen
-from tests.harness.slack_driver import text
+from tests.harness.slack_driver import shown, text
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -47,8 +47,8 @@ def posts(fake, containing: str) -> list[dict]:
 
 def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
     assert slack.command('milestone add "Go-live in Manila" 2026-12-15 <@UEXT1|eve>').body == ""  # acked first
-    assert fake.wait_for("response_url")[0].args["text"] == "Milestone 1 added."
-    announced = fake.wait_for("chat.postMessage")[0].args
+    assert fake.next("response_url")["text"] == "Milestone 1 added."
+    announced = fake.next("chat.postMessage")
     assert "milestone 1: *Go-live in Manila*, due 2026-12-15 (<@UEXT1>)" in announced["text"]
     cases = {
         'milestone add "Go-live" 2026-13-01': "'2026-13-01' is not a date",
@@ -71,14 +71,14 @@ def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
 
     assert "now due 2026-12-18" in slack.command("milestone move 1 2026-12-18").text
     assert "already due 2026-12-18" in slack.command("milestone move 1 2026-12-18").text
-    listing = slack.command("milestone list").json["blocks"][0]["text"]["text"]
+    listing = slack.command("milestone list").shown
     assert "*1.* Go-live in Manila — due 2026-12-18 (in 26 days), <@UEXT1>, moved 1×" in listing
     [move] = milestone(app).moves
     assert (move.from_date.isoformat(), move.to_date.isoformat(), move.user_id) == ("2026-12-15", "2026-12-18", "ULEAD")
     slack.command('milestone add "Retire old IVR" 2027-01-10')
     assert "Milestone 2 removed" in slack.command("milestone remove 2").text
     assert "There is no milestone 2 here" in slack.command("milestone done 2").text
-    assert "Retire old IVR" not in slack.command("milestone").json["blocks"][0]["text"]["text"]
+    assert "Retire old IVR" not in slack.command("milestone").shown
     status = json.dumps(slack.command("status").json["blocks"])
     assert "Next milestones: Go-live in Manila 2026-12-18" in status
 
@@ -139,7 +139,7 @@ def test_done_celebrates_contributors_of_both_sides_and_the_plan(partnership, cl
     fake.reset()
     assert "is done" in slack.command("milestone done 1").text
     [party] = eventually(lambda: posts(fake, "Milestone reached"), what="celebration posted after the ack")
-    body = party["blocks"][0]["text"]["text"]
+    body = shown(party)
     assert body.startswith(":tada: *Milestone reached: Go-live in Manila*\nOwner: <@UEXT1>")
     assert "With Acme (client): <@UHOME2>, <@UHOME3>" in body
     assert "With Globex (vendor): <@UEXT1>, <@UEXT2>" in body
@@ -241,35 +241,32 @@ def test_a_feedback_score_at_a_new_high_is_celebrated(partnership, clock, slack,
 
 def test_kudos_across_the_company_line_and_the_counts(partnership, slack, fake, app):
     assert slack.command("<@UEXT1|eve> for the cutover plan, it's great", command="/kudos").body == ""
-    post = fake.wait_for("chat.postMessage")[0].args["text"]  # the post in the channel is the answer
+    post = fake.next("chat.postMessage")["text"]  # the post in the channel is the answer
     assert post == (
         ":clap: Kudos from <@ULEAD> (Acme, client) to <@UEXT1> (Globex, vendor): for the cutover plan, it's great"
     )
     slack.command("kudos <@UHOME2> covering the night shift <!channel>")
-    assert "&lt;!channel&gt;" in fake.wait_for("chat.postMessage", 2)[1].args["text"]
+    assert "&lt;!channel&gt;" in fake.next("chat.postMessage")["text"]
     slack.click("card_kudos", value="C_PARTNER", user="UEXT2", team="T_EXT")
-    modal = fake.wait_for("views.open")[0].args["view"]
-    selfish = slack.submit(
-        "kudos_give",
+    modal = slack.next_modal()
+    selfish = slack.submit_view(
+        modal,
         {"receiver": {"type": "users_select", "selected_user": "UEXT2"}, "text": text("me")},
-        private_metadata=modal["private_metadata"],
         user="UEXT2",
         team="T_EXT",
     )
     assert "Kudos are for someone else" in selfish.json["errors"]["receiver"]
-    slack.submit(
-        "kudos_give",
+    slack.submit_view(
+        modal,
         {"receiver": {"type": "users_select", "selected_user": "UEXT1"}, "text": text("Always on time")},
-        private_metadata=modal["private_metadata"],
         user="UEXT2",
         team="T_EXT",
     )
     slack.click("card_kudos", value="C_PARTNER", user="UEXT3", team="T_EXT")
-    modal = fake.wait_for("views.open", 2)[1].args["view"]
-    slack.submit(
-        "kudos_give",
+    modal = slack.next_modal()
+    slack.submit_view(
+        modal,
         {"receiver": {"type": "users_select", "selected_user": "ULEAD"}, "text": text("Clear priorities")},
-        private_metadata=modal["private_metadata"],
         user="UEXT3",
         team="T_EXT",
     )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.models import Answer, Blocker, Rhythm
 from tests.harness.flows import add_rhythm, checkin_posts, checkins, count, reply, set_up_partnership
-from tests.harness.slack_driver import checks, text, users
+from tests.harness.slack_driver import checks, shown, text, users
 from tests.harness.slack_driver import select as chosen
 from tests.harness.waiting import eventually
 
@@ -32,7 +32,7 @@ def weekly(sunday, slack, fake, app):
 def test_rhythm_add_list_and_the_modal_errors(sunday, slack, fake, app):
     set_up_partnership(slack, fake, app)
     slack.command("rhythm add")
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     questions = next(b for b in modal["blocks"] if b["block_id"] == "questions")["element"]["initial_value"]
     assert questions.splitlines() == [
         "What moved since last time?",
@@ -50,16 +50,16 @@ def test_rhythm_add_list_and_the_modal_errors(sunday, slack, fake, app):
         "window_hours": text("4"),
         "nudge_after_hours": text("5"),
     }
-    errors = slack.submit("rhythm_add", bad, private_metadata=json.dumps({"channel_id": "C_PARTNER"})).json["errors"]
+    errors = slack.submit_view(modal, bad).json["errors"]
     assert set(errors) == {"name"}  # field errors come first
     bad["name"] = text("Ops")
-    errors = slack.submit("rhythm_add", bad, private_metadata=json.dumps({"channel_id": "C_PARTNER"})).json["errors"]
+    errors = slack.submit_view(modal, bad).json["errors"]
     assert errors == {"people": "Choose the people to ask."}
     bad["audience"] = chosen("both")
-    errors = slack.submit("rhythm_add", bad, private_metadata=json.dumps({"channel_id": "C_PARTNER"})).json["errors"]
+    errors = slack.submit_view(modal, bad).json["errors"]
     assert errors == {"nudge_after_hours": "The nudge must come before the window closes."}
     bad["nudge_after_hours"] = text("2")
-    errors = slack.submit("rhythm_add", bad, private_metadata=json.dumps({"channel_id": "C_PARTNER"})).json["errors"]
+    errors = slack.submit_view(modal, bad).json["errors"]
     assert errors == {"weekdays": "None of the chosen weekdays is a business day."}
     assert count(app, Rhythm) == 0
 
@@ -67,8 +67,8 @@ def test_rhythm_add_list_and_the_modal_errors(sunday, slack, fake, app):
     add_rhythm(
         slack, fake, app, name=text("Daily <!here> standup"), cadence=chosen("business_days"), weekdays=checks([])
     )
-    listing = slack.command("rhythm list").json["blocks"][0]["text"]["text"]
-    assert listing == (
+    listing = slack.command("rhythm list").shown
+    assert listing.splitlines()[0] == (
         "*1. Daily &lt;!here&gt; standup* — every business day at 09:00, asks both sides; "
         "next Mon 23 Nov 2026 09:00 Europe/London"
     )
@@ -86,7 +86,7 @@ def test_only_leads_manage_rhythms_and_bad_numbers_are_refused(weekly, slack, fa
 
     assert "paused" in slack.command("rhythm pause 1").text
     assert "already paused" in slack.command("rhythm pause 1").text
-    assert "paused" in slack.command("rhythm list").json["blocks"][0]["text"]["text"]
+    assert "paused" in slack.command("rhythm list").shown
     resumed = slack.command("rhythm resume 1").text
     assert "resumed. Next: Mon 23 Nov 2026 09:00 Europe/London." in resumed
     assert "removed" in slack.command("rhythm remove 1").text
@@ -111,7 +111,7 @@ def test_a_check_in_goes_out_at_local_time_and_answers_are_recorded(weekly, sund
 
     sunday.set(datetime(2026, 11, 23, 10, 30, tzinfo=UTC))
     reply(slack, "Shipped the new IVR flow", thread_ts=thread, ts="1800000000.000001", user="UEXT1", team="T_EXT")
-    reaction = fake.wait_for("reactions.add")[0].args
+    reaction = fake.next("reactions.add")
     assert reaction == {"channel": "C_PARTNER", "timestamp": "1800000000.000001", "name": "white_check_mark"}
     # A bot's reply in the thread is not an answer.
     slack.event(
@@ -193,7 +193,7 @@ def test_nudges_reach_only_the_missing_and_the_summary_counts(weekly, sunday, sl
     app.scheduler.tick()
     summary = fake.calls_to("chat.postMessage")[-1].args
     assert summary["thread_ts"] == checkin.message_ts
-    body = summary["blocks"][0]["text"]["text"]
+    body = shown(summary)
     assert "2 of 5 answered" in body
     assert "On time (2): <@ULEAD>, <@UEXT1>" in body
     missing = next(line for line in body.splitlines() if "Missing" in line)
@@ -205,9 +205,9 @@ def test_nudges_reach_only_the_missing_and_the_summary_counts(weekly, sunday, sl
     # A late answer is recorded as late, and the summary is corrected in place.
     sunday.set(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
     reply(slack, "sorry, late", thread_ts=checkin.message_ts, ts="1800000001.000003", user="UEXT2", team="T_EXT")
-    update = fake.wait_for("chat.update")[0].args
-    assert "Late (1): <@UEXT2>" in update["blocks"][0]["text"]["text"]
-    assert "3 of 5 answered" in update["blocks"][0]["text"]["text"]
+    update = fake.next("chat.update")
+    assert "Late (1): <@UEXT2>" in shown(update)
+    assert "3 of 5 answered" in shown(update)
     status = json.dumps(slack.command("status").json["blocks"])
     assert "3 of 5 answered (60%), 2 on time" in status
 
@@ -218,7 +218,7 @@ def test_post_update_modal_from_the_other_org_records_answer_and_blocker(weekly,
     [checkin] = checkins(app)
     fake.reset()
     slack.click("card_post_update", value="C_PARTNER", user="UEXT2", team="T_EXT")
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     assert [b["label"]["text"] for b in modal["blocks"]] == ["What moved?", "Any risks or blockers?"]
     empty = slack.submit_view(modal, {"q0": "", "q1": ""}, user="UEXT2", team="T_EXT")
     assert empty.json["errors"] == {"q0": "Answer at least one question."}
@@ -226,7 +226,7 @@ def test_post_update_modal_from_the_other_org_records_answer_and_blocker(weekly,
     slack.submit_view(
         modal, {"q0": "Hired 3 agents", "q1": "Waiting on <!channel> VPN access"}, user="UEXT2", team="T_EXT"
     )
-    posted = fake.wait_for("chat.postMessage")[0].args
+    posted = fake.next("chat.postMessage")
     assert posted["thread_ts"] == checkin.message_ts
     assert posted["text"].startswith("Update from <@UEXT2>:") and "&lt;!channel&gt;" in posted["text"]
     eventually(lambda: count(app, Blocker) == 1, what="blocker stored")
@@ -235,7 +235,7 @@ def test_post_update_modal_from_the_other_org_records_answer_and_blocker(weekly,
     blocker = next(b for b in status if b.get("accessory", {}).get("action_id") == "blocker_clear")
     assert "Waiting on &lt;!channel&gt; VPN access" in blocker["text"]["text"]
     slack.click("blocker_clear", value=blocker["accessory"]["value"], user="UEXT1", team="T_EXT")
-    assert "Cleared the blocker" in fake.wait_for("response_url")[0].args["text"]
+    assert "Cleared the blocker" in fake.next("response_url")["text"]
     assert "Open blockers" not in json.dumps(slack.command("status").json["blocks"])
     with app.runtime.db.session() as session:
         answer = session.scalar(select(Answer))
@@ -249,7 +249,7 @@ def test_the_check_in_button_opens_the_form_for_that_check_in(weekly, sunday, sl
     [checkin] = checkins(app)
     button = next(b for b in checkin_posts(fake)[0].args["blocks"] if b["type"] == "actions")["elements"][0]
     slack.click(button["action_id"], value=button["value"], user="UEXT3", team="T_EXT")
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     assert json.loads(modal["private_metadata"]) == {"checkin_id": checkin.id}
     slack.submit_view(modal, {"q0": "All green", "q1": "none"}, user="UEXT3", team="T_EXT")
     eventually(lambda: count(app, Answer) == 1, what="answer stored")
@@ -277,7 +277,7 @@ def test_run_now_sends_at_once_for_named_people(sunday, slack, fake, app):
     add_rhythm(slack, fake, app, audience=chosen("people"), people=users(["UEXT3", "UHOME2"]))
     assert "is being sent now" in slack.command("rhythm run 1").text
     post = eventually(lambda: checkin_posts(fake), what="check-in sent")[0]
-    text_ = post.args["blocks"][0]["text"]["text"]
+    text_ = shown(post.args)
     assert "<@UHOME2>" in text_ and "<@UEXT3>" in text_ and "ULEAD" not in text_
     [checkin] = checkins(app)
     assert checkin.manual and checkin.scheduled_for == sunday.now()

@@ -20,7 +20,7 @@ def count(app, model) -> int:
 def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
     response = slack.command("setup")
     assert response.status == 200
-    view = fake.wait_for("views.open")[0].args
+    view = fake.next("views.open")
     assert view["trigger_id"].startswith("trigger-")
     assert view["view"]["callback_id"] == "partnership_setup"
     assert {b["block_id"] for b in view["view"]["blocks"]} >= {
@@ -32,7 +32,7 @@ def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
         "business_days",
     }
 
-    assert slack.submit("partnership_setup", setup_values(), private_metadata=META).status == 200
+    assert slack.submit_view(view["view"], setup_values()).status == 200
     pin = fake.wait_for("pins.add")[0]
     card, charter = fake.wait_for("chat.postMessage", 2)
     assert card.args["channel"] == "C_PARTNER"
@@ -107,7 +107,7 @@ def test_rerunning_setup_is_for_leads_and_updates_the_card(slack, fake, app, par
     assert fake.calls_to("views.open") == []
 
     slack.command("setup")
-    modal = fake.wait_for("views.open")[0].args["view"]
+    modal = slack.next_modal()
     name_block = next(b for b in modal["blocks"] if b["block_id"] == "name")
     assert name_block["element"]["initial_value"] == "Acme support with Globex"
     slack.submit(

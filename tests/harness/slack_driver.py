@@ -30,6 +30,11 @@ class Response:
         """The ephemeral text an ack carried (slash commands answer in the HTTP response)."""
         return self.json.get("text", "")
 
+    @property
+    def shown(self) -> str:
+        """What the person reads in the ephemeral answer (see `shown`)."""
+        return shown(self.json)
+
 
 # Modal input values as Slack puts them in view.state.values.
 def text(value: str) -> dict:
@@ -193,19 +198,8 @@ class SlackDriver:
         )
 
     def next_modal(self, timeout: float = 5.0) -> dict:
-        """The next modal the app opens or pushes after those already taken by this method."""
-        seen = getattr(self, "_modals_taken", 0)
-        deadline = time.monotonic() + timeout
-        while True:
-            opened = sorted(
-                (c for m in ("views.open", "views.push") for c in self.fake.calls_to(m)), key=lambda c: c.at
-            )
-            if len(opened) > seen:
-                self._modals_taken = seen + 1
-                return opened[seen].args["view"]
-            if time.monotonic() >= deadline:
-                raise AssertionError(f"the app opened no modal after the {seen} already seen")
-            time.sleep(0.01)
+        """The next modal the app opens, in order (see FakeSlack.next)."""
+        return self.fake.next("views.open", timeout)["view"]
 
     def submit_last(self, values: dict, *, user: str = "ULEAD", team: str = "T_HOME") -> Response:
         """Submit the modal the app opened (or pushed, or updated) most recently."""
@@ -284,3 +278,8 @@ def texts(blocks: list[dict]) -> list[str]:
         if block.get("type") == "context":
             found.extend(e.get("text", "") for e in block.get("elements", []))
     return found
+
+
+def shown(message: dict) -> str:
+    """What a person reads in a message: the texts of its blocks one per line, or its text without blocks."""
+    return "\n".join(texts(message.get("blocks"))) if message.get("blocks") else message.get("text", "")
