@@ -46,6 +46,11 @@ def people_in_channel(session: Session, channel_id: str) -> set[str]:
     return set(session.scalars(select(RosterEntry.user_id).where(RosterEntry.channel_id == channel_id)))
 
 
+def has_roster(session: Session, channel_id: str) -> bool:
+    """Whether Slack ever gave us this channel's member list (else nobody can be told apart)."""
+    return session.get(RosterRefresh, channel_id) is not None
+
+
 def needs_refresh(session: Session, channel_id: str, now: datetime) -> bool:
     """True when the channel's member list was never taken from Slack, or was taken over an hour ago."""
     refreshed_at = session.scalar(select(RosterRefresh.refreshed_at).where(RosterRefresh.channel_id == channel_id))
