@@ -109,14 +109,24 @@ def on_feedback_submitted(ack, body, view, context):
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    now, actor, cycle_id = rt.clock.now(), actor_of(body), GiveState.of(view).cycle_id
+    now, actor, promised = rt.clock.now(), actor_of(body), GiveState.of(view)
     try:
         with rt.db.session() as session:
-            cycle = session.get(FeedbackCycle, cycle_id)
+            cycle = session.get(FeedbackCycle, promised.cycle_id)
+            if cycle is None:
+                raise UserError("That feedback cycle no longer exists; press Give feedback again.")
             partnership = cycle.partnership
-            if cycle.status != "open":
-                cycle = feedback.cycle_for_giving(session, partnership, now) or cycle
-            feedback.give(session, partnership, cycle, member_for(session, partnership, actor, now), form, now)
+            member = member_for(session, partnership, actor, now)
+            feedback.give(
+                session,
+                partnership,
+                cycle,
+                member,
+                form,
+                now,
+                promised_anonymous=promised.anonymous,
+                key_secret=rt.settings.answer_key_secret(),
+            )
             channel, number = partnership.channel_id, cycle.number
     except UserError as error:  # raised inside the unit of work, so it is rolled back
         ack(response_action="errors", errors={"quality": error.message})

@@ -2,6 +2,8 @@
 submitted while Slack refuses its post, or with input out of range, or by someone not allowed, and every
 row of every table is compared before and after."""
 
+import hashlib
+import hmac
 import json
 import threading
 from datetime import datetime, timezone
@@ -20,6 +22,7 @@ from tests.harness.flows import (
     give_feedback,
     raise_escalation,
     rhythm_values,
+    set_feedback_cycle,
     set_up_partnership,
     setup_values,
 )
@@ -209,3 +212,62 @@ def test_people_outside_the_channel_take_no_part(outsider, team, ready, slack, f
     eventually(lambda: len(fake.calls_to("response_url")) == 6, what="the outsider told")
     assert changes(before, snapshot(app)) == {}
     assert not [c for c in fake.calls_to("chat.postMessage") if c.args.get("channel") == "C_PARTNER"]
+
+
+def test_an_anonymous_form_is_never_stored_attributed(clock, slack, fake, app):
+    clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
+    set_up_partnership(slack, fake, app)
+    set_feedback_cycle(slack, fake, app, "2", "anonymous")
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    app.scheduler.tick()  # cycle 1 opens, anonymous
+    slack.click("card_give_feedback", value="C_PARTNER", user="UEXT1", team="T_EXT")
+    form = fake.wait_for("views.open")[0].args["view"]
+    assert "anonymous" in json.dumps(form["blocks"]).lower()
+    set_feedback_cycle(slack, fake, app, "2", "attributed")
+    clock.set(datetime(2026, 12, 14, 10, 0, tzinfo=UTC))
+    app.scheduler.tick()  # cycle 1 reports, cycle 2 opens attributed
+    fake.reset()
+    before = snapshot(app)
+    response = slack.submit(
+        "feedback_form",
+        feedback_values(change="Fewer meetings"),
+        private_metadata=form["private_metadata"],
+        user="UEXT1",
+        team="T_EXT",
+    )
+    assert "Give feedback again" in response.body
+    assert changes(before, snapshot(app)) == {}
+
+
+def test_a_database_dump_ties_no_anonymous_answer_to_a_member(clock, slack, fake, app):
+    clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
+    set_up_partnership(slack, fake, app)
+    set_feedback_cycle(slack, fake, app, "2", "anonymous")
+    clock.set(datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
+    app.scheduler.tick()
+    for minutes, user in ((7, "UEXT1"), (19, "UEXT2"), (43, "UEXT3")):
+        clock.set(datetime(2026, 11, 30, 10, minutes, 13, 250000, tzinfo=UTC))
+        give_feedback(slack, fake, app, user=user, team="T_EXT")
+
+    def linkable(dump) -> list:
+        """Every way a reader of the dump (all tables, no settings) could try to tie an answer to a member."""
+        found = []
+        salts = [str(value) for row in dump["partnerships"] for value in row]  # the feedback_salt among them
+        members = [(row[2], row[3]) for row in dump["members"]]
+        for response in dump["feedback_responses"]:
+            text_ = repr(response)
+            found += [user for _, user in members if user in text_]
+            for salt in salts:
+                for team, user in members:
+                    message = f"{response[1]}:{team}:{user}".encode()
+                    if hmac.new(salt.encode(), message, hashlib.sha256).hexdigest() in text_:
+                        found.append((salt[:8], user))
+            found += [t for t in response if isinstance(t, datetime) and t.time() != datetime.min.time()]
+        return found
+
+    during = snapshot(app)
+    assert len(during["feedback_responses"]) == 3 and linkable(during) == []
+    clock.set(datetime(2026, 12, 14, 10, 0, tzinfo=UTC))
+    app.scheduler.tick()  # the cycle closes and reports
+    after = snapshot(app)
+    assert len(after["feedback_responses"]) == 3 and linkable(after) == []
