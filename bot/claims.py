@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, String, or_, select, update
+from sqlalchemy import JSON, Index, String, delete, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime, insert_once
@@ -28,6 +28,11 @@ def claim_event(session: Session, *, event_id: str, event_type: str, now: dateti
         insert_once(session, ProcessedEvent.__table__, event_id=event_id, event_type=event_type, received_at=now)
         is not None
     )
+
+
+def release_event(session: Session, *, event_id: str) -> None:
+    """The work of an event failed: forget its claim so Slack's retry of it is handled, not dropped."""
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id))
 
 
 class ScheduledSend(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,6 +40,15 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535, alias="PORT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     default_timezone: str = Field(default="UTC", alias="DEFAULT_TIMEZONE")
+
+    def answer_key_secret(self) -> bytes:
+        """The key behind the keys that let a person replace their own anonymous answer. Derived from the
+        signing secret (HTTP mode) or the app-level token (Socket Mode) — one of them is always required, and
+        neither is in the database — so a database dump cannot tie an answer to a member."""
+        source = self.slack_signing_secret or self.slack_app_token
+        if source is None:
+            raise ValueError("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is needed to key anonymous feedback")
+        return hmac.new(source.get_secret_value().encode(), b"partnerbot anonymous answers", hashlib.sha256).digest()
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod

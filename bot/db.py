@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import DateTime, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, MetaData, Table, create_engine, delete, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -57,13 +58,51 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            # Python's sqlite3 driver begins transactions late and on its own, so SQLAlchemy's SAVEPOINTs and
+            # rollbacks are not real (a row inserted in a savepoint outlives the rollback). SQLAlchemy's
+            # documented recipe: turn the driver's own BEGIN off here and emit ours in the "begin" event.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # IMMEDIATE takes the write lock at the start, so a unit of work that reads then writes waits its
+            # turn (busy timeout) instead of failing on a snapshot another writer made stale meanwhile; it
+            # also makes "check, then change" (the last lead stays) hold under concurrency, as SQLite has
+            # no row locks.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _note_new_rows(session: Session, _context) -> None:
+    session.info.setdefault("new_objects", []).extend(session.new)
+
+
+class Inserted:
+    """The rows one unit of work inserted (ORM adds and `insert_once` claims alike), read after it commits."""
+
+    def __init__(self, session: Session):
+        self._info = session.info
+
+    def rows(self) -> list[tuple[Table, dict]]:
+        found = list(self._info.get("new_rows", []))
+        for obj in self._info.get("new_objects", []):
+            state = inspect(obj)
+            if state.identity is not None:  # not one a rolled-back savepoint took away again
+                table = state.mapper.local_table
+                found.append(
+                    (table, dict(zip([c.name for c in table.primary_key.columns], state.identity, strict=True)))
+                )
+        return found
+
+
+def inserted_by(session: Session) -> Inserted:
+    return Inserted(session)
 
 
 class Database:
@@ -71,6 +110,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_flush", _note_new_rows)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -84,6 +124,27 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only checks: always rolled back, so a refusal found in it leaves nothing behind
+        (not even the member row that looking someone up adds)."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def take_back(self, inserted: Inserted) -> None:
+        """Delete what a committed unit of work inserted, children first: its post was refused, so it never was."""
+        by_table = defaultdict(list)
+        for table, key in inserted.rows():
+            by_table[table.name].append(key)
+        with self.session() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                for key in by_table.get(table.name, []):
+                    session.execute(delete(table).where(*(table.c[name] == value for name, value in key.items())))
 
     def upgrade(self) -> None:
         upgrade(self.url, self.engine)
@@ -127,4 +188,7 @@ def insert_once(session: Session, table: Table, **values):
     # RETURNING, not rowcount: psycopg reports -1 for this statement under SQLAlchemy 2.1.
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     row = session.execute(statement).first()
-    return row[0] if row is not None else None
+    if row is None:
+        return None
+    session.info.setdefault("new_rows", []).append((table, dict(zip(row._fields, row, strict=True))))
+    return row[0]

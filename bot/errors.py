@@ -24,3 +24,18 @@ class NotSetUp(UserError):
 class NotALead(UserError):
     def __init__(self, what: str):
         super().__init__(f"Only leads can {what}. Ask a lead (see `/partner members`).")
+
+
+class LastLead(UserError):
+    def __init__(self, user_id: str):
+        super().__init__(
+            f"<@{user_id}> is the partnership's only lead, and the last lead stays: make someone else a lead first.",
+            usage="/partner role @user lead",
+        )
+
+
+class NotInChannel(UserError):
+    def __init__(self, channel_id: str):
+        super().__init__(
+            f"Only people in <#{channel_id}> take part in this partnership: join <#{channel_id}> to take part."
+        )

@@ -23,10 +23,12 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         kudos,
         milestones,
         partnerships,
+        people,
         rhythms,
         time_off,
     )
 
     context.provide(app, rt, scheduler)
+    app.middleware(people.rosters_first)
     for area in (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, commands):
         area.register(app)

@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App
 
+from bot.db import inserted_by
 from bot.errors import NotSetUp, UserError
 from bot.escalations import service as escalations
 from bot.escalations.blocks import (
@@ -34,7 +35,7 @@ from bot.slack.gateway import SlackApiError
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, tell_in
+from handlers.replies import button, failure_text, open_modal, post_stored, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, choice, text
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,6 @@ def on_raise_submitted(ack, body, view, context):
             )
             escalation = raised.escalation
             text, blocks = escalation_message(partnership, escalation, now)
-            # Posted inside the transaction: if Slack refuses, nothing is stored.
-            escalation.message_ts = rt.gateway.post_message(channel=channel_id, text=text, blocks=blocks)
             notice = None
             if raised.action is not None:
                 notice = recurrence_notice(
@@ -124,7 +123,10 @@ def on_raise_submitted(ack, body, view, context):
                     raised.action.number,
                     raised.action.due_date.isoformat(),
                 )
-            number = escalation.number
+            number, escalation_id, inserted = escalation.number, escalation.id, inserted_by(session)
+        ts = post_stored(rt, inserted, channel=channel_id, text=text, blocks=blocks)
+        with rt.db.session() as session:
+            session.get(Escalation, escalation_id).message_ts = ts
     except (UserError, SlackApiError) as exc:
         log.warning("escalation not raised in %s: %s", channel_id, exc)
         tell_in(rt, channel_id, actor.user_id, not_raised_text(failure_text(exc)))

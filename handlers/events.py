@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 from slack_bolt import App, BoltContext, BoltResponse
 from sqlalchemy import select
 
-from bot.claims import claim_event
+from bot.claims import claim_event, release_event
+from bot.partnerships import roster
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member
 from bot.runtime import Runtime
@@ -31,6 +33,23 @@ def deliver_each_event_once(body, context: BoltContext, next):
     return next()
 
 
+def released_on_failure(listener: Callable) -> Callable:
+    """An event listener whose failure gives its event's claim back: the claim was committed before the work
+    (Bolt runs the work after the ack), so a failed delivery must not make Slack's retry of it look handled."""
+
+    def handling(event, body, context):  # the names Bolt fills in
+        try:
+            listener(event, context)
+        except Exception:
+            if body.get("event_id"):
+                with runtime(context).db.session() as session:
+                    release_event(session, event_id=body["event_id"])
+            raise
+
+    handling.__name__ = handling.__qualname__ = listener.__name__
+    return handling
+
+
 def on_message(event, context):
     # Bolt runs only the first matching listener, so every kind of message is routed from here.
     rt = runtime(context)
@@ -44,6 +63,9 @@ def on_message(event, context):
     user_id = event.get("user")
     if not user_id:
         return
+    with rt.db.session() as session:  # only people in a channel speak in it, whatever the roster last said
+        if not roster.is_in_channel(session, event["channel"], user_id):
+            roster.note_joined(session, event["channel"], user_id, rt.clock.now())
     actor = Actor(user_id=user_id, team_id=event.get("user_team") or home_team_of(rt, user_id))
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != event["ts"]:
@@ -57,11 +79,19 @@ def on_message(event, context):
 
 
 def on_member_joined(event, context):
-    # This event's `team` is not reliably the joiner's home team: ask Slack, which also says who is a bot.
     rt = runtime(context)
+    with rt.db.session() as session:
+        roster.note_joined(session, event["channel"], event["user"], rt.clock.now())
+    # This event's `team` is not reliably the joiner's home team: ask Slack, which also says who is a bot.
     info = rt.gateway.user_info(event["user"])
     if not info.is_bot:
         note_participant(rt, event["channel"], Actor(user_id=info.user_id, team_id=info.team_id))
+
+
+def on_member_left(event, context):
+    rt = runtime(context)
+    with rt.db.session() as session:
+        roster.note_left(session, event["channel"], event["user"], rt.clock.now())
 
 
 def home_team_of(rt: Runtime, user_id: str) -> str:
@@ -83,5 +113,6 @@ def note_participant(rt: Runtime, channel_id: str, actor: Actor) -> None:
 
 def register(app: App) -> None:
     app.middleware(deliver_each_event_once)
-    app.event("message")(on_message)
-    app.event("member_joined_channel")(on_member_joined)
+    app.event("message")(released_on_failure(on_message))
+    app.event("member_joined_channel")(released_on_failure(on_member_joined))
+    app.event("member_left_channel")(released_on_failure(on_member_left))

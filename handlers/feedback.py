@@ -7,6 +7,7 @@ from datetime import date
 from slack_bolt import App
 
 from bot.actions import service as actions
+from bot.db import inserted_by
 from bot.errors import UserError
 from bot.feedback import service as feedback
 from bot.feedback.blocks import (
@@ -25,11 +26,12 @@ from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
+from bot.slack.gateway import SlackApiError
 from bot.workdays import local_date
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, tell_in
-from handlers.router import CommandContext, CommandSet, Reply
+from handlers.replies import button, failure_text, open_modal, post_stored, tell_in
+from handlers.router import LAST_DAY, CommandContext, CommandSet, Reply
 
 commands = CommandSet()
 
@@ -107,18 +109,28 @@ def on_feedback_submitted(ack, body, view, context):
     if errors:
         ack(response_action="errors", errors=errors)
         return
-    now, actor, cycle_id = rt.clock.now(), actor_of(body), GiveState.of(view).cycle_id
-    with rt.db.session() as session:
-        cycle = session.get(FeedbackCycle, cycle_id)
-        partnership = cycle.partnership
-        if cycle.status != "open":
-            cycle = feedback.cycle_for_giving(session, partnership, now) or cycle
-        try:
-            feedback.give(session, partnership, cycle, member_for(session, partnership, actor, now), form, now)
-        except UserError as error:
-            ack(response_action="errors", errors={"quality": error.message})
-            return
-        channel, number = partnership.channel_id, cycle.number
+    now, actor, promised = rt.clock.now(), actor_of(body), GiveState.of(view)
+    try:
+        with rt.db.session() as session:
+            cycle = session.get(FeedbackCycle, promised.cycle_id)
+            if cycle is None:
+                raise UserError("That feedback cycle no longer exists; press Give feedback again.")
+            partnership = cycle.partnership
+            member = member_for(session, partnership, actor, now)
+            feedback.give(
+                session,
+                partnership,
+                cycle,
+                member,
+                form,
+                now,
+                promised_anonymous=promised.anonymous,
+                key_secret=rt.settings.answer_key_secret(),
+            )
+            channel, number = partnership.channel_id, cycle.number
+    except UserError as error:  # raised inside the unit of work, so it is rolled back
+        ack(response_action="errors", errors={"quality": error.message})
+        return
     ack()
     rt.gateway.post_ephemeral(channel=channel, user=actor.user_id, text=feedback_thanks_text(number))
 
@@ -126,9 +138,9 @@ def on_feedback_submitted(ack, body, view, context):
 def on_cycle_submitted(ack, body, view, context):
     rt = runtime(context)
     values, now, channel_id = state_values(view), rt.clock.now(), CycleState.of(view).channel_id
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, channel_id)
-        try:
+    try:
+        with rt.db.session() as session:
+            partnership = partnerships.require_partnership(session, channel_id)
             feedback.set_cycle(
                 session,
                 partnership,
@@ -137,10 +149,10 @@ def on_cycle_submitted(ack, body, view, context):
                 anonymous=values["anonymity"] == "anonymous",
                 now=now,
             )
-        except UserError as error:
-            ack(response_action="errors", errors={"weeks": error.message})
-            return
-        text = cycle_set_text(actor_of(body).user_id, partnership.feedback_weeks, partnership.feedback_anonymous)
+            text = cycle_set_text(actor_of(body).user_id, partnership.feedback_weeks, partnership.feedback_anonymous)
+    except UserError as error:  # raised inside the unit of work, so it is rolled back
+        ack(response_action="errors", errors={"weeks": error.message})
+        return
     ack()
     rt.gateway.post_message(channel=channel_id, text=text)
 
@@ -168,7 +180,7 @@ def on_action_submitted(ack, body, view, context):
     title = (values.get("title") or "").strip()
     point_id = PointState.of(view).point_id
     errors = {}
-    with rt.db.session() as session:
+    with rt.db.read() as session:
         point, partnership = _point_and_partnership(session, point_id)
         today, channel = local_date(now, partnership.timezone), partnership.channel_id
         try:
@@ -178,8 +190,8 @@ def on_action_submitted(ack, body, view, context):
     if not title:
         errors["title"] = "Say what should be done."
     due = date.fromisoformat(values["due_date"]) if values.get("due_date") else None
-    if due is None or due < today:
-        errors["due_date"] = "Choose a due date from today on."
+    if due is None or not today <= due <= LAST_DAY:
+        errors["due_date"] = f"Choose a due date from today to {LAST_DAY.isoformat()}."
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -205,7 +217,11 @@ def on_action_submitted(ack, body, view, context):
             owner=member_for(session, partnership, owner, now),
         )
         text, channel = action_made_text(actor.user_id, made, title, owner.user_id), partnership.channel_id
-    rt.gateway.post_message(channel=channel, text=text)
+        inserted = inserted_by(session)
+    try:
+        post_stored(rt, inserted, channel=channel, text=text)
+    except SlackApiError as exc:
+        tell_in(rt, channel, actor.user_id, f":warning: The action was not created: {failure_text(exc)}")
 
 
 def register(app: App) -> None:

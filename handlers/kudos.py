@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.db import inserted_by
 from bot.errors import UserError
 from bot.kudos import service as kudos
 from bot.kudos.blocks import kudos_modal, kudos_post
@@ -15,7 +16,7 @@ from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, tell_in
+from handlers.replies import button, failure_text, open_modal, post_stored, tell_in
 from handlers.router import CommandContext, CommandSet, person, text
 
 commands = CommandSet()
@@ -47,8 +48,8 @@ def give(rt: Runtime, channel_id: str, giver: Actor, receiver_id: str, said: str
             said,
             now,
         )
-        # Posted inside the transaction: kudos count only when people saw them.
-        rt.gateway.post_message(channel=partnership.channel_id, text=kudos_post(partnership, given))
+        text, inserted = kudos_post(partnership, given), inserted_by(session)
+    post_stored(rt, inserted, channel=channel_id, text=text)  # kudos count only when people saw them
 
 
 def on_card_kudos(rt: Runtime, body: dict, action: dict) -> None:

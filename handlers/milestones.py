@@ -6,6 +6,7 @@ from datetime import date
 
 from slack_bolt import App
 
+from bot.db import inserted_by
 from bot.milestones import service as milestones
 from bot.milestones.blocks import added_text, celebration, milestone_list
 from bot.milestones.models import Milestone
@@ -14,6 +15,7 @@ from bot.runtime import Runtime
 from bot.workdays import local_date
 from handlers.context import Actor
 from handlers.people import look_up, member_for
+from handlers.replies import post_stored
 from handlers.router import CommandContext, CommandSet, Reply, day, number, person, word
 
 commands = CommandSet()
@@ -44,13 +46,15 @@ def add(ctx: CommandContext, name: str, due: date, owner_id: str | None) -> Repl
         actor = member_for(session, partnership, _actor(ctx), now)
         owner_member = member_for(session, partnership, owner, now) if owner else None
         added = milestones.add(session, partnership, actor, name=name, due=due, owner=owner_member, now=now)
-        if not ctx.acked:
-            ctx.ack()
-        # Posted inside the transaction: the milestone exists only with its message (its thread collects thanks).
-        added.message_ts = rt.gateway.post_message(
-            channel=partnership.channel_id, text=added_text(added, actor.user_id)
-        )
-        return Reply(f"Milestone {added.number} added.")
+        text, number, milestone_id = added_text(added, actor.user_id), added.number, added.id
+        channel, inserted = partnership.channel_id, inserted_by(session)
+    if not ctx.acked:
+        ctx.ack()
+    # The milestone exists only with its message (its thread collects thanks): a refused post takes it back.
+    ts = post_stored(rt, inserted, channel=channel, text=text)
+    with rt.db.session() as session:
+        session.get(Milestone, milestone_id).message_ts = ts
+    return Reply(f"Milestone {number} added.")
 
 
 @commands.add(

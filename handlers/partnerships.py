@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App
 
+from bot.db import inserted_by
 from bot.errors import UserError
 from bot.feedback import service as feedback
 from bot.partnerships import service as partnerships
@@ -20,7 +21,7 @@ from bot.partnerships.blocks import (
     setup_modal,
 )
 from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
-from bot.partnerships.models import ROLES, SIDES
+from bot.partnerships.models import ROLES, SIDES, Partnership
 from bot.rhythms import service as rhythms
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
@@ -29,7 +30,7 @@ from bot.status import status_blocks
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import answer_for, button, open_modal, tell
+from handlers.replies import answer_for, button, open_modal, post_stored, tell
 from handlers.router import CommandContext, CommandSet, Reply, choice, person
 
 log = logging.getLogger(__name__)
@@ -208,14 +209,16 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
             now=now,
         )
         text, blocks = partnership_card(partnership)
-        # Posting inside the transaction: if Slack refuses, the partnership is rolled back too.
-        partnership.card_ts = rt.gateway.post_message(channel=channel_id, text=text, blocks=blocks)
-        try:  # the card is posted and works unpinned; a refused pin must not undo the setup
-            rt.gateway.pin(channel=channel_id, ts=partnership.card_ts)
-        except SlackApiError as exc:
-            log.warning("could not pin the card in %s: %s", channel_id, exc.response.get("error"))
         charter_text, charter = charter_blocks(partnership, partnership.charter, can_edit=True, last_edit=None)
-        rt.gateway.post_message(channel=channel_id, thread_ts=partnership.card_ts, text=charter_text, blocks=charter)
+        partnership_id, inserted = partnership.id, inserted_by(session)
+    card_ts = post_stored(rt, inserted, channel=channel_id, text=text, blocks=blocks)  # refused: nothing set up
+    with rt.db.session() as session:
+        session.get(Partnership, partnership_id).card_ts = card_ts
+    try:  # the card is posted and works unpinned; a refused pin must not undo the setup
+        rt.gateway.pin(channel=channel_id, ts=card_ts)
+    except SlackApiError as exc:
+        log.warning("could not pin the card in %s: %s", channel_id, exc.response.get("error"))
+    rt.gateway.post_message(channel=channel_id, thread_ts=card_ts, text=charter_text, blocks=charter)
 
 
 def register(app: App) -> None:

@@ -3,22 +3,53 @@ with every Slack look-up done before the database unit of work that stores them.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from slack_bolt import BoltContext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import UserError
+from bot.errors import NotInChannel, UserError
+from bot.partnerships import roster
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member, Partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
+from bot.slack.rosters import channel_roster
 from bot.slack.text import mention
-from handlers.context import Actor
+from handlers.context import Actor, channel_of, runtime
 
 
 def member_for(session: Session, partnership: Partnership, actor: Actor, now: datetime) -> Member:
+    """The member acting, who must be in the partnership's channel (either organisation): someone outside it
+    is refused before anything is stored, and is not made a member."""
+    require_in_channel(session, partnership.channel_id, actor)
     return partnerships.ensure_member(session, partnership, team_id=actor.team_id, user_id=actor.user_id, now=now)
+
+
+def require_in_channel(session: Session, channel_id: str, actor: Actor) -> None:
+    """The one check that only people in the channel take part, against the roster. A channel whose member
+    list Slack has never given us (e.g. a private channel we may not list) cannot be checked and is let be."""
+    if roster.has_roster(session, channel_id) and not roster.is_in_channel(session, channel_id, actor.user_id):
+        raise NotInChannel(channel_id)
+
+
+def rosters_first(body, context: BoltContext, next):
+    """Middleware: before a command, button or form of a channel, its roster is made fresh (a Slack call at most
+    hourly per channel), outside any unit of work, so `require_in_channel` reads a current roster."""
+    channel = channel_of(body) or _form_channel(body)
+    if channel[:1] in ("C", "G"):
+        channel_roster(runtime(context), channel)
+    return next()
+
+
+def _form_channel(body: dict) -> str:
+    try:
+        metadata = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    except ValueError:
+        return ""
+    return metadata.get("channel_id") or "" if isinstance(metadata, dict) else ""
 
 
 def look_up(rt: Runtime, user_ids) -> dict[str, Actor]:
@@ -49,4 +80,7 @@ def look_up(rt: Runtime, user_ids) -> dict[str, Actor]:
 
 def ensure_people(session: Session, partnership: Partnership, people: dict[str, Actor], now: datetime) -> dict:
     """The looked-up people as members of `partnership` (in the caller's unit of work)."""
-    return {user_id: member_for(session, partnership, actor, now) for user_id, actor in people.items()}
+    return {
+        user_id: partnerships.ensure_member(session, partnership, team_id=actor.team_id, user_id=user_id, now=now)
+        for user_id, actor in people.items()
+    }

@@ -8,10 +8,13 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
+from bot.db import Inserted
 from bot.errors import UserError
+from bot.partnerships.service import find_partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 from handlers.context import actor_of, channel_of, runtime
+from handlers.people import require_in_channel
 from handlers.router import error_reply, slack_refusal
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,14 @@ def tell_in(rt: Runtime, channel: str, user_id: str, text: str) -> None:
         log.warning("could not tell %s in %s: %s", user_id, channel, exc.response.get("error"))
 
 
+def refuse_outsiders(rt: Runtime, body: dict) -> None:
+    """A button pressed in a partnership channel by someone not in it does nothing but say so."""
+    with rt.db.read() as session:
+        partnership = find_partnership(session, channel_of(body))
+        if partnership is not None:
+            require_in_channel(session, partnership.channel_id, actor_of(body))
+
+
 def button(listener: Callable[[Runtime, dict, dict], None]) -> Callable:
     """A block action listener `listener(rt, body, action)`: acknowledged at once; a UserError or a Slack
     refusal is told to the person who pressed."""
@@ -57,6 +68,7 @@ def button(listener: Callable[[Runtime, dict, dict], None]) -> Callable:
     def acting(ack, body, context):  # the names Bolt fills in
         ack()
         try:
+            refuse_outsiders(runtime(context), body)
             listener(runtime(context), body, body["actions"][0])
         except (UserError, SlackApiError) as exc:
             if isinstance(exc, SlackApiError):
@@ -74,3 +86,24 @@ def open_modal(rt: Runtime, body: dict, build: Callable[[Session], dict]) -> Non
     with rt.db.session() as session:
         view = build(session)
     rt.gateway.open_view(trigger_id=body["trigger_id"], view=view)
+
+
+def post_stored(
+    rt: Runtime,
+    inserted: Inserted,
+    *,
+    channel: str,
+    text: str,
+    blocks: list[dict] | None = None,
+    thread_ts: str | None = None,
+) -> str:
+    """Post the message that a committed unit of work stored something for, and return its ts; when Slack
+    refuses it, take back every row that unit of work inserted (it never was) and re-raise the refusal.
+
+    The transaction pattern (docs/architecture.md): store and commit, post with no transaction open,
+    then record the ts in a second short one."""
+    try:
+        return rt.gateway.post_message(channel=channel, text=text, blocks=blocks, thread_ts=thread_ts)
+    except SlackApiError:
+        rt.db.take_back(inserted)
+        raise

@@ -109,7 +109,7 @@ def run(ctx: CommandContext, rhythm_number: int) -> None:
 def on_rhythm_submitted(ack, body, view, context):
     rt = runtime(context)
     channel_id, actor, now = RhythmState.of(view).channel_id, actor_of(body), rt.clock.now()
-    with rt.db.session() as session:
+    with rt.db.read() as session:
         partnership = partnerships.require_partnership(session, channel_id)
         try:
             partnerships.require_lead(member_for(session, partnership, actor, now), "manage rhythms")

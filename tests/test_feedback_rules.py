@@ -92,7 +92,9 @@ def closed_cycle(session, partnership, number: int, *, anonymous: bool, score: i
     form = FeedbackForm(quality=score, communication=score, responsiveness=score, proactivity=score, recommend=score)
     for n in range(answers):
         person = partnerships.ensure_member(session, partnership, team_id="T_CLIENT", user_id=f"UC{n}", now=opens)
-        feedback.give(session, partnership, cycle, person, form, opens)
+        feedback.give(
+            session, partnership, cycle, person, form, opens, promised_anonymous=cycle.anonymous, key_secret=b"k"
+        )
     report, _ = feedback.close_cycle(session, partnership, cycle)
     return cycle, report
 

@@ -57,6 +57,8 @@ def set_up(pg) -> None:
     assert pg.people.submit(CARLA, view["id"], SETUP) == {}
     eventually(lambda: any(m.get("pinned_by") for m in messages(pg)), what="card pinned")
     eventually(lambda: partnerships(pg) == 1, what="partnership stored")
+    # the charter in the card's thread is setup's last step (the partnership is stored before its card is posted)
+    eventually(lambda: any(m.get("text", "").startswith("Charter of") for m in messages(pg)), what="charter posted")
 
 
 def test_setup_from_the_stand_in_pins_the_card_and_names_the_companies(pg):

@@ -56,7 +56,11 @@ def feedback_modal(partnership: Partnership, side: str, cycle: FeedbackCycle) ->
         _rating("recommend", f"Would you recommend working with {them[:40]}? (0-10)", 0, 10),
     ]
     return modal(
-        Form.GIVE, "Give feedback", blocks, submit="Send", private_metadata=GiveState(cycle_id=cycle.id).dump()
+        Form.GIVE,
+        "Give feedback",
+        blocks,
+        submit="Send",
+        private_metadata=GiveState(cycle_id=cycle.id, anonymous=cycle.anonymous).dump(),
     )
 
 

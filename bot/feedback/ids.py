@@ -19,7 +19,11 @@ class Form(StrEnum):
 
 
 class GiveState(ModalState):
+    """The cycle a feedback form was opened for, and the anonymity it promised: an answer is stored only
+    under that promise."""
+
     cycle_id: int
+    anonymous: bool
 
 
 CycleState = ChannelState

@@ -191,18 +191,37 @@ def closed_cycles(session: Session, partnership: Partnership, before: datetime) 
 # -- answers ---------------------------------------------------------------------------------------
 
 
-def giver_key(partnership: Partnership, cycle: FeedbackCycle, member: Member) -> str:
+def giver_key(secret: bytes, cycle: FeedbackCycle, member: Member) -> str:
+    """Lets a person replace their own answer in an open cycle. Keyed with a secret kept outside the database
+    (see Settings.answer_key_secret), so whoever reads the database cannot recompute it for a member."""
     message = f"{cycle.id}:{member.team_id}:{member.user_id}".encode()
-    return hmac.new(partnership.feedback_salt.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def give(
-    session: Session, partnership: Partnership, cycle: FeedbackCycle, member: Member, form: FeedbackForm, now: datetime
+    session: Session,
+    partnership: Partnership,
+    cycle: FeedbackCycle,
+    member: Member,
+    form: FeedbackForm,
+    now: datetime,
+    *,
+    promised_anonymous: bool,
+    key_secret: bytes,
 ) -> FeedbackResponse:
-    """Record (or replace) this person's answer in the cycle."""
+    """Record (or replace) this person's answer in the cycle its form was opened for, under the anonymity
+    that form promised: never an answer promised anonymous stored with a name, nor moved to another cycle."""
     if cycle.status != "open" or cycle.closes_at <= now:
-        raise UserError("That feedback cycle has closed; give your feedback again to count it in the current one.")
-    key = giver_key(partnership, cycle, member)
+        raise UserError(
+            "That feedback cycle closed while your form was open, so your answer was not stored: press "
+            "Give feedback again to answer in the current cycle."
+        )
+    if cycle.anonymous != promised_anonymous:
+        raise UserError(
+            "This cycle's anonymity is not what your form promised, so your answer was not stored: press "
+            "Give feedback again to see the current setting."
+        )
+    key = giver_key(key_secret, cycle, member)
     previous = session.scalar(
         select(FeedbackResponse).where(FeedbackResponse.cycle_id == cycle.id, FeedbackResponse.giver_key == key)
     )
@@ -213,7 +232,8 @@ def give(
         cycle_id=cycle.id,
         giver_side=member.side,
         giver_key=key,
-        given_at=now,
+        # An anonymous answer's time is kept to the day: to the second it could be matched with Slack activity.
+        given_at=now.replace(hour=0, minute=0, second=0, microsecond=0) if cycle.anonymous else now,
         giver_team=None if cycle.anonymous else member.team_id,
         giver_user=None if cycle.anonymous else member.user_id,
         **{field: getattr(form, field) for field in (*DIMENSIONS, "recommend")},

@@ -8,11 +8,11 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import insert_once
-from bot.errors import NotALead, NotSetUp, UserError
+from bot.errors import LastLead, NotALead, NotSetUp, UserError
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, EscalationTargets
 from bot.validation import Typed
@@ -218,12 +218,39 @@ def set_role(
 ) -> Member:
     if role not in ROLES:
         raise UserError(f"'{role}' is not a role.", usage="/partner role @user lead|sponsor|member")
+    lock_leads(session, partnership, actor)
     require_lead(actor, "change a member's role")
     member = ensure_member(session, partnership, team_id=team_id, user_id=user_id, now=now)
-    if member.role == "lead" and role != "lead" and len(leads(partnership)) == 1:
-        raise UserError("That is the partnership's only lead; make someone else a lead first.")
+    if role != "lead":
+        keep_a_lead(session, partnership, member)
     member.role = role
     return member
+
+
+def lock_leads(session: Session, partnership: Partnership, actor: Member) -> None:
+    """Take the partnership's lock before a change to who leads, and re-read the asker: two leads demoting
+    each other at once then take turns, and the second finds it is no longer a lead. (PostgreSQL: a row lock;
+    SQLite: every write transaction begins IMMEDIATE, so writers already take turns.)"""
+    session.execute(select(Partnership.id).where(Partnership.id == partnership.id).with_for_update())
+    session.refresh(actor)
+
+
+def keep_a_lead(session: Session, partnership: Partnership, member: Member) -> None:
+    """Refuse a change that takes the partnership's last lead away (counted as committed, under the lock)."""
+    session.refresh(member)
+    if member.role != "lead":
+        return
+    remaining = session.scalar(
+        select(func.count())
+        .select_from(Member)
+        .where(
+            Member.partnership_id == partnership.id,
+            Member.role == "lead",
+            Member.id != member.id,
+        )
+    )
+    if not remaining:
+        raise LastLead(member.user_id)
 
 
 def leads(partnership: Partnership, side: str | None = None) -> list[Member]:
