@@ -27,9 +27,10 @@ class NotALead(UserError):
 
 
 class LastLead(UserError):
-    def __init__(self, user_id: str):
+    def __init__(self, user_id: str, side: str):
         super().__init__(
-            f"<@{user_id}> is the partnership's only lead, and the last lead stays: make someone else a lead first.",
+            f"<@{user_id}> is the {side} side's only lead, and the last lead stays: make someone else of the "
+            f"{side} side a lead first.",
             usage="/partner role @user lead",
         )
 

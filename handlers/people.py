@@ -3,11 +3,9 @@ with every Slack look-up done before the database unit of work that stores them.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from slack_bolt import BoltContext
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotInChannel, UserError
@@ -16,6 +14,7 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member, Partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
+from bot.slack.modal_state import channel_of_form
 from bot.slack.rosters import channel_roster
 from bot.slack.text import mention
 from handlers.context import Actor, channel_of, runtime
@@ -45,29 +44,18 @@ def rosters_first(body, context: BoltContext, next):
 
 
 def _form_channel(body: dict) -> str:
-    try:
-        metadata = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-    except ValueError:
-        return ""
-    return metadata.get("channel_id") or "" if isinstance(metadata, dict) else ""
+    return channel_of_form(body.get("view") or {}) or ""
 
 
 def look_up(rt: Runtime, user_ids) -> dict[str, Actor]:
-    """Each mentioned person with their home team: ours when we know them, else Slack's (before any write).
+    """Each mentioned person with their home team, from Slack, before any write.
 
-    Bots are refused: they cannot hold a role, own anything or receive kudos."""
-    wanted = [u for u in dict.fromkeys(user_ids) if u]
-    if not wanted:
-        return {}
-    with rt.db.session() as session:
-        known = dict(session.execute(select(Member.user_id, Member.team_id).where(Member.user_id.in_(wanted))).all())
+    Always asked of Slack, even for people we know: a bot that was once noted as a member must still never
+    hold a role, own anything or receive kudos."""
     people = {}
-    for user_id in wanted:
+    for user_id in [u for u in dict.fromkeys(user_ids) if u]:
         if user_id == rt.identity.user_id:
             raise UserError(f"{mention(user_id)} is a bot, not a person.")
-        if user_id in known:
-            people[user_id] = Actor(user_id=user_id, team_id=known[user_id])
-            continue
         try:
             info = rt.gateway.user_info(user_id)
         except SlackApiError:

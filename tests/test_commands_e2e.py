@@ -87,9 +87,12 @@ def test_a_lead_sets_side_and_role_of_an_external_person(slack, fake, app, partn
     assert "now on the vendor side" in fake.next("response_url")["text"]
     moved = member(app, "UHOME3")
     assert (moved.team_id, moved.side, moved.side_explicit) == ("T_HOME", "vendor", True)
-    # Known members are not looked up again.
-    slack.command("role <@UEXT1> sponsor")
-    assert len(fake.calls_to("users.info")) == 2
+    # The vendor side's only lead stays until the side has another.
+    assert "vendor side's only lead" in slack.command("role <@UEXT1> sponsor").text
+    assert member(app, "UEXT1").role == "lead"
+    slack.command("role <@UEXT2> lead")
+    fake.next("response_url")  # a newcomer: looked up after the ack
+    assert slack.command("role <@UEXT1> sponsor").text == "<@UEXT1> is now a sponsor (vendor sponsor)."
     assert member(app, "UEXT1").role == "sponsor"
 
 

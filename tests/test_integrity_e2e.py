@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot.models import Answer, Member, ProcessedEvent
+from bot.models import Answer, Escalation, Member, ProcessedEvent
 from tests.harness.flows import (
     add_rhythm,
     checkin_posts,
@@ -26,7 +26,7 @@ from tests.harness.flows import (
     set_up_partnership,
     setup_values,
 )
-from tests.harness.slack_driver import radio, text
+from tests.harness.slack_driver import radio, shown, text
 from tests.harness.slack_driver import select as chosen
 from tests.harness.tables import changes, snapshot
 from tests.harness.waiting import eventually
@@ -271,3 +271,68 @@ def test_a_database_dump_ties_no_anonymous_answer_to_a_member(clock, slack, fake
     app.scheduler.tick()  # the cycle closes and reports
     after = snapshot(app)
     assert len(after["feedback_responses"]) == 3 and linkable(after) == []
+
+
+@pytest.fixture
+def other_bot(ready, fake, app):
+    """Another app's bot, in the channel, and (from an older version that let it in) already a member."""
+    fake.add_user("UOTHERBOT", "T_HOME", is_bot=True)
+    fake.channel_members["C_PARTNER"].append("UOTHERBOT")
+    with app.runtime.db.session() as session:
+        session.add(
+            Member(
+                partnership_id=members(app)[0].partnership_id,
+                team_id="T_HOME",
+                user_id="UOTHERBOT",
+                side="client",
+                role="member",
+                joined_at=datetime(2026, 11, 1, tzinfo=UTC),
+            )
+        )
+    return "UOTHERBOT"
+
+
+def escalation_id(app) -> int:
+    with app.runtime.db.session() as session:
+        return session.scalar(select(Escalation.id))
+
+
+def test_bots_hold_no_role_ownership_or_kudos(other_bot, slack, fake, app):
+    before = snapshot(app)
+    for words in ("role <@UBOT> lead", "role <@UOTHERBOT> sponsor", "side <@UOTHERBOT> vendor"):
+        answered = slack.command(words).text or fake.next("response_url")["text"]
+        assert "is a bot, not a person" in answered, words
+    fake.reset()
+    slack.command("<@UOTHERBOT> thanks for the reminders", command="/kudos")
+    eventually(lambda: "is a bot, not a person" in said_to(fake, "ULEAD"), what="the giver told")
+    # An escalation cannot be given to a bot either.
+    fake.reset()
+    slack.click("esc_assign", value=str(escalation_id(app)))
+    slack.submit_view(slack.next_modal(), {"owner": "UOTHERBOT", "note": "the bot will do it"})
+    eventually(lambda: "is a bot, not a person" in said_to(fake, "ULEAD"), what="the assigner told")
+    assert changes(before, snapshot(app)) == {}
+
+
+def test_bots_are_never_expected_in_a_check_in(ready, clock, slack, fake, app):
+    # Another app's bot joins the channel and speaks there, and partnerbot is in it too.
+    fake.add_user("UOTHERBOT", "T_HOME", is_bot=True)
+    fake.channel_members["C_PARTNER"].append("UOTHERBOT")
+    slack.event({"type": "member_joined_channel", "channel": "C_PARTNER", "user": "UOTHERBOT", "team": "T_HOME"})
+    slack.event(
+        {
+            "type": "message",
+            "channel": "C_PARTNER",
+            "user": "UOTHERBOT",
+            "bot_id": "BOTHER",
+            "text": "beep",
+            "ts": "1800000001.000100",
+        }
+    )
+    add_rhythm(slack, fake, app)
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    app.scheduler.tick()
+    [post] = checkin_posts(fake)
+    asked = shown(post.args)
+    assert "<@ULEAD>" in asked and "<@UEXT1>" in asked
+    assert "UOTHERBOT" not in asked and "<@UBOT>" not in asked
+    assert {m.user_id for m in members(app)}.isdisjoint({"UOTHERBOT", "UBOT"})

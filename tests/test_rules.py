@@ -78,8 +78,14 @@ def test_only_leads_change_roles_and_the_last_lead_stays(db):
         with pytest.raises(UserError, match="only lead"):
             service.set_role(session, partnership, lead, team_id="T_HOME", user_id="ULEAD", role="member", now=NOW)
         service.set_role(session, partnership, lead, team_id="T_OTHER", user_id="UX", role="lead", now=NOW)
+        # A lead on the other side does not stand in for this side's last lead, nor may the lead change sides.
+        with pytest.raises(UserError, match="side's only lead"):
+            service.set_role(session, partnership, lead, team_id="T_HOME", user_id="ULEAD", role="sponsor", now=NOW)
+        with pytest.raises(UserError, match="side's only lead"):
+            service.set_side(session, partnership, lead, team_id="T_HOME", user_id="ULEAD", side="client", now=NOW)
+        service.set_role(session, partnership, lead, team_id="T_HOME", user_id="UY", role="lead", now=NOW)
         service.set_role(session, partnership, lead, team_id="T_HOME", user_id="ULEAD", role="sponsor", now=NOW)
-        assert [m.user_id for m in service.leads(partnership)] == ["UX"]
+        assert sorted(m.user_id for m in service.leads(partnership)) == ["UX", "UY"]
 
 
 def test_charter_edit_logs_only_what_changed(db):

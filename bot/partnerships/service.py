@@ -206,8 +206,11 @@ def set_side(
 ) -> Member:
     if side not in SIDES:
         raise UserError(f"'{side}' is not a side.", usage="/partner side @user client|vendor")
+    lock_leads(session, partnership, actor)
     require_lead(actor, "change a member's side")
     member = ensure_member(session, partnership, team_id=team_id, user_id=user_id, now=now)
+    if side != member.side:
+        keep_a_lead(session, partnership, member)
     member.side = side
     member.side_explicit = True
     return member
@@ -236,7 +239,9 @@ def lock_leads(session: Session, partnership: Partnership, actor: Member) -> Non
 
 
 def keep_a_lead(session: Session, partnership: Partnership, member: Member) -> None:
-    """Refuse a change that takes the partnership's last lead away (counted as committed, under the lock)."""
+    """Refuse a change that takes the last lead of a side away (counted as committed, under the lock).
+
+    A side that never had a lead (the other company before its people are named) is not held to this."""
     session.refresh(member)
     if member.role != "lead":
         return
@@ -245,12 +250,13 @@ def keep_a_lead(session: Session, partnership: Partnership, member: Member) -> N
         .select_from(Member)
         .where(
             Member.partnership_id == partnership.id,
+            Member.side == member.side,
             Member.role == "lead",
             Member.id != member.id,
         )
     )
     if not remaining:
-        raise LastLead(member.user_id)
+        raise LastLead(member.user_id, member.side)
 
 
 def leads(partnership: Partnership, side: str | None = None) -> list[Member]:

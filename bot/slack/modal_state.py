@@ -34,3 +34,20 @@ class ChannelState(ModalState):
     """Most forms only need to know which partnership channel they were opened for."""
 
     channel_id: str
+
+
+def channel_of_form(view: dict) -> str | None:
+    """The partnership channel a form was opened for, when its state names one (for checks made before the
+    form's own listener reads its typed state)."""
+    try:
+        return ChannelLike.model_validate_json(view.get("private_metadata") or "").channel_id
+    except ValidationError:
+        return None
+
+
+class ChannelLike(BaseModel):
+    """Any form state that carries a channel (other fields are the form's own business)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    channel_id: str | None = None
