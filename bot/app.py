@@ -9,16 +9,24 @@ from bot.config import Settings
 from bot.db import Database
 from bot.runtime import DueWork, Runtime
 from bot.slack.gateway import SlackGateway
-from bot.slack.pacing import ChannelPacer
+from bot.slack.pacing import ChannelPacer, TierPacer
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None, pacer: ChannelPacer | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    clock: Clock | None = None,
+    pacer: ChannelPacer | None = None,
+    tiers: TierPacer | None = None,
+) -> Runtime:
     settings.require_slack()
     return Runtime(
         settings=settings,
         db=Database(settings.database_url),
         gateway=SlackGateway(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, pacer=pacer
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            pacer=pacer,
+            tiers=tiers,
         ),
         clock=clock or SystemClock(),
     )
