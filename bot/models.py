@@ -8,6 +8,7 @@ from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
+from bot.partnerships.roster import RosterEntry, RosterRefresh
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "Partnership",
     "ProcessedEvent",
     "Rhythm",
+    "RosterEntry",
+    "RosterRefresh",
     "ScheduledSend",
     "Transition",
 ]

@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from sqlalchemy import select
 
 from bot.claims import claim_event
+from bot.partnerships import roster
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member
 from bot.runtime import Runtime
@@ -57,11 +58,19 @@ def on_message(event, context):
 
 
 def on_member_joined(event, context):
-    # This event's `team` is not reliably the joiner's home team: ask Slack, which also says who is a bot.
     rt = runtime(context)
+    with rt.db.session() as session:
+        roster.note_joined(session, event["channel"], event["user"], rt.clock.now())
+    # This event's `team` is not reliably the joiner's home team: ask Slack, which also says who is a bot.
     info = rt.gateway.user_info(event["user"])
     if not info.is_bot:
         note_participant(rt, event["channel"], Actor(user_id=info.user_id, team_id=info.team_id))
+
+
+def on_member_left(event, context):
+    rt = runtime(context)
+    with rt.db.session() as session:
+        roster.note_left(session, event["channel"], event["user"], rt.clock.now())
 
 
 def home_team_of(rt: Runtime, user_id: str) -> str:
@@ -85,3 +94,4 @@ def register(app: App) -> None:
     app.middleware(deliver_each_event_once)
     app.event("message")(on_message)
     app.event("member_joined_channel")(on_member_joined)
+    app.event("member_left_channel")(on_member_left)

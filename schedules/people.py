@@ -10,17 +10,15 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
+from bot.slack.rosters import channel_roster
 
 log = logging.getLogger(__name__)
 
 
 def channel_people(rt: Runtime, channel: str) -> set[str] | None:
-    """Everyone in the channel, or None when Slack will not say (then known members stand in)."""
-    try:
-        return rt.gateway.channel_members(channel)
-    except SlackApiError as exc:
-        log.warning("could not list members of %s (%s); using known members", channel, exc.response.get("error"))
-        return None
+    """Everyone in the channel, from the roster (refreshed from Slack at most hourly), or None when Slack
+    will not say and never has (then known members stand in)."""
+    return channel_roster(rt, channel)
 
 
 def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_channel: set[str] | None) -> None:

@@ -1,0 +1,31 @@
+"""A channel's members from the roster, taken from Slack's member list only when the roster is stale."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.partnerships import roster
+from bot.runtime import Runtime
+from bot.slack.gateway import SlackApiError
+
+log = logging.getLogger(__name__)
+
+
+def channel_roster(rt: Runtime, channel: str) -> set[str] | None:
+    """Everyone in the channel; None when Slack will not say and it never has (then known members stand in).
+
+    `conversations.members` is asked at most once an hour per channel: join and leave events keep the
+    roster current in between."""
+    with rt.db.session() as session:
+        if not roster.needs_refresh(session, channel, rt.clock.now()):
+            return roster.people_in_channel(session, channel)
+    try:
+        members = rt.gateway.channel_members(channel)
+    except SlackApiError as exc:
+        log.warning("could not list members of %s (%s)", channel, exc.response.get("error"))
+        with rt.db.session() as session:
+            known = roster.people_in_channel(session, channel)
+            return known if known or not roster.needs_refresh(session, channel, rt.clock.now()) else None
+    with rt.db.session() as session:
+        roster.replace_roster(session, channel, members, rt.clock.now())
+    return members
