@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.ack_runner import wake_on_ack
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
@@ -43,5 +44,6 @@ def build_app(rt: Runtime, scheduler: DueWork) -> App:
         request_verification_enabled=not rt.settings.socket_mode,
         token_verification_enabled=False,  # `partnerbot check` and the first request verify the token
     )
+    wake_on_ack(app)  # no 10 ms polling between a listener's ack() and the HTTP answer
     register_all(app, rt, scheduler)
     return app
