@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup check clean
+.PHONY: run test setup check clean bench
 
 run: $(STAMP)
 	@if [ -n "$$SLACK_BOT_TOKEN" ] || grep -qsE '^[[:space:]]*SLACK_BOT_TOKEN[[:space:]]*=[[:space:]]*[^[:space:]#]' .env; then \
@@ -20,6 +20,10 @@ run: $(STAMP)
 # pytest exits 5 when it collects nothing; that is a failure here, like any other non-zero exit.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Every measure of issue 12 with its baselines from the same run; BENCH_ARGS="--database-url ... --quick".
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 check: $(STAMP)
 	$(BIN)/partnerbot check

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.ack_runner import wake_on_ack
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
 from bot.runtime import DueWork, Runtime
 from bot.slack.gateway import SlackGateway
-from bot.slack.pacing import ChannelPacer
+from bot.slack.pacing import ChannelPacer, TierPacer
 
 
-def build_runtime(settings: Settings, clock: Clock | None = None, pacer: ChannelPacer | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    clock: Clock | None = None,
+    pacer: ChannelPacer | None = None,
+    tiers: TierPacer | None = None,
+) -> Runtime:
     settings.require_slack()
     return Runtime(
         settings=settings,
         db=Database(settings.database_url),
         gateway=SlackGateway(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, pacer=pacer
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+            pacer=pacer,
+            tiers=tiers,
         ),
         clock=clock or SystemClock(),
     )
@@ -35,5 +44,6 @@ def build_app(rt: Runtime, scheduler: DueWork) -> App:
         request_verification_enabled=not rt.settings.socket_mode,
         token_verification_enabled=False,  # `partnerbot check` and the first request verify the token
     )
+    wake_on_ack(app)  # no 10 ms polling between a listener's ack() and the HTTP answer
     register_all(app, rt, scheduler)
     return app

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Index, String, delete, or_, select, update
+from sqlalchemy import JSON, Index, String, delete, false, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime, insert_once
@@ -53,6 +53,9 @@ class ScheduledSend(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     lease_token: Mapped[str | None] = mapped_column(String(32))  # who holds the lease: only they may finish it
+    # An earlier attempt may have reached Slack without our knowing (a lost answer, a lease that ran out):
+    # the next one looks for the post (by its key in Slack's message metadata) before posting.
+    unsure: Mapped[bool] = mapped_column(default=False, server_default=false())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
 
@@ -69,6 +72,12 @@ class SendJob:
     due_at: datetime
     attempts: int
     lease_token: str
+    maybe_sent: bool = False  # an earlier attempt may have posted: look for it first (SlackGateway.post_message)
+
+    @property
+    def once(self) -> dict:
+        """What the gateway needs to make this send's post exactly once: `post_message(..., **job.once)`."""
+        return {"send_key": self.key, "maybe_sent": self.maybe_sent}
 
 
 def schedule_send(
@@ -119,18 +128,24 @@ def owe_post(
     )
 
 
-def due_send_ids(session: Session, now: datetime, limit: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(ScheduledSend.id)
-            .where(
-                ScheduledSend.status == "pending",
-                ScheduledSend.due_at <= now,
-                or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now),
-            )
-            .order_by(ScheduledSend.due_at, ScheduledSend.id)
-            .limit(limit)
+def due_send_ids(session: Session, now: datetime, limit: int, skip: frozenset[int] = frozenset()) -> list[int]:
+    query = (
+        select(ScheduledSend.id)
+        .where(
+            ScheduledSend.status == "pending",
+            ScheduledSend.due_at <= now,
+            or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now),
         )
+        .order_by(ScheduledSend.due_at, ScheduledSend.id)
+        .limit(limit + len(skip))
+    )
+    return [send_id for send_id in session.scalars(query) if send_id not in skip][:limit]
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the earliest pending send comes due (leased ones included: their holder may give them back)."""
+    return session.scalar(
+        select(ScheduledSend.due_at).where(ScheduledSend.status == "pending").order_by(ScheduledSend.due_at).limit(1)
     )
 
 
@@ -145,12 +160,20 @@ def claim_send(session: Session, send_id: int, now: datetime, lease: timedelta) 
             ScheduledSend.status == "pending",
             or_(ScheduledSend.lease_until.is_(None), ScheduledSend.lease_until < now),
         )
-        .values(lease_until=now + lease, lease_token=token, attempts=ScheduledSend.attempts + 1)
+        .values(
+            lease_until=now + lease,
+            lease_token=token,
+            attempts=ScheduledSend.attempts + 1,
+            # a lease that ran out while held: its holder may have posted and then failed to record it
+            unsure=or_(ScheduledSend.unsure, ScheduledSend.lease_token.is_not(None)),
+        )
     ).rowcount
     if taken != 1:
         return None
     row = session.get(ScheduledSend, send_id)
-    return SendJob(row.id, row.key, row.kind, row.subject_id, dict(row.payload), row.due_at, row.attempts, token)
+    return SendJob(
+        row.id, row.key, row.kind, row.subject_id, dict(row.payload), row.due_at, row.attempts, token, bool(row.unsure)
+    )
 
 
 def _held(job: SendJob):
@@ -174,6 +197,14 @@ def finish_send(session: Session, job: SendJob, now: datetime, status: str, erro
     )
 
 
-def retry_send(session: Session, job: SendJob, at: datetime, error: str) -> None:
-    """Slack said not now (429 after our retries, 5xx, network): try again later, never drop it."""
-    session.execute(_held(job).values(due_at=at, lease_until=None, lease_token=None, last_error=error[:200]))
+def retry_send(
+    session: Session, job: SendJob, at: datetime, error: str, *, unsure: bool = False, counted: bool = True
+) -> None:
+    """Slack said not now (429, 5xx, network): try again later, never drop it. `unsure`: the attempt may have
+    posted (its answer was lost), so the next looks first. Not `counted`: a rate limit, which is no failure."""
+    values = dict(due_at=at, lease_until=None, lease_token=None, last_error=error[:200])
+    if unsure:
+        values["unsure"] = True
+    if not counted:
+        values["attempts"] = ScheduledSend.attempts - 1
+    session.execute(_held(job).values(**values))

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import DateTime, MetaData, Table, create_engine, delete, event, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -159,16 +161,46 @@ class Database:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # imported when migrating, not on every start of every command
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 
+def head_revisions() -> set[str]:
+    """The newest migrations, read from the version files: a start that finds the database there needs
+    no Alembic (importing it is a good part of a cold start)."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r'^revision\s*=\s*"([^"]+)"', source, re.M)
+        down = re.search(r"^down_revision\s*=\s*(.+)$", source, re.M)
+        if revision:
+            revisions.add(revision.group(1))
+        if down:
+            parents.update(re.findall(r'"([^"]+)"', down.group(1)))
+    return revisions - parents
+
+
+def at_head(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            applied = set(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    except Exception:  # no version table yet: a new database
+        return False
+    return applied == head_revisions()
+
+
 def upgrade(url: str, engine: Engine | None = None) -> None:
     """Apply every migration up to head; safe to run on every start and by several replicas."""
-    config = alembic_config(url)
     engine = engine or make_engine(url)
+    if at_head(engine):
+        return
+    from alembic import command
+
+    config = alembic_config(url)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Replicas starting together take turns; the second finds nothing left to do.

@@ -11,6 +11,8 @@ harness does not depend on what it is testing.
 from __future__ import annotations
 
 import json
+import math
+import random
 import threading
 import time
 from collections import deque
@@ -34,11 +36,30 @@ class Call:
 
 @dataclass
 class _Script:
-    kind: str  # "fail" | "error" | "delay"
+    kind: str  # "fail" | "error" | "delay" | "after_storing" (answer normally, then fail or hang)
     status: int = 200
     retry_after: int | None = None
     body: dict | None = None
     seconds: float = 0.0
+
+
+class _Bucket:
+    """Slack's limits as the fake enforces them: `burst` calls at once, then `per_second`."""
+
+    def __init__(self, burst: float, per_second: float):
+        self.burst, self.per_second = burst, per_second
+        self.tokens, self.counted = float(burst), time.monotonic()
+
+    def wait(self) -> float:
+        """Seconds until a call would be within the limit (0: now)."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.counted) * self.per_second)
+        self.counted = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.per_second
+
+
+# Methods limited per channel as well as per workspace (Slack: about one post a second per channel).
+_PER_CHANNEL = ("chat.postMessage",)
 
 
 class Workspace(Protocol):
@@ -74,6 +95,14 @@ class FakeSlack:
         self.members_page_size = 100
         self._scripts: dict[str, deque[_Script]] = {}
         self._taken: dict[str, int] = {}  # calls each method's `next` has handed out
+        # What the bot posted, per channel (a DM under its D... id), for conversations.history/replies.
+        self.messages: dict[str, list[dict]] = {}
+        self.rate_limited = 0  # 429s answered because a limit was exceeded (not scripted or random ones)
+        self._channel_limit: tuple[float, float] | None = None
+        self._channel_buckets: dict[str, _Bucket] = {}
+        self._method_buckets: dict[str, _Bucket] = {}
+        self._random_429: dict[str, tuple[float, int]] = {}
+        self._random = random.Random(0)
         self.workspace = workspace
         self.record = record  # False: keep no call list (observers still see every exchange)
         self.observers: list[Observer] = []
@@ -175,6 +204,95 @@ class FakeSlack:
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
         self._script(method, times, _Script("delay", seconds=seconds))
 
+    def fail_after_storing(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Do what was asked (a post is stored) and then answer `status` as if it had failed."""
+        body = {"ok": False, "error": "fatal_error"}
+        self._script(method, times, _Script("after_storing", status=status, body=body))
+
+    def hang_after_storing(self, method: str, seconds: float, times: int = 1) -> None:
+        """Do what was asked (a post is stored), then keep the caller waiting `seconds` before answering."""
+        self._script(method, times, _Script("after_storing", seconds=seconds))
+
+    def limit_per_channel(self, burst: float, per_second: float) -> None:
+        """Answer 429 (with Retry-After) to posts beyond `burst`, then `per_second`, in any one channel."""
+        with self._lock:
+            self._channel_limit = (burst, per_second)
+            self._channel_buckets.clear()
+
+    def limit_method(self, method: str, burst: float, per_second: float) -> None:
+        """A workspace-wide limit on one method (Slack's method tiers): 429 with Retry-After beyond it."""
+        with self._lock:
+            self._method_buckets[method] = _Bucket(burst, per_second)
+
+    def random_429s(self, method: str, fraction: float, retry_after: int = 1, seed: int = 0) -> None:
+        """Refuse a random `fraction` of calls to `method` with 429, as Slack does now and then."""
+        with self._lock:
+            self._random_429[method] = (fraction, retry_after)
+            self._random = random.Random(seed)
+
+    def history(self, channel: str) -> list[dict]:
+        with self._lock:
+            return [dict(m) for m in self.messages.get(channel, [])]
+
+    def _limited(self, method: str, args: dict) -> int | None:
+        """The Retry-After of a 429 this call earns, or None when it may go through."""
+        with self._lock:
+            chance = self._random_429.get(method)
+            if chance and self._random.random() < chance[0]:
+                return chance[1]
+            buckets = [self._method_buckets.get(method)]
+            channel = args.get("channel")
+            if self._channel_limit and method in _PER_CHANNEL and isinstance(channel, str):
+                buckets.append(self._channel_buckets.setdefault(channel, _Bucket(*self._channel_limit)))
+            buckets = [b for b in buckets if b is not None]
+            wait = max((b.wait() for b in buckets), default=0.0)
+            if wait:  # a refused call counts against no limit
+                self.rate_limited += 1
+                return max(1, math.ceil(wait))
+            for bucket in buckets:
+                bucket.tokens -= 1
+            return None
+
+    def _store(self, method: str, args: dict, answer: dict) -> None:
+        """Keep what the bot posted, with its metadata, so history can be read back like Slack's."""
+        if method != "chat.postMessage" or not answer.get("ok"):
+            return
+        message = {
+            "type": "message",
+            "ts": answer.get("ts"),
+            "text": args.get("text"),
+            "blocks": args.get("blocks"),
+            "bot_id": self.bot_id,
+            "user": self.bot_user_id,
+        }
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                metadata = None
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        with self._lock:
+            self.messages.setdefault(str(answer.get("channel")), []).append(message)
+
+    def _read(self, method: str, args: dict) -> dict:
+        """conversations.history (top-level messages) and .replies (a thread), newest first like Slack's."""
+        with self._lock:
+            stored = list(self.messages.get(str(args.get("channel")), []))
+        if method == "conversations.history":
+            found = [m for m in stored if m.get("thread_ts") in (None, m["ts"])]
+            found.reverse()
+        else:
+            parent = str(args.get("ts"))
+            found = [m for m in stored if m["ts"] == parent or m.get("thread_ts") == parent]
+        found = found[: int(args.get("limit") or 100)]
+        if str(args.get("include_all_metadata")).lower() not in ("true", "1"):
+            found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
+        return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
     def _script(self, method: str, times: int, script: _Script) -> None:
         with self._lock:
             self._scripts.setdefault(method, deque()).extend([script] * times)
@@ -208,10 +326,17 @@ class FakeSlack:
             observer(call, status, body, time.monotonic() - call.at)
 
     def _answer(self, method: str, args: dict) -> dict:
+        answer = self._answer_only(method, args)
+        self._store(method, args, answer)
+        return answer
+
+    def _answer_only(self, method: str, args: dict) -> dict:
         if self.workspace is not None:
             answer = self.workspace.answer(method, args)
             if answer is not None:
                 return answer
+        if method in ("conversations.history", "conversations.replies"):
+            return self._read(method, args)
         channel = args.get("channel")
         if method == "auth.test":
             return {
@@ -293,10 +418,28 @@ class _Handler(BaseHTTPRequestHandler):
         script = self.fake._receive(call)
         if script is not None and script.kind == "delay":
             time.sleep(script.seconds)  # handler threads are independent, so only this request hangs
+        elif script is not None and script.kind == "after_storing":
+            self.fake._record(call)
+            answer = self.fake._answer(method, args)  # Slack did it; only its answer is lost
+            if script.seconds:
+                time.sleep(script.seconds)
+                self.fake._observe(call, 200, answer)
+                self._send(200, answer)
+            else:
+                self.fake._observe(call, script.status, script.body)
+                self._send(script.status, script.body)
+            return
         elif script is not None:
             headers = {"Retry-After": str(script.retry_after)} if script.retry_after is not None else {}
             self.fake._observe(call, script.status, script.body)  # before answering: the caller moves on after
             self._send(script.status, script.body, headers)
+            return
+
+        retry_after = self.fake._limited(method, args) if method != "response_url" else None
+        if retry_after is not None:
+            body = {"ok": False, "error": "ratelimited"}
+            self.fake._observe(call, 429, body)
+            self._send(429, body, {"Retry-After": str(retry_after)})
             return
 
         self.fake._record(call)

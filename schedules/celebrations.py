@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from bot.celebrations import service as celebrations
 from bot.celebrations.blocks import anniversary_text, no_p1_text
@@ -20,7 +20,7 @@ def plan_celebrations(rt: Runtime, now: datetime) -> None:
     while True:  # in batches, each its own transaction, until none is left
         with rt.db.session() as session:
             batch = list(
-                session.scalars(select(Partnership).where(Partnership.celebrations_planned.is_(False)).limit(500))
+                session.scalars(select(Partnership).where(Partnership.celebrations_planned == false()).limit(500))
             )
             for partnership in batch:
                 celebrations.plan_for(session, partnership)
@@ -37,7 +37,7 @@ def anniversary(rt: Runtime, job: SendJob) -> str | None:
         text = anniversary_text(partnership, years, *celebrations.shared_so_far(session, partnership))
         celebrations.owe_anniversary(session, partnership, years + 1)
         channel = partnership.channel_id
-    rt.gateway.post_message(channel=channel, text=text)
+    rt.gateway.post_message(channel=channel, text=text, **job.once)
     return None
 
 
@@ -49,7 +49,7 @@ def no_p1(rt: Runtime, job: SendJob) -> str | None:
         ):
             return "dropped"
         channel = partnership.channel_id
-    rt.gateway.post_message(channel=channel, text=no_p1_text(job.payload["days"]))
+    rt.gateway.post_message(channel=channel, text=no_p1_text(job.payload["days"]), **job.once)
     return None
 
 
@@ -64,7 +64,7 @@ def milestone_reminder(rt: Runtime, job: SendJob) -> str | None:
             return "dropped"  # done, removed or moved since this was owed
         channel = milestone.partnership.channel_id
         text = reminder_text(milestone, job.payload["when"])
-    rt.gateway.post_message(channel=channel, text=text)
+    rt.gateway.post_message(channel=channel, text=text, **job.once)
     return None
 
 

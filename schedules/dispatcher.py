@@ -1,27 +1,31 @@
-"""Runs the sends that are due: claim each one, perform it, and record what happened.
+"""Runs the sends that are due: claim each one, perform it on a small pool of workers, record what happened.
 
-A Slack error never drops a send: 429s and 5xx are retried in-line by the gateway, and if Slack still
-says no, the send goes back to pending with a later due time. Only errors that no retry can fix
-(the channel is gone, the bot was removed) end a send as failed."""
+A Slack error never drops a send. A 429 (or a channel already at its pace) puts the send back for
+`Retry-After` and the workers move on to other channels; a 5xx or a lost answer puts it back marked
+unsure, so the next attempt looks for the post (by its key in Slack's message metadata) before posting
+again. Only errors that no retry can fix (the channel is gone, the bot was removed) end a send as failed."""
 
 from __future__ import annotations
 
 import logging
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Callable
-from urllib.error import URLError
 
-from bot.claims import SendJob, claim_send, due_send_ids, finish_send, retry_send
+from bot.claims import SendJob, claim_send, due_send_ids, finish_send, next_due_at, retry_send
 from bot.runtime import Runtime
-from bot.slack.gateway import SlackApiError
+from bot.slack.gateway import NETWORK_ERRORS, RateLimited, SlackApiError
 
 log = logging.getLogger(__name__)
 
 # A performer does the Slack work of one send. It returns "dropped" when the send is no longer wanted.
 Performer = Callable[[Runtime, SendJob], "str | None"]
 
-# Longer than the slowest send: the gateway's in-line retries honour Retry-After several times over.
+# Longer than the slowest send (a few timed-out attempts and a look through history).
 LEASE = timedelta(minutes=15)
+# Sends in flight at once: Slack's limits, which the gateway paces, bound throughput, not these threads.
+WORKERS = 4
 MAX_ATTEMPTS = 25
 PERMANENT_ERRORS = frozenset(
     {
@@ -48,48 +52,97 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 900))
 
 
-def run_due_sends(rt: Runtime, performers: dict[str, Performer], now: datetime, batch: int = 100) -> int:
-    """Perform every send due at `now`, including sends that performing others created. Returns how many."""
+def run_due_sends(
+    rt: Runtime,
+    performers: dict[str, Performer],
+    now: datetime,
+    *,
+    workers: int = WORKERS,
+    linger: float = 0.0,
+) -> int:
+    """Perform every send due at `now`, including sends that performing others created, on `workers` threads.
+    With `linger` (seconds), keep going while sends put back for a rate limit come due within it. Returns
+    how many sends were attempted."""
     performed = 0
-    while True:
+    in_flight: dict[Future, int] = {}
+    until = time.monotonic() + linger
+    with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
+        while True:
+            room = 2 * workers - len(in_flight)
+            if room > 0:
+                moment = max(now, rt.clock.now())
+                with rt.db.session() as session:
+                    ids = due_send_ids(session, moment, room, skip=frozenset(in_flight.values()))
+                for send_id in ids:
+                    in_flight[pool.submit(attempt, rt, performers, send_id, now)] = send_id
+            if not in_flight:
+                if not _soon_due(rt, until):
+                    return performed
+                continue
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                del in_flight[future]
+                performed += future.result()
+
+
+def _soon_due(rt: Runtime, until: float) -> bool:
+    """Wait for the next pending send if it comes due before `until` (monotonic); False when none will."""
+    left = until - time.monotonic()
+    if left <= 0:
+        return False
+    with rt.db.session() as session:
+        due = next_due_at(session)
+    if due is None:
+        return False
+    gap = (due - rt.clock.now()).total_seconds()
+    if gap > left:
+        return False
+    time.sleep(min(max(gap, 0.01), left))
+    return True
+
+
+def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: datetime) -> int:
+    """Claim one send and perform it; 0 when another worker or replica has it. Never raises: the send's
+    lease runs out if even recording its outcome fails, and then it is tried again (looking first)."""
+    try:
         with rt.db.session() as session:
-            ids = due_send_ids(session, now, batch)
-        claimed = 0
-        for send_id in ids:
-            with rt.db.session() as session:
-                job = claim_send(session, send_id, rt.clock.now(), LEASE)
-            if job is None:
-                continue  # another replica has it
-            claimed += 1
-            perform(rt, performers, job, now)
-        performed += claimed
-        if claimed == 0:
-            return performed
+            job = claim_send(session, send_id, rt.clock.now(), LEASE)
+        if job is None:
+            return 0
+        perform(rt, performers, job, now)
+        return 1
+    except Exception:
+        log.exception("send %s could not be claimed or recorded; its lease will run out and it is retried", send_id)
+        return 0
 
 
 def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: datetime) -> None:
     try:
         outcome = performers[job.kind](rt, job) or "sent"
+    except RateLimited as limited:
+        with rt.db.session() as session:
+            at = rt.clock.now() + timedelta(seconds=limited.retry_after)
+            retry_send(session, job, at, "ratelimited", counted=False)
     except SlackApiError as exc:
         error = exc.response.get("error") or f"http {exc.response.status_code}"
         permanent = error in PERMANENT_ERRORS
-        _give_up_or_retry(rt, job, now, error, permanent)
-    except (URLError, TimeoutError, ConnectionError) as exc:
-        _give_up_or_retry(rt, job, now, f"network: {exc}", False)
+        _give_up_or_retry(rt, job, now, error, permanent, unsure=exc.response.status_code >= 500)
+    except NETWORK_ERRORS as exc:
+        _give_up_or_retry(rt, job, now, f"network: {exc}", False, unsure=True)
     except Exception as exc:  # a bug in one send must not stop the others, nor lose this one
         log.exception("send %s (%s) raised", job.key, job.kind)
-        _give_up_or_retry(rt, job, now, f"{type(exc).__name__}: {exc}", False)
+        _give_up_or_retry(rt, job, now, f"{type(exc).__name__}: {exc}", False, unsure=True)
     else:
         with rt.db.session() as session:
             if not finish_send(session, job, rt.clock.now(), outcome):
                 log.warning("send %s outlived its lease; another worker took it over", job.key)
 
 
-def _give_up_or_retry(rt: Runtime, job: SendJob, now: datetime, error: str, permanent: bool) -> None:
+def _give_up_or_retry(rt: Runtime, job: SendJob, now: datetime, error: str, permanent: bool, unsure: bool) -> None:
     with rt.db.session() as session:
         if permanent or job.attempts >= MAX_ATTEMPTS:
             log.error("send %s failed for good after %s attempt(s): %s", job.key, job.attempts, error)
             finish_send(session, job, now, "failed", error)
         else:
             log.warning("send %s will be retried: %s", job.key, error)
-            retry_send(session, job, now + backoff(job.attempts), error)
+            retry_send(session, job, now + backoff(job.attempts), error, unsure=unsure)

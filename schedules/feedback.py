@@ -56,7 +56,7 @@ def report(rt: Runtime, job: SendJob) -> str | None:
         result, repeated = feedback.close_cycle(session, partnership, cycle)
         text, blocks = report_blocks(partnership, result, local_date(rt.clock.now(), partnership.timezone))
         # Posted inside the transaction: if Slack refuses, the cycle stays open and the report is retried.
-        cycle.report_ts = rt.gateway.post_message(channel=partnership.channel_id, text=text, blocks=blocks)
+        cycle.report_ts = rt.gateway.post_message(channel=partnership.channel_id, text=text, blocks=blocks, **job.once)
         celebrations.owe_feedback_highs(session, partnership, cycle, job.due_at)
         leads = [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
         for point in repeated:

@@ -15,7 +15,9 @@ from bot.slack.text import mention
 
 
 def send_dm(rt: Runtime, job: SendJob) -> None:
-    rt.gateway.post_message(channel=job.payload["user"], text=job.payload["text"], blocks=job.payload.get("blocks"))
+    rt.gateway.post_message(
+        channel=job.payload["user"], text=job.payload["text"], blocks=job.payload.get("blocks"), **job.once
+    )
 
 
 def send_post(rt: Runtime, job: SendJob) -> None:
@@ -24,6 +26,7 @@ def send_post(rt: Runtime, job: SendJob) -> None:
         text=job.payload["text"],
         thread_ts=job.payload.get("thread_ts"),
         blocks=job.payload.get("blocks"),
+        **job.once,
     )
 
 

@@ -51,7 +51,7 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
         asked = rhythms.audience_of(partnership, checkin.rhythm, in_channel)
         expected = [m for m in asked if not is_out_of_office(m, day)]
         text, blocks = checkin_message(partnership, checkin.rhythm, checkin, expected)
-        ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
+        ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks, **job.once)
         rhythms.mark_sent(session, checkin, asked, day, ts, rt.clock.now())
     return None
 
@@ -101,7 +101,7 @@ def nudge_by_dm(rt: Runtime, job: SendJob) -> str | None:
         if now >= checkin.closes_at or not _still_missing(session, checkin, [job.payload], now):
             return "dropped"  # answered (or went away) since the nudge was planned
         text, blocks = nudge_dm(checkin.partnership, checkin.rhythm, checkin)
-    rt.gateway.post_message(channel=job.payload["user"], text=text, blocks=blocks)
+    rt.gateway.post_message(channel=job.payload["user"], text=text, blocks=blocks, **job.once)
     return None
 
 
@@ -114,7 +114,7 @@ def nudge_in_thread(rt: Runtime, job: SendJob) -> str | None:
             return "dropped"
         channel = checkin.partnership.channel_id
         text, thread_ts = nudge_thread([p["user"] for p in people], checkin), checkin.message_ts
-    rt.gateway.post_message(channel=channel, thread_ts=thread_ts, text=text)
+    rt.gateway.post_message(channel=channel, thread_ts=thread_ts, text=text, **job.once)
     return None
 
 
@@ -127,7 +127,7 @@ def post_summary(rt: Runtime, job: SendJob) -> str | None:
         summary = answers.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
         text, blocks = summary_message(checkin.rhythm, summary)
         checkin.summary_ts = rt.gateway.post_message(
-            channel=partnership.channel_id, thread_ts=checkin.message_ts, text=text, blocks=blocks
+            channel=partnership.channel_id, thread_ts=checkin.message_ts, text=text, blocks=blocks, **job.once
         )
         celebrations.owe_streak(session, partnership, rt.clock.now())
     return None

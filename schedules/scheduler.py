@@ -12,7 +12,7 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.runtime import Runtime
-from schedules.dispatcher import Performer, run_due_sends
+from schedules.dispatcher import WORKERS, Performer, run_due_sends
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +22,23 @@ Planner = Callable[[Runtime, datetime], None]
 
 class Scheduler:
     def __init__(
-        self, rt: Runtime, planners: list[Planner], performers: dict[str, Performer], interval_seconds: float = 10
+        self,
+        rt: Runtime,
+        planners: list[Planner],
+        performers: dict[str, Performer],
+        interval_seconds: float = 10,
+        workers: int = WORKERS,
     ):
         self.rt = rt
         self.planners = planners
         self.performers = performers
         self.interval_seconds = interval_seconds
+        self.workers = workers
+        # Once ticking for real, each tick keeps sending what a rate limit put back for up to an interval,
+        # so a send put back for Retry-After goes out then, not a whole tick later.
+        self.linger = 0.0
+        # A tick run by hand (a command, a test) sends one at a time, in due order; ticking for real uses the pool.
+        self.pool = 1
         self._ticker: BackgroundScheduler | None = None
 
     def tick(self) -> int:
@@ -38,13 +49,14 @@ class Scheduler:
                 plan(self.rt, now)
             except Exception:
                 log.exception("planner %s failed; the next tick tries again", plan.__name__)
-        return run_due_sends(self.rt, self.performers, now)
+        return run_due_sends(self.rt, self.performers, now, workers=self.pool, linger=self.linger)
 
     def run_due(self) -> int:
         """Perform what is owed right now (e.g. `/partner rhythm run N`) without waiting for the tick."""
-        return run_due_sends(self.rt, self.performers, self.rt.clock.now())
+        return run_due_sends(self.rt, self.performers, self.rt.clock.now(), workers=self.pool)
 
     def start(self) -> None:
+        self.linger, self.pool = self.interval_seconds, self.workers
         self._ticker = BackgroundScheduler(timezone=timezone.utc)
         # One tick at a time per process; a late tick runs once, however late (the default grace is 1 s).
         self._ticker.add_job(

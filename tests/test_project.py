@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cli import main
-from bot.db import alembic_config, make_engine
+from bot.db import alembic_config, at_head, head_revisions, make_engine
 from bot.models import Base, Rhythm
 from bot.slack.scopes import BOT_SCOPES
 from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, free_port
@@ -33,6 +33,21 @@ def test_migrations_reach_head_and_match_the_models(db_url):
         assert context.get_current_revision() == head
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
+
+
+def test_the_start_knows_the_head_without_alembic(db_url):
+    heads = ScriptDirectory.from_config(alembic_config(db_url)).get_heads()
+    assert head_revisions() == set(heads)
+    engine = make_engine(db_url)
+    assert at_head(engine)  # so a start against an up-to-date database skips importing Alembic
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    try:
+        assert not at_head(engine)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"UPDATE alembic_version SET version_num = '{heads[0]}'")
+        engine.dispose()
 
 
 def test_manifest_asks_for_what_the_code_uses():

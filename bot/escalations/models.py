@@ -40,6 +40,7 @@ class Escalation(Base):
     __table_args__ = (
         UniqueConstraint("partnership_id", "number"),
         Index("ix_escalations_category", "partnership_id", "category", "raised_at"),
+        Index("ix_escalations_raised", "partnership_id", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
@@ -19,7 +19,10 @@ POINT_KINDS = {"working": "What's working", "change": "What should change", "sel
 
 class FeedbackCycle(Base):
     __tablename__ = "feedback_cycles"
-    __table_args__ = (UniqueConstraint("partnership_id", "opens_at"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "opens_at"),
+        Index("ix_feedback_cycles_by_status", "partnership_id", "status", "closes_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)

@@ -60,7 +60,10 @@ class Checkin(Base):
     """One occurrence of a rhythm. The unique (rhythm, scheduled_for) pair is what makes it happen once."""
 
     __tablename__ = "checkins"
-    __table_args__ = (UniqueConstraint("rhythm_id", "scheduled_for"),)
+    __table_args__ = (
+        UniqueConstraint("rhythm_id", "scheduled_for"),
+        Index("ix_checkins_by_status", "partnership_id", "status", "closes_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rhythm_id: Mapped[int] = mapped_column(ForeignKey("rhythms.id", ondelete="CASCADE"))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import socket
 from dataclasses import dataclass
 from typing import Any
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -12,11 +14,28 @@ from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack.pacing import ChannelPacer
+from bot.slack.pacing import ChannelPacer, TierPacer
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SlackGateway", "SlackApiError", "Identity"]
+__all__ = ["SlackGateway", "SlackApiError", "Identity", "RateLimited", "NETWORK_ERRORS"]
+
+# What a dropped connection or a timeout looks like from slack-sdk's urllib client.
+NETWORK_ERRORS = (URLError, TimeoutError, socket.timeout, ConnectionError)
+
+# Every post the scheduler owes carries its send key in Slack's message metadata, so a retry after a lost
+# answer can find the message instead of posting it again.
+SEND_EVENT_TYPE = "partnerbot_send"
+AMBIGUOUS_RETRIES = 2  # after a 5xx or a lost answer: look for the post, then post again this many times
+
+
+class RateLimited(Exception):
+    """Slack (or our own pacing) says not now: try this send again in `retry_after` seconds, do other work."""
+
+    def __init__(self, retry_after: float, method: str = "chat.postMessage"):
+        super().__init__(f"{method} rate limited; retry in {retry_after:.1f}s")
+        self.retry_after = retry_after
+        self.method = method
 
 
 class AnyServerErrorRetryHandler(RetryHandler):
@@ -52,10 +71,31 @@ class UserInfo:
 
 
 class SlackGateway:
-    def __init__(self, *, token: str, base_url: str, timeout: int = 15, pacer: ChannelPacer | None = None):
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        timeout: int = 15,
+        pacer: ChannelPacer | None = None,
+        tiers: TierPacer | None = None,
+    ):
         self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
+        # Owed posts are never retried blindly: a 429 goes back to the dispatcher, and after a 5xx or a lost
+        # answer the post is looked for first (see post_message).
+        self._owed_client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
         self._timeout = timeout
         self._pacer = pacer or ChannelPacer()
+        self._tiers = tiers or TierPacer()
+        self._dm_channels: dict[str, str] = {}
+
+    @property
+    def timeout(self) -> int:
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, seconds: int) -> None:
+        self._timeout = self.client.timeout = self._owed_client.timeout = seconds
 
     def auth_test(self) -> Identity:
         response = self.client.auth_test()
@@ -72,14 +112,90 @@ class SlackGateway:
         )
 
     def post_message(
-        self, *, channel: str, text: str, blocks: list[dict] | None = None, thread_ts: str | None = None
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        thread_ts: str | None = None,
+        send_key: str | None = None,
+        maybe_sent: bool = False,
     ) -> str:
-        """Post and return the message's ts. A user id as channel posts to the app's DM with them."""
-        self._pacer.wait(channel)
-        response = self.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
-        )
-        return response["ts"]
+        """Post and return the message's ts. A user id as channel posts to the app's DM with them.
+
+        With a `send_key` (a post the scheduler owes), the post is exactly-once and never sleeps out a limit:
+        it carries the key in its metadata; when `maybe_sent` (an earlier attempt's outcome is unknown), or
+        after a 5xx or a lost answer, the channel's recent history is searched for the key first and the
+        message found is returned instead of posting again; a 429, or a channel already at its pace, raises
+        RateLimited for the dispatcher to try again later while it serves other channels."""
+        if send_key is None:
+            self._pacer.wait(channel)
+            self._tiers.wait("chat.postMessage")
+            response = self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            )
+            return response["ts"]
+        if maybe_sent:
+            found = self.find_owed_post(channel=channel, thread_ts=thread_ts, send_key=send_key)
+            if found:
+                return found
+        wait = self._pacer.try_take(channel)
+        if wait:
+            raise RateLimited(wait)
+        metadata = {"event_type": SEND_EVENT_TYPE, "event_payload": {"key": send_key}}
+        for attempt in range(AMBIGUOUS_RETRIES + 1):
+            self._tiers.wait("chat.postMessage")
+            try:
+                response = self._owed_client.chat_postMessage(
+                    channel=channel,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    metadata=metadata,
+                )
+                return response["ts"]
+            except SlackApiError as exc:
+                if exc.response.status_code == 429:
+                    self._tiers.give_back("chat.postMessage")
+                    raise RateLimited(_retry_after(exc.response.headers)) from exc
+                if exc.response.status_code < 500 or attempt == AMBIGUOUS_RETRIES:
+                    raise  # a refusal (or a 5xx to the last): nothing was posted, or the next attempt looks first
+            except NETWORK_ERRORS:
+                if attempt == AMBIGUOUS_RETRIES:
+                    raise
+            log.warning(
+                "post %s to %s: Slack's answer was lost; looking for it before posting again", send_key, channel
+            )
+            found = self.find_owed_post(channel=channel, thread_ts=thread_ts, send_key=send_key)
+            if found:
+                return found
+        raise AssertionError("unreachable")
+
+    def find_owed_post(self, *, channel: str, thread_ts: str | None, send_key: str) -> str | None:
+        """The ts of the message carrying `send_key` among the channel's (or thread's) recent messages."""
+        conversation = self._dm_channel(channel) if channel[:1] in ("U", "W") else channel
+        if thread_ts:
+            self._tiers.wait("conversations.replies")
+            response = self.client.conversations_replies(
+                channel=conversation, ts=thread_ts, include_all_metadata=True, limit=200
+            )
+        else:
+            self._tiers.wait("conversations.history")
+            response = self.client.conversations_history(channel=conversation, include_all_metadata=True, limit=200)
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == SEND_EVENT_TYPE
+                and (metadata.get("event_payload") or {}).get("key") == send_key
+            ):
+                return message["ts"]
+        return None
+
+    def _dm_channel(self, user_id: str) -> str:
+        if user_id not in self._dm_channels:
+            self._dm_channels[user_id] = self.client.conversations_open(users=user_id)["channel"]["id"]
+        return self._dm_channels[user_id]
 
     def update_message(self, *, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
@@ -115,6 +231,7 @@ class SlackGateway:
         return self.user_info(user_id).team_id
 
     def user_info(self, user_id: str) -> "UserInfo":
+        self._tiers.wait("users.info")
         user = self.client.users_info(user=user_id)["user"]
         return UserInfo(
             user_id=user["id"],
@@ -124,5 +241,17 @@ class SlackGateway:
 
     def channel_members(self, channel: str) -> set[str]:
         """Everyone in the channel, both organisations included, across every page."""
+        self._tiers.wait("conversations.members")
         pages = self.client.conversations_members(channel=channel, limit=500)  # iterating follows next_cursor
         return {member for page in pages for member in page.get("members") or []}
+
+
+def _retry_after(headers: dict) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) else value
+            try:
+                return max(float(value), 1.0)
+            except ValueError:
+                break
+    return 1.0

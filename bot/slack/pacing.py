@@ -1,5 +1,6 @@
-"""Slack lets an app post about one message per second per channel, with short bursts. Pacing here
-keeps a fan-out (a check-in, nudges, a summary landing together) inside that instead of earning 429s."""
+"""Slack lets an app post about one message per second per channel, with short bursts, and limits each
+method workspace-wide by its tier. Pacing here keeps a fan-out (a check-in, nudges, a summary landing
+together) inside both instead of earning 429s."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Callable
 
 
 class ChannelPacer:
-    """A token bucket per channel: `burst` posts at once, then one every `interval` seconds."""
+    """A token bucket per key (a channel, or a method for a tier): `burst` at once, then one every `interval`."""
 
     def __init__(
         self,
@@ -21,18 +22,73 @@ class ChannelPacer:
         self.burst, self.interval = burst, interval
         self._monotonic, self._sleep = monotonic, sleep
         self._lock = threading.Lock()
-        self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, when counted)
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when counted)
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, counted = self._buckets.get(key, (float(self.burst), now))
+        return min(float(self.burst), tokens + (now - counted) / self.interval)
+
+    def _keep(self, key: str, tokens: float, now: float) -> None:
+        self._buckets[key] = (tokens, now)
+        if len(self._buckets) > 10_000:  # forget quiet channels
+            self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < 60}
 
     def wait(self, channel: str) -> float:
         """Block until a post to `channel` is within the limit; returns how long it waited."""
         with self._lock:  # reserve a slot now, sleep outside the lock so other channels are not held up
             now = self._monotonic()
-            tokens, counted = self._buckets.get(channel, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - counted) / self.interval) - 1
-            self._buckets[channel] = (tokens, now)
-            if len(self._buckets) > 10_000:  # forget quiet channels
-                self._buckets = {c: b for c, b in self._buckets.items() if now - b[1] < 60}
+            tokens = self._tokens(channel, now) - 1
+            self._keep(channel, tokens, now)
         delay = -tokens * self.interval if tokens < 0 else 0.0
         if delay:
             self._sleep(delay)
         return delay
+
+    def try_take(self, channel: str) -> float:
+        """Take a slot if one is free now and return 0; else take nothing and return the seconds until one is.
+        A worker with other channels to serve moves on instead of waiting."""
+        with self._lock:
+            now = self._monotonic()
+            tokens = self._tokens(channel, now)
+            if tokens >= 1:
+                self._keep(channel, tokens - 1, now)
+                return 0.0
+            return (1 - tokens) * self.interval
+
+    def give_back(self, channel: str) -> None:
+        """Slack refused the call (429): it used none of the limit."""
+        with self._lock:
+            now = self._monotonic()
+            self._keep(channel, min(float(self.burst), self._tokens(channel, now) + 1), now)
+
+
+# Workspace-wide limits per method (Slack's tiers: Tier 3 about 50 a minute, Tier 4 about 100; chat.postMessage
+# is "special": several hundred a minute across the workspace). (burst, seconds between calls).
+TIERS: dict[str, tuple[int, float]] = {
+    "chat.postMessage": (20, 0.1),
+    "conversations.members": (20, 0.6),
+    "conversations.history": (10, 1.2),
+    "conversations.replies": (10, 1.2),
+    "users.info": (20, 0.6),
+}
+
+
+class TierPacer:
+    """One bucket per rate-limited method, shared by every worker of this process."""
+
+    def __init__(self, tiers: dict[str, tuple[int, float]] | None = None, **clock):
+        tiers = TIERS if tiers is None else tiers
+        self._methods = {method: ChannelPacer(burst, interval, **clock) for method, (burst, interval) in tiers.items()}
+
+    @classmethod
+    def unlimited(cls) -> "TierPacer":
+        return cls({})
+
+    def wait(self, method: str) -> float:
+        pacer = self._methods.get(method)
+        return pacer.wait(method) if pacer else 0.0
+
+    def give_back(self, method: str) -> None:
+        pacer = self._methods.get(method)
+        if pacer:
+            pacer.give_back(method)

@@ -8,6 +8,7 @@ BOT_SCOPES = (
     "commands",
     "groups:history",
     "groups:read",
+    "im:history",
     "im:write",
     "pins:write",
     "reactions:write",

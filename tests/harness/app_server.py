@@ -12,7 +12,7 @@ from bot.app import build_app, build_runtime
 from bot.config import load_settings
 from bot.http import build_http_app
 from bot.runtime import Runtime
-from bot.slack.pacing import ChannelPacer
+from bot.slack.pacing import ChannelPacer, TierPacer
 from schedules import build_scheduler
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -37,8 +37,8 @@ class AppServer:
             **settings,
         )
         # Tests move a fake clock through weeks in a second; Slack's real-time pacing is tested on its own.
-        pacer = None if pace_posts else ChannelPacer(burst=10_000)
-        self.runtime: Runtime = build_runtime(self.settings, clock, pacer)
+        pacer, tiers = (None, None) if pace_posts else (ChannelPacer(burst=10_000), TierPacer.unlimited())
+        self.runtime: Runtime = build_runtime(self.settings, clock, pacer, tiers)
         # Not started: tests tick it by hand after moving the clock (start_ticking runs it for real).
         self.scheduler = build_scheduler(self.runtime, interval_seconds=0.05)
         self.port = free_port()

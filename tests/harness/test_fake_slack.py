@@ -126,3 +126,36 @@ def test_reset_clears_calls_and_scripts_but_keeps_users(fake, client):
     assert fake.calls == [] and fake.attempts == []
     assert client.auth_test()["ok"]
     assert client.users_info(user="U1")["ok"]
+
+
+def test_limits_answer_429_with_retry_after_and_refused_calls_count_against_nothing(fake, client):
+    fake.limit_per_channel(burst=2, per_second=0.001)
+    fake.limit_method("chat.postMessage", burst=3, per_second=0.001)
+    client.chat_postMessage(channel="C1", text="1")
+    client.chat_postMessage(channel="C1", text="2")
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C1", text="3")  # the channel's limit
+    assert refused.value.response.status_code == 429 and int(refused.value.response.headers["Retry-After"]) >= 1
+    client.chat_postMessage(channel="C2", text="4")  # the refused call used none of the workspace's 3
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C3", text="5")  # the workspace's limit
+    assert [m["text"] for m in fake.history("C1")] == ["1", "2"] and fake.rate_limited == 2
+
+
+def test_posts_are_stored_with_metadata_and_read_back_from_history(fake, client):
+    metadata = {"event_type": "partnerbot_send", "event_payload": {"key": "k1"}}
+    first = client.chat_postMessage(channel="C1", text="top", metadata=metadata)["ts"]
+    client.chat_postMessage(channel="C1", text="reply", thread_ts=first)
+    client.chat_postMessage(channel="U9", text="dm")
+    [top] = client.conversations_history(channel="C1", include_all_metadata=True)["messages"]
+    assert top["ts"] == first and top["metadata"] == metadata
+    assert "metadata" not in client.conversations_history(channel="C1")["messages"][0]
+    assert [m["text"] for m in client.conversations_replies(channel="C1", ts=first)["messages"]] == ["top", "reply"]
+    assert [m["text"] for m in client.conversations_history(channel="DU9")["messages"]] == ["dm"]
+
+
+def test_a_post_can_be_stored_and_then_answered_500(fake, client):
+    fake.fail_after_storing("chat.postMessage", 500)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel="C1", text="kept")
+    assert [m["text"] for m in fake.history("C1")] == ["kept"]

@@ -1,0 +1,285 @@
+"""Every measure of issue 12 with its baselines taken in the same run, printed as one table.
+
+    .venv/bin/python -m bench [--database-url postgresql+psycopg://...] [--quick]
+
+SQLite runs in a new temporary file; with --database-url, the PostgreSQL database is emptied first (give one of
+your own, never a shared one) and the fan-out also runs with two replicas. --quick shrinks every workload for
+development; the issue's figures come from the full workload."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+import uvicorn
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import event, text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+import bot.models  # noqa: F401 - every table known before seeding
+from bench import fan_out
+from bot.clock import SystemClock
+from bot.db import Database, make_engine
+from bot.http import build_http_app
+from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, AppServer, free_port
+from tests.harness.fake_slack import FakeSlack
+from tests.harness.flows import set_up_partnership
+from tests.harness.slack_driver import SlackDriver
+
+ROOT = Path(__file__).resolve().parent.parent
+rows: list[tuple[str, str, str, str]] = []  # (measure, value, baseline, ratio)
+
+
+def row(measure: str, value: str, baseline: str = "", ratio: str = "") -> None:
+    rows.append((measure, value, baseline, ratio))
+    print(f"  {measure}: {value}  {baseline}  {ratio}", flush=True)
+
+
+def empty(url: str) -> str:
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def sqlite_url() -> str:
+    return f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+
+
+def serve(asgi) -> tuple[str, uvicorn.Server]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return f"http://127.0.0.1:{port}", server
+
+
+def p50(slack: SlackDriver, words: str, n: int, **kwargs) -> float:
+    for _ in range(20):
+        slack.command(words, **kwargs)
+    timings = []
+    for _ in range(n):
+        response = slack.command(words, **kwargs)
+        assert response.status == 200, response.body
+        timings.append(response.seconds * 1000)
+    return statistics.median(timings)
+
+
+def bare_bolt(fake: FakeSlack, db: Database, process_before_response: bool) -> tuple[str, uvicorn.Server]:
+    app = App(
+        client=WebClient(token=BOT_TOKEN, base_url=fake.api_url),
+        signing_secret=SIGNING_SECRET,
+        token_verification_enabled=False,
+        process_before_response=process_before_response,
+    )
+    app.command("/partner")(lambda ack: ack("help"))
+    return serve(build_http_app(app, db))
+
+
+def starlette_floor() -> tuple[str, uvicorn.Server]:
+    async def slack_events(request):
+        await request.body()
+        return JSONResponse(await run_in_threadpool(lambda: {"text": "help"}))
+
+    return serve(Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"])]))
+
+
+def acks(url: str, label: str, n: int) -> None:
+    with FakeSlack(team_id="T_HOME") as fake:
+        fake.add_user("ULEAD", "T_HOME")
+        fake.channel_members["C_PARTNER"] = ["ULEAD", "UBOT"]
+        app = AppServer(database_url=url, api_url=fake.api_url, clock=SystemClock()).start()
+        servers = []
+        try:
+            slack = SlackDriver(app.url, SIGNING_SECRET, fake)
+            set_up_partnership(slack, fake, app)
+            help_ms = p50(slack, "help", n)
+            statements = []
+
+            def count(*_args, **_kwargs):
+                statements.append(1)
+
+            event.listen(app.runtime.db.engine, "before_cursor_execute", count)
+            slack.command("status")
+            event.remove(app.runtime.db.engine, "before_cursor_execute", count)
+            status_ms = p50(slack, "status", n)
+            baselines = {}
+            for name, make in (
+                ("bare Bolt", lambda: bare_bolt(fake, app.runtime.db, False)),
+                ("bare Bolt, process_before_response", lambda: bare_bolt(fake, app.runtime.db, True)),
+                ("Starlette + threadpool", starlette_floor),
+            ):
+                base_url, server = make()
+                servers.append(server)
+                baselines[name] = p50(SlackDriver(base_url, SIGNING_SECRET, fake), "help", n)
+        finally:
+            app.stop()
+            for server in servers:
+                server.should_exit = True
+        floor = baselines["Starlette + threadpool"]
+        row(
+            f"/partner help ack p50 ({label})",
+            f"{help_ms:.1f} ms",
+            "; ".join(f"{k} {v:.1f} ms" for k, v in baselines.items()),
+            f"{help_ms / floor:.2f}x the Starlette floor",
+        )
+        row(
+            f"/partner status ack p50 ({label})",
+            f"{status_ms:.1f} ms, {len(statements)} SQL statements",
+            f"bare Bolt {baselines['bare Bolt']:.1f} ms",
+            f"{status_ms / baselines['bare Bolt']:.2f}x",
+        )
+
+
+def ticks(url: str, label: str, small: int, large: int) -> None:
+    from bench.scheduler_tick import START, seed
+    from tests.harness.clock import FakeClock
+
+    clock = FakeClock(START)
+    with FakeSlack(team_id="T_HOME") as fake:
+        app = AppServer(database_url=url, api_url=fake.api_url, clock=clock).start()
+        try:
+            seed(app.runtime.db, small)
+            app.scheduler.tick()
+            idle_small = statistics.median(timed(app.scheduler.tick) for _ in range(30))
+            seed(app.runtime.db, large - small)
+            first = timed(app.scheduler.tick)
+            idle_large = statistics.median(timed(app.scheduler.tick) for _ in range(30))
+        finally:
+            app.stop()
+    row(
+        f"idle scheduler tick, {small} -> {large} partnerships ({label})",
+        f"{idle_small:.1f} -> {idle_large:.1f} ms",
+        "",
+        f"{idle_large / idle_small:.2f}x",
+    )
+    row(f"first tick after {large - small} partnerships appear ({label})", f"{first / 1000:.1f} s")
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return (time.perf_counter() - started) * 1000
+
+
+BARE_SERVER = """
+import sys, uvicorn
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+app = App(token="xoxb-x", signing_secret="s", token_verification_enabled=False)
+async def healthz(_r):
+    return JSONResponse({"status": "ok"})
+routes = [Route("/healthz", healthz)]
+uvicorn.run(Starlette(routes=routes), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def cold_start(command: list[str], env: dict, port: int) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return time.perf_counter() - started
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.005)
+            if time.perf_counter() - started > 30:
+                raise RuntimeError("no /healthz within 30 s")
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def cold_starts(url: str, label: str, runs: int) -> None:
+    Database(url).upgrade()  # a deployment starts against a migrated database
+    with FakeSlack(team_id="T_HOME") as fake:
+        ours, bare = [], []
+        for _ in range(runs):
+            port = free_port()
+            env = {
+                **os.environ,
+                "SLACK_BOT_TOKEN": BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                "SLACK_API_URL": fake.api_url,
+                "DATABASE_URL": url,
+                "PORT": str(port),
+                "LOG_LEVEL": "WARNING",
+            }
+            ours.append(cold_start([sys.executable, "-m", "bot", "run"], env, port))
+            port = free_port()
+            bare.append(cold_start([sys.executable, "-c", BARE_SERVER, str(port)], env, port))
+    mine, base = statistics.median(ours), statistics.median(bare)
+    row(f"cold start to /healthz 200 ({label})", f"{mine:.2f} s", f"bare Bolt {base:.2f} s", f"{mine / base:.2f}x")
+
+
+def fan_outs(url: str, label: str, workload: fan_out.Workload, replicas: int) -> None:
+    result = fan_out.run(empty(url), workload, replicas)
+    floor = workload.floor()
+    row(
+        f"{workload.channels * workload.rhythms_per_channel} check-ins + {workload.dms} DMs, "
+        f"{replicas} replica{'s' if replicas > 1 else ''} ({label})",
+        f"{result.seconds:.0f} s, {result.duplicates} duplicates, {result.lost} lost "
+        f"({result.rate_limited} x 429 for limits, {result.members_calls} conversations.members)",
+        f"rate-limit floor {floor:.0f} s",
+        f"{result.seconds / floor:.2f}x",
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--database-url", default=None, help="a PostgreSQL database of your own (emptied)")
+    parser.add_argument("--quick", action="store_true", help="smaller workloads, for development")
+    parser.add_argument("--only", default="", help="comma-separated: fanout, acks, ticks, cold")
+    args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+    workload = fan_out.Workload(20, 5, 40) if args.quick else fan_out.Workload()
+    small, large = (100, 1000) if args.quick else (1000, 10_000)
+    databases = [("SQLite", sqlite_url)]
+    if args.database_url:
+        databases.append(("PostgreSQL", lambda: args.database_url))
+    print(f"partnerbot bench {date.today()} on {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
+    for label, url in databases:
+        if not only or "fanout" in only:
+            fan_outs(url(), label, workload, 1)
+            if label == "PostgreSQL":
+                fan_outs(url(), label, workload, 2)
+        if not only or "acks" in only:
+            acks(empty(url()), label, 100 if args.quick else 300)
+        if not only or "ticks" in only:
+            ticks(empty(url()), label, small, large)
+        if not only or "cold" in only:
+            cold_starts(empty(url()), label, 3 if args.quick else 7)
+    print()
+    print("| measure | value | baseline, same run | ratio |")
+    print("|---|---|---|---|")
+    for measure, value, baseline, ratio in rows:
+        print(f"| {measure} | {value} | {baseline} | {ratio} |")
+
+
+if __name__ == "__main__":
+    socket.setdefaulttimeout(30)
+    main()
