@@ -40,3 +40,20 @@ class NotInChannel(UserError):
         super().__init__(
             f"Only people in <#{channel_id}> take part in this partnership: join <#{channel_id}> to take part."
         )
+
+
+class Gone(UserError):
+    """A button or form that points at something deleted since it was shown."""
+
+    def __init__(self, what: str, then: str = ""):
+        super().__init__(f"That {what} no longer exists{'; ' + then if then else ''}.")
+
+
+class NotAPerson(UserError):
+    def __init__(self, user_id: str):
+        super().__init__(f"<@{user_id}> is a bot, not a person.")
+
+
+class UnknownPerson(UserError):
+    def __init__(self, user_id: str):
+        super().__init__(f"I can't find <@{user_id}> in Slack.")

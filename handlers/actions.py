@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.actions import service as actions
-from bot.actions.blocks import action_closed_text, actions_list
+from bot.actions.blocks import action_closed_text, action_done_reply, actions_list
 from bot.partnerships import service as partnerships
 from bot.workdays import local_date
 from handlers.context import Actor
@@ -36,7 +36,7 @@ def done(ctx: CommandContext, action_number: int) -> None:
             session, found, member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now), "done", now
         )
         text, channel = action_closed_text(ctx.user_id, found), partnership.channel_id
-    ctx.ack(Reply(f"Action {found.number} is done."))
+    ctx.ack(Reply(action_done_reply(found)))
     rt.gateway.post_message(channel=channel, text=text)
 
 

@@ -7,13 +7,14 @@ import logging
 from slack_bolt import App
 
 from bot.db import inserted_by
-from bot.errors import NotSetUp, UserError
+from bot.errors import Gone, NotSetUp, UserError
 from bot.escalations import service as escalations
 from bot.escalations.blocks import (
     assign_modal,
     duplicate_modal,
     escalation_list,
     escalation_message,
+    move_failed_text,
     moved_text,
     not_raised_text,
     raise_modal,
@@ -139,7 +140,7 @@ def on_raise_submitted(ack, body, view, context):
 def load(session, escalation_id: int) -> tuple[Escalation, Partnership]:
     escalation = session.get(Escalation, escalation_id)
     if escalation is None:
-        raise UserError("That escalation no longer exists.")
+        raise Gone("escalation")
     return escalation, escalation.partnership
 
 
@@ -183,7 +184,7 @@ def modal_move(rt: Runtime, ack, view, body, to: str, **kwargs) -> None:
     try:
         move(rt, escalation_id, actor, to, **kwargs)
     except (UserError, SlackApiError) as exc:
-        tell_in(rt, channel, actor.user_id, f":warning: That did not go through: {failure_text(exc)}")
+        tell_in(rt, channel, actor.user_id, move_failed_text(failure_text(exc)))
 
 
 def on_assign_submitted(ack, body, view, context):

@@ -8,15 +8,18 @@ from slack_bolt import App
 
 from bot.actions import service as actions
 from bot.db import inserted_by
-from bot.errors import UserError
+from bot.errors import Gone, UserError
 from bot.feedback import service as feedback
 from bot.feedback.blocks import (
+    NO_CYCLE,
     action_made_text,
     action_modal,
+    action_not_created_text,
     cycle_modal,
     cycle_set_text,
     feedback_modal,
     feedback_thanks_text,
+    no_report_text,
     report_blocks,
 )
 from bot.feedback.ids import Action, CycleState, Form, GiveState, PointState
@@ -73,7 +76,7 @@ def report(ctx: CommandContext) -> Reply:
         _member(ctx, session, partnership)
         cycle = feedback.latest_closed_cycle(session, partnership)
         if cycle is None:
-            return Reply("No feedback cycle has closed yet.")
+            return Reply(no_report_text())
         built = feedback.build_report(session, partnership, cycle)
         return Reply(*report_blocks(partnership, built, local_date(now, partnership.timezone)))
 
@@ -83,7 +86,7 @@ def give_view(session, partnership: Partnership, member, cycle_id: int | None, n
     if cycle is None or cycle.status != "open":  # an old ask's button: the running cycle instead
         cycle = feedback.cycle_for_giving(session, partnership, now)
     if cycle is None:
-        raise UserError("No feedback cycle is running: a lead can turn them on with `/partner feedback cycle`.")
+        raise UserError(NO_CYCLE)
     return feedback_modal(partnership, member.side, cycle)
 
 
@@ -94,7 +97,7 @@ def on_give_button(rt: Runtime, body: dict, action: dict) -> None:
         if action["action_id"] == Action.GIVE:  # from an ask: the cycle names the partnership
             cycle = session.get(FeedbackCycle, int(action["value"]))
             if cycle is None:
-                raise UserError("That feedback cycle no longer exists.")
+                raise Gone("feedback cycle")
             partnership, cycle_id = cycle.partnership, cycle.id
         else:
             partnership, cycle_id = partnerships.require_partnership(session, channel_of(body)), None
@@ -114,7 +117,7 @@ def on_feedback_submitted(ack, body, view, context):
         with rt.db.session() as session:
             cycle = session.get(FeedbackCycle, promised.cycle_id)
             if cycle is None:
-                raise UserError("That feedback cycle no longer exists; press Give feedback again.")
+                raise Gone("feedback cycle", "press Give feedback again")
             partnership = cycle.partnership
             member = member_for(session, partnership, actor, now)
             feedback.give(
@@ -160,7 +163,7 @@ def on_cycle_submitted(ack, body, view, context):
 def _point_and_partnership(session, point_id: int) -> tuple[FeedbackPoint, Partnership]:
     point = session.get(FeedbackPoint, point_id)
     if point is None:
-        raise UserError("That feedback point no longer exists.")
+        raise Gone("feedback point")
     return point, point.cycle.partnership
 
 
@@ -199,7 +202,7 @@ def on_action_submitted(ack, body, view, context):
     try:
         owner = look_up(rt, [values["owner"]])[values["owner"]]
     except UserError as error:
-        tell_in(rt, channel, actor.user_id, f":warning: The action was not created: {failure_text(error)}")
+        tell_in(rt, channel, actor.user_id, action_not_created_text(failure_text(error)))
         return
     with rt.db.session() as session:
         point, partnership = _point_and_partnership(session, point_id)
@@ -221,7 +224,7 @@ def on_action_submitted(ack, body, view, context):
     try:
         post_stored(rt, inserted, channel=channel, text=text)
     except SlackApiError as exc:
-        tell_in(rt, channel, actor.user_id, f":warning: The action was not created: {failure_text(exc)}")
+        tell_in(rt, channel, actor.user_id, action_not_created_text(failure_text(exc)))
 
 
 def register(app: App) -> None:

@@ -7,7 +7,7 @@ from slack_bolt import App
 from bot.db import inserted_by
 from bot.errors import UserError
 from bot.kudos import service as kudos
-from bot.kudos.blocks import kudos_modal, kudos_post
+from bot.kudos.blocks import kudos_failed_text, kudos_modal, kudos_post
 from bot.kudos.ids import Form, KudosState
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
@@ -72,7 +72,7 @@ def on_kudos_submitted(ack, body, view, context):
     try:
         give(rt, channel, actor, values["receiver"], values.get("text") or "")
     except (UserError, SlackApiError) as exc:
-        tell_in(rt, channel, actor.user_id, f":warning: Your kudos did not go through: {failure_text(exc)}")
+        tell_in(rt, channel, actor.user_id, kudos_failed_text(failure_text(exc)))
 
 
 def register(app: App) -> None:

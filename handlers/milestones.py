@@ -8,7 +8,15 @@ from slack_bolt import App
 
 from bot.db import inserted_by
 from bot.milestones import service as milestones
-from bot.milestones.blocks import added_text, celebration, milestone_list
+from bot.milestones.blocks import (
+    added_reply,
+    added_text,
+    celebration,
+    done_reply,
+    milestone_list,
+    moved_reply,
+    removed_reply,
+)
 from bot.milestones.models import Milestone
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
@@ -54,7 +62,7 @@ def add(ctx: CommandContext, name: str, due: date, owner_id: str | None) -> Repl
     ts = post_stored(rt, inserted, channel=channel, text=text)
     with rt.db.session() as session:
         session.get(Milestone, milestone_id).message_ts = ts
-    return Reply(f"Milestone {number} added.")
+    return Reply(added_reply(number))
 
 
 @commands.add(
@@ -80,7 +88,7 @@ def done(ctx: CommandContext, milestone_number: int) -> None:
         landing = milestones.complete(session, partnership, target, actor, now)
         text, blocks = celebration(partnership, landing)
         channel = partnership.channel_id
-    ctx.ack(Reply(f"Milestone {landing.milestone.number} is done. :tada:"))
+    ctx.ack(Reply(done_reply(landing.milestone)))
     rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
 
 
@@ -98,7 +106,7 @@ def move(ctx: CommandContext, milestone_number: int, due: date) -> Reply:
         actor = member_for(session, partnership, _actor(ctx), now)
         target = milestones.find(session, partnership, milestone_number)
         milestones.move(session, partnership, target, actor, due, now)
-        return Reply(f"Milestone {target.number} is now due {target.due_date.isoformat()}.")
+        return Reply(moved_reply(target))
 
 
 @commands.add(
@@ -111,7 +119,7 @@ def remove(ctx: CommandContext, milestone_number: int) -> Reply:
         actor = member_for(session, partnership, _actor(ctx), now)
         target = milestones.find(session, partnership, milestone_number)
         milestones.remove(target, actor)
-        return Reply(f"Milestone {target.number} removed.")
+        return Reply(removed_reply(target))
 
 
 def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, actor: Actor) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_bolt import BoltContext
 from sqlalchemy.orm import Session
 
-from bot.errors import NotInChannel, UserError
+from bot.errors import NotAPerson, NotInChannel, UnknownPerson
 from bot.partnerships import roster
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member, Partnership
@@ -16,7 +16,6 @@ from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 from bot.slack.modal_state import channel_of_form
 from bot.slack.rosters import channel_roster
-from bot.slack.text import mention
 from handlers.context import Actor, channel_of, runtime
 
 
@@ -55,13 +54,13 @@ def look_up(rt: Runtime, user_ids) -> dict[str, Actor]:
     people = {}
     for user_id in [u for u in dict.fromkeys(user_ids) if u]:
         if user_id == rt.identity.user_id:
-            raise UserError(f"{mention(user_id)} is a bot, not a person.")
+            raise NotAPerson(user_id)
         try:
             info = rt.gateway.user_info(user_id)
         except SlackApiError:
-            raise UserError(f"I can't find {mention(user_id)} in Slack.") from None
+            raise UnknownPerson(user_id) from None
         if info.is_bot:
-            raise UserError(f"{mention(user_id)} is a bot, not a person.")
+            raise NotAPerson(user_id)
         people[user_id] = Actor(user_id=user_id, team_id=info.team_id)
     return people
 

@@ -11,6 +11,7 @@ from bot.partnerships.models import Partnership
 from bot.rhythms import answers
 from bot.rhythms import service as rhythms
 from bot.rhythms.blocks import (
+    NO_CHECKIN_YET,
     answer_modal,
     blocker_cleared_text,
     modal_answer_post,
@@ -18,6 +19,7 @@ from bot.rhythms.blocks import (
     rhythm_changed_text,
     rhythm_list,
     rhythm_modal,
+    rhythm_not_added_text,
     summary_message,
 )
 from bot.rhythms.ids import Action, AnswerState, Form, RhythmState
@@ -125,7 +127,7 @@ def on_rhythm_submitted(ack, body, view, context):
     try:
         people = look_up(rt, form.people)  # their side, before the transaction
     except UserError as error:
-        tell_in(rt, channel_id, actor.user_id, f":warning: The rhythm was not added: {failure_text(error)}")
+        tell_in(rt, channel_id, actor.user_id, rhythm_not_added_text(failure_text(error)))
         return
     with rt.db.session() as session:
         partnership = partnerships.require_partnership(session, channel_id)
@@ -139,7 +141,7 @@ def on_rhythm_submitted(ack, body, view, context):
 
 def _answer_view(session, checkin: Checkin | None) -> dict:
     if checkin is None:
-        raise UserError("There is no check-in to answer yet.")
+        raise UserError(NO_CHECKIN_YET)
     return answer_modal(checkin.rhythm, checkin)
 
 

@@ -8,7 +8,7 @@ from slack_bolt import App
 
 from bot.partnerships import service as partnerships
 from bot.partnerships import time_off
-from bot.partnerships.blocks import holiday_list
+from bot.partnerships.blocks import away_text, back_text, holiday_added_text, holiday_list, holiday_removed_text
 from bot.workdays import local_date
 from handlers.context import Actor
 from handlers.people import member_for
@@ -30,9 +30,7 @@ def away(ctx: CommandContext, first: date, last: date) -> Reply:
         partnership = partnerships.require_partnership(session, ctx.channel_id)
         member = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
         time_off.set_out_of_office(member, first, last, now)
-    return Reply(
-        f"You are out of office {first.isoformat()} to {last.isoformat()}: not expected in check-ins and not nudged."
-    )
+    return Reply(away_text(first, last))
 
 
 @commands.add("ooo off", summary="you are back", example="/partner ooo off")
@@ -41,7 +39,7 @@ def back(ctx: CommandContext) -> Reply:
     with rt.db.session() as session:
         partnership = partnerships.require_partnership(session, ctx.channel_id)
         time_off.clear_out_of_office(member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now))
-    return Reply("Welcome back: you are expected in check-ins again.")
+    return Reply(back_text())
 
 
 @commands.add(
@@ -57,7 +55,7 @@ def add(ctx: CommandContext, holiday: date, name: str) -> Reply:
         partnership = partnerships.require_partnership(session, ctx.channel_id)
         actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
         time_off.add_holiday(session, partnership, actor, holiday, name)
-    return Reply(f"{holiday.isoformat()} is a holiday: no check-ins, and SLA clocks pause.")
+    return Reply(holiday_added_text(holiday))
 
 
 @commands.add("holiday list", summary="upcoming holidays", example="/partner holiday list", default=True)
@@ -78,7 +76,7 @@ def remove(ctx: CommandContext, holiday: date) -> Reply:
         partnership = partnerships.require_partnership(session, ctx.channel_id)
         actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
         time_off.remove_holiday(session, partnership, actor, holiday)
-    return Reply(f"{holiday.isoformat()} is no longer a holiday.")
+    return Reply(holiday_removed_text(holiday))
 
 
 def register(app: App) -> None:

@@ -52,3 +52,7 @@ def status_line(open_actions: list[Action], today: date) -> str:
         + (f" ({overdue} overdue :red_circle:)" if overdue else "")
         + (" — `/partner actions`" if open_actions else "")
     )
+
+
+def action_done_reply(action: Action) -> str:
+    return f"Action {action.number} is done."

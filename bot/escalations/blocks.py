@@ -273,3 +273,7 @@ def breach_texts(
         f":red_circle: {what}. {who}",
         f":red_circle: {escape(partnership.name)}: {what} in {channel_link(partnership.channel_id)}.",
     )
+
+
+def move_failed_text(reason: str) -> str:
+    return f":warning: That did not go through: {reason}"

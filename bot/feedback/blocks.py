@@ -241,3 +241,14 @@ def status_line(report: Report | None) -> str:
         )
         parts.append(f"{direction.giver} → {other_side(direction.giver)} {score}")
     return f"Feedback (cycle {report.cycle.number}): " + " · ".join(parts)
+
+
+NO_CYCLE = "No feedback cycle is running: a lead can turn them on with `/partner feedback cycle`."
+
+
+def no_report_text() -> str:
+    return "No feedback cycle has closed yet."
+
+
+def action_not_created_text(reason: str) -> str:
+    return f":warning: The action was not created: {reason}"

@@ -37,3 +37,7 @@ def status_line(counts: KudosCounts) -> str:
     )
     top = ", ".join(f"{mention(user)} {n}" for user, n in counts.by_receiver[:5])
     return f"Kudos: {directions} · most thanked: {top}"
+
+
+def kudos_failed_text(reason: str) -> str:
+    return f":warning: Your kudos did not go through: {reason}"

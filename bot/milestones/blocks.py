@@ -92,3 +92,19 @@ def status_line(upcoming: list[Milestone], today: date) -> str:
         f"{escape(m.name)} {m.due_date.isoformat()}" + (" :red_circle: overdue" if m.due_date < today else "")
         for m in upcoming
     )
+
+
+def added_reply(number: int) -> str:
+    return f"Milestone {number} added."
+
+
+def done_reply(milestone: Milestone) -> str:
+    return f"Milestone {milestone.number} is done. :tada:"
+
+
+def moved_reply(milestone: Milestone) -> str:
+    return f"Milestone {milestone.number} is now due {milestone.due_date.isoformat()}."
+
+
+def removed_reply(milestone: Milestone) -> str:
+    return f"Milestone {milestone.number} removed."

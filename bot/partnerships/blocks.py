@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
 from bot.partnerships.models import Charter, CharterEdit, Member, Partnership
 from bot.partnerships.service import leads as partnership_leads
@@ -256,3 +258,19 @@ def status_lines(
         else "Charter: defaults from setup (`/partner charter` to read or edit)"
     )
     return lines
+
+
+def away_text(first: date, last: date) -> str:
+    return f"You are out of office {first.isoformat()} to {last.isoformat()}: not expected in check-ins and not nudged."
+
+
+def back_text() -> str:
+    return "Welcome back: you are expected in check-ins again."
+
+
+def holiday_added_text(day: date) -> str:
+    return f"{day.isoformat()} is a holiday: no check-ins, and SLA clocks pause."
+
+
+def holiday_removed_text(day: date) -> str:
+    return f"{day.isoformat()} is no longer a holiday."

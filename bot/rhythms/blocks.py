@@ -255,3 +255,10 @@ def status_lines(upcoming: Rhythm | None, last: Checkin | None, summary: Checkin
             f"({rate}), {len(summary.on_time)} on time; median response {duration_text(summary.median_seconds)}"
         )
     return lines
+
+
+NO_CHECKIN_YET = "There is no check-in to answer yet."
+
+
+def rhythm_not_added_text(reason: str) -> str:
+    return f":warning: The rhythm was not added: {reason}"

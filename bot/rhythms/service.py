@@ -137,9 +137,7 @@ def rhythms_of(session: Session, partnership: Partnership) -> list[Rhythm]:
 def find_rhythm(session: Session, partnership: Partnership, number_text: str) -> Rhythm:
     rhythm = by_number(session, Rhythm, partnership.id, number_text, Rhythm.removed_at.is_(None))
     if rhythm is None:
-        raise BadInput(
-            f"There is no rhythm {number_text} here; `/partner rhythm list` shows their numbers."
-        )
+        raise BadInput(f"There is no rhythm {number_text} here; `/partner rhythm list` shows their numbers.")
     return rhythm
 
 
