@@ -8,8 +8,7 @@ from bot.actions import service as actions
 from bot.actions.blocks import action_closed_text, action_done_reply, actions_list
 from bot.partnerships import service as partnerships
 from bot.workdays import local_date
-from handlers.context import Actor
-from handlers.people import member_for
+from handlers.people import asked_in
 from handlers.router import CommandContext, CommandSet, Reply, number
 
 commands = CommandSet()
@@ -28,16 +27,12 @@ def listing(ctx: CommandContext) -> Reply:
     "action done", number(), summary="close an action (its owner or a lead)", example="/partner action done 4"
 )
 def done(ctx: CommandContext, action_number: int) -> None:
-    rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
+    with asked_in(ctx) as (session, partnership, asker):
         found = actions.find_action(session, partnership, action_number)
-        actions.move(
-            session, found, member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now), "done", now
-        )
+        actions.move(session, found, asker, "done", ctx.runtime.clock.now())
         text, channel = action_closed_text(ctx.user_id, found), partnership.channel_id
     ctx.ack(Reply(action_done_reply(found)))
-    rt.gateway.post_message(channel=channel, text=text)
+    ctx.runtime.gateway.post_message(channel=channel, text=text)
 
 
 def register(app: App) -> None:

@@ -22,7 +22,7 @@ from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
 from bot.workdays import local_date
 from handlers.context import Actor
-from handlers.people import look_up, member_for
+from handlers.people import asked_in, look_up, member_for
 from handlers.replies import post_stored
 from handlers.router import CommandContext, CommandSet, Reply, day, number, person, word
 
@@ -49,9 +49,7 @@ def add(ctx: CommandContext, name: str, due: date, owner_id: str | None) -> Repl
     if not owner_known:
         ctx.ack()  # a newcomer owner's team needs Slack: answer Slack first, reply when done
     owner = look_up(rt, [owner_id]).get(owner_id) if owner_id else None
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, _actor(ctx), now)
+    with asked_in(ctx) as (session, partnership, actor):
         owner_member = member_for(session, partnership, owner, now) if owner else None
         added = milestones.add(session, partnership, actor, name=name, due=due, owner=owner_member, now=now)
         text, number, milestone_id = added_text(added, actor.user_id), added.number, added.id
@@ -81,9 +79,7 @@ def listing(ctx: CommandContext) -> Reply:
 )
 def done(ctx: CommandContext, milestone_number: int) -> None:
     rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, _actor(ctx), now)
+    with asked_in(ctx) as (session, partnership, actor):
         target = milestones.find(session, partnership, milestone_number)
         landing = milestones.complete(session, partnership, target, actor, now)
         text, blocks = celebration(partnership, landing)
@@ -100,10 +96,8 @@ def done(ctx: CommandContext, milestone_number: int) -> None:
     example="/partner milestone move 2 2027-03-01",
 )
 def move(ctx: CommandContext, milestone_number: int, due: date) -> Reply:
-    rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, _actor(ctx), now)
+    now = ctx.runtime.clock.now()
+    with asked_in(ctx) as (session, partnership, actor):
         target = milestones.find(session, partnership, milestone_number)
         milestones.move(session, partnership, target, actor, due, now)
         return Reply(moved_reply(target))
@@ -113,10 +107,7 @@ def move(ctx: CommandContext, milestone_number: int, due: date) -> Reply:
     "milestone remove", number(), summary="delete a milestone (owner or lead)", example="/partner milestone remove 3"
 )
 def remove(ctx: CommandContext, milestone_number: int) -> Reply:
-    rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, _actor(ctx), now)
+    with asked_in(ctx) as (session, partnership, actor):
         target = milestones.find(session, partnership, milestone_number)
         milestones.remove(target, actor)
         return Reply(removed_reply(target))

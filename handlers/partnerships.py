@@ -29,7 +29,7 @@ from bot.slack.gateway import SlackApiError
 from bot.status import status_blocks
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
-from handlers.people import look_up, member_for
+from handlers.people import asked_in, look_up, member_for
 from handlers.replies import answer_for, button, open_modal, post_stored, tell
 from handlers.router import CommandContext, CommandSet, Reply, choice, person
 
@@ -107,9 +107,7 @@ def _change_member(ctx: CommandContext, user_id: str, what: str, value: str) -> 
     if not known:
         ctx.ack()  # a newcomer's home team needs Slack: answer Slack first, reply when known
     target = look_up(rt, [user_id])[user_id]
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, _actor(ctx), now)
+    with asked_in(ctx) as (session, partnership, actor):
         change = partnerships.set_side if what == "side" else partnerships.set_role
         member = change(session, partnership, actor, team_id=target.team_id, user_id=user_id, now=now, **{what: value})
         return Reply(member_changed_text(member, what, value))
@@ -117,10 +115,7 @@ def _change_member(ctx: CommandContext, user_id: str, what: str, value: str) -> 
 
 @commands.add("charter", summary="show the charter; leads can edit it", example="/partner charter")
 def charter(ctx: CommandContext) -> Reply:
-    rt = ctx.runtime
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, _actor(ctx), rt.clock.now())
+    with asked_in(ctx) as (session, partnership, actor):
         return Reply(
             *charter_blocks(
                 partnership,

@@ -3,7 +3,9 @@ with every Slack look-up done before the database unit of work that stores them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Iterator
 
 from slack_bolt import BoltContext
 from sqlalchemy.orm import Session
@@ -71,3 +73,13 @@ def ensure_people(session: Session, partnership: Partnership, people: dict[str, 
         user_id: partnerships.ensure_member(session, partnership, team_id=actor.team_id, user_id=user_id, now=now)
         for user_id, actor in people.items()
     }
+
+
+@contextmanager
+def asked_in(ctx) -> Iterator[tuple[Session, Partnership, Member]]:
+    """A command's unit of work: its channel's partnership, and whoever asked as a member of it (who must be in
+    the channel). `ctx` is the command's CommandContext."""
+    with ctx.runtime.db.session() as session:
+        partnership = partnerships.require_partnership(session, ctx.channel_id)
+        asker = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), ctx.runtime.clock.now())
+        yield session, partnership, asker

@@ -28,7 +28,7 @@ from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.workdays import local_date, work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
-from handlers.people import ensure_people, look_up, member_for
+from handlers.people import asked_in, ensure_people, look_up, member_for
 from handlers.replies import button, failure_text, open_modal, tell, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, number
 
@@ -64,9 +64,7 @@ def listing(ctx: CommandContext) -> Reply:
 
 def _change(ctx: CommandContext, rhythm_number: int, what: str) -> Reply:
     now = ctx.runtime.clock.now()
-    with ctx.runtime.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
+    with asked_in(ctx) as (session, partnership, actor):
         target = rhythms.find_rhythm(session, partnership, rhythm_number)
         if what == "pause":
             rhythms.pause(target, actor)

@@ -10,8 +10,7 @@ from bot.partnerships import service as partnerships
 from bot.partnerships import time_off
 from bot.partnerships.blocks import away_text, back_text, holiday_added_text, holiday_list, holiday_removed_text
 from bot.workdays import local_date
-from handlers.context import Actor
-from handlers.people import member_for
+from handlers.people import asked_in
 from handlers.router import CommandContext, CommandSet, Reply, day, text
 
 commands = CommandSet()
@@ -25,20 +24,16 @@ commands = CommandSet()
     example="/partner ooo 2026-12-21 2027-01-02",
 )
 def away(ctx: CommandContext, first: date, last: date) -> Reply:
-    rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        member = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
+    now = ctx.runtime.clock.now()
+    with asked_in(ctx) as (session, partnership, member):
         time_off.set_out_of_office(member, first, last, now)
     return Reply(away_text(first, last))
 
 
 @commands.add("ooo off", summary="you are back", example="/partner ooo off")
 def back(ctx: CommandContext) -> Reply:
-    rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        time_off.clear_out_of_office(member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now))
+    with asked_in(ctx) as (_session, _partnership, member):
+        time_off.clear_out_of_office(member)
     return Reply(back_text())
 
 
@@ -50,10 +45,7 @@ def back(ctx: CommandContext) -> Reply:
     example="/partner holiday add 2026-12-25 Christmas",
 )
 def add(ctx: CommandContext, holiday: date, name: str) -> Reply:
-    rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
+    with asked_in(ctx) as (session, partnership, actor):
         time_off.add_holiday(session, partnership, actor, holiday, name)
     return Reply(holiday_added_text(holiday))
 
@@ -71,10 +63,7 @@ def listing(ctx: CommandContext) -> Reply:
     "holiday remove", day(), summary="no longer a holiday (leads)", example="/partner holiday remove 2026-12-25"
 )
 def remove(ctx: CommandContext, holiday: date) -> Reply:
-    rt, now = ctx.runtime, ctx.runtime.clock.now()
-    with rt.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        actor = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), now)
+    with asked_in(ctx) as (session, partnership, actor):
         time_off.remove_holiday(session, partnership, actor, holiday)
     return Reply(holiday_removed_text(holiday))
 
