@@ -20,6 +20,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         escalations,
         events,
         feedback,
+        governance,
         kudos,
         milestones,
         partnerships,
@@ -28,5 +29,17 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
     )
 
     context.provide(app, rt, scheduler)
-    for area in (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, commands):
+    for area in (
+        events,
+        partnerships,
+        rhythms,
+        time_off,
+        escalations,
+        actions,
+        feedback,
+        milestones,
+        kudos,
+        governance,
+        commands,
+    ):
         area.register(app)
