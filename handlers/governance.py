@@ -6,11 +6,32 @@ import logging
 
 from slack_bolt import App
 
+from bot.errors import UserError
+from bot.escalations import service as escalations
+from bot.escalations.ids import Action as EscalationAction
+from bot.escalations.ids import EscalationState
+from bot.escalations.ids import Form as EscalationForm
+from bot.governance import digest as digests
 from bot.governance import service as governance
-from bot.governance.blocks import council_blocks, council_changed_text, health_blocks
+from bot.governance.blocks import (
+    council_blocks,
+    council_changed_text,
+    decision_modal,
+    decision_text,
+    digest_blocks,
+    health_blocks,
+    referral_text,
+)
 from bot.partnerships import service as partnerships
-from handlers.context import Actor
+from bot.runtime import Runtime
+from bot.slack.forms import state_values
+from bot.slack.gateway import SlackApiError
+from bot.slack.text import mention
+from bot.workdays import local_date
+from handlers import escalations as escalation_handlers
+from handlers.context import Actor, actor_of, runtime
 from handlers.people import look_up, member_for
+from handlers.replies import button, failure_text, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, person
 
 log = logging.getLogger(__name__)
@@ -71,5 +92,103 @@ def _seat(ctx: CommandContext, user_id: str, *, seated: bool) -> Reply:
         return Reply(council_changed_text(user_id, seated, changed))
 
 
+@commands.add("digest", summary="the digest of the running period, now, to you", example="/partner digest")
+def digest(ctx: CommandContext) -> Reply:
+    rt, now = ctx.runtime, ctx.runtime.clock.now()
+    with rt.db.session() as session:
+        partnership = partnerships.require_partnership(session, ctx.channel_id)
+        cadence = partnership.charter.digest_cadence
+        since = now - digests.PERIOD_LENGTH.get(cadence, digests.PERIOD_LENGTH["weekly"])
+        figures = digests.digest(session, partnership, since, now)
+        return Reply(*digest_blocks(partnership, figures, cadence, local_date(now, partnership.timezone)))
+
+
+# -- disputes referred to the council ------------------------------------------------------------------------
+
+
+def on_refer(rt: Runtime, body: dict, action: dict) -> None:
+    """A lead refers an escalation to the council; the governance channel (or the partnership's) is told, with
+    the council mentioned there, and council members of the other company in the escalation's thread."""
+    escalation_id, actor = int(action["value"]), actor_of(body)
+    escalation_handlers.move(rt, escalation_id, actor, "referred")
+    with rt.db.session() as session:
+        escalation, partnership = escalation_handlers.load(session, escalation_id)
+        members = governance.council(session, partnership)
+        here = [m.user_id for m in members if partnership.governance_channel_id is None or m.is_home]
+        away = [m.user_id for m in members if partnership.governance_channel_id and not m.is_home]
+        text, blocks = referral_text(partnership, escalation, actor.user_id, here)
+        where = partnership.governance_channel_id or partnership.channel_id
+        channel, thread = partnership.channel_id, escalation.message_ts
+    rt.gateway.post_message(channel=where, text=text, blocks=blocks)
+    if away:
+        rt.gateway.post_message(channel=channel, thread_ts=thread, text=" ".join(mention(u) for u in away) + " " + text)
+
+
+def _check_decision(rt: Runtime, escalation_id: int, actor: Actor, to: str) -> str:
+    """Refuse unless the escalation is referred and the actor sits on the council; the channel to tell."""
+    with rt.db.session() as session:
+        escalation, partnership = escalation_handlers.load(session, escalation_id)
+        member = member_for(session, partnership, actor, rt.clock.now())
+        if escalation.state != "referred":
+            raise UserError(f"Escalation #{escalation.number} is not waiting for a council decision.")
+        escalations.check_move(escalation, member, to, council=governance.is_council(session, partnership, member))
+        return partnership.channel_id
+
+
+def on_decision_button(rt: Runtime, body: dict, action: dict) -> None:
+    def build(session):
+        escalation, _ = escalation_handlers.load(session, int(action["value"]))
+        return decision_modal(escalation)
+
+    _check_decision(rt, int(action["value"]), actor_of(body), "closed")
+    open_modal(rt, body, build)
+
+
+def on_decision_submitted(ack, body, view, context):
+    rt, values = runtime(context), state_values(view)
+    decision, to = (values.get("decision") or "").strip(), values.get("outcome")
+    errors, resolution = {}, None
+    if not decision:
+        errors["decision"] = "Write the council's decision."
+    if to not in ("in_progress", "resolved", "closed"):
+        errors["outcome"] = "Choose where the escalation goes."
+    if to == "in_progress" and not values.get("owner"):
+        errors["owner"] = "Choose who owns it from here."
+    if to == "resolved":
+        fields = {k: values.get(k) for k in ("root_cause_category", "root_cause", "corrective_action")}
+        resolution, problems = escalations.parse_form(escalations.ResolveForm, fields)
+        errors.update(problems)
+    escalation_id, actor = EscalationState.of(view).escalation_id, actor_of(body)
+    if not errors:
+        try:
+            channel = _check_decision(rt, escalation_id, actor, to)
+        except UserError as error:
+            errors["decision"] = error.message
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    try:
+        escalation_handlers.move(
+            rt,
+            escalation_id,
+            actor,
+            to,
+            note=f"council decision: {decision}",
+            owner_user=values.get("owner") if to == "in_progress" else None,
+            resolution=resolution,
+        )
+    except (UserError, SlackApiError) as exc:
+        tell_in(rt, channel, actor.user_id, f":warning: That did not go through: {failure_text(exc)}")
+        return
+    with rt.db.session() as session:
+        escalation, partnership = escalation_handlers.load(session, escalation_id)
+        text = decision_text(partnership, escalation, actor.user_id, to, decision)
+        where = partnership.governance_channel_id or partnership.channel_id
+    rt.gateway.post_message(channel=where, text=text)
+
+
 def register(app: App) -> None:
-    pass
+    app.action(EscalationAction.REFER)(button(on_refer))
+    app.action(EscalationAction.COUNCIL_DECISION)(button(on_decision_button))
+    app.view(EscalationForm.COUNCIL_DECISION)(on_decision_submitted)

@@ -90,6 +90,7 @@ class Viewer:
                 message.get("text", ""),
             ),
             "replies": replies or [],
+            "files": [{**f, "image": f.get("mimetype", "").startswith("image/")} for f in message.get("files") or []],
             "reactions": [
                 {**r, "emoji": blockkit.EMOJI.get(r["name"], f":{r['name']}:"), "mine": self.id in r["users"]}
                 for r in message.get("reactions", [])

@@ -74,6 +74,12 @@ def build_page_app(pg) -> Starlette:
                                       query.get("tab") or "channel")  # fmt: skip
         return JSONResponse(found)
 
+    def file(request: Request) -> Response:
+        found = pg.workspace.file(request.path_params["file_id"])
+        if found is None:
+            return Response("no such file", status_code=404)
+        return Response(found[1], media_type=found[0])
+
     def inspector(_request: Request) -> Response:
         return HTMLResponse(inspector_html(pg.inspector.entries()))
 
@@ -129,6 +135,7 @@ def build_page_app(pg) -> Starlette:
         Route("/", page),
         Route("/ui/panes", panes),
         Route("/ui/inspector", inspector),
+        Route("/ui/files/{file_id}", file),
         Route("/ui/events", events),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
     ]

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from bot.escalations.ids import EscalationState
+from bot.escalations.ids import Form as EscalationForm
+from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
+from bot.governance.digest import Digest
 from bot.governance.health import WEIGHTS, WINDOW_DAYS, Health, Part
 from bot.governance.service import HealthReading
 from bot.partnerships.models import Member, Partnership
-from bot.slack.forms import context, section
-from bot.slack.text import escape, mention
+from bot.slack.forms import (
+    context,
+    modal,
+    option,
+    radio_buttons,
+    section,
+    static_select,
+    text_input,
+    users_select,
+)
+from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, escape, mention
 
 PART_NAMES = {
     "checkins": "Check-ins answered on time",
@@ -109,3 +124,109 @@ def council_changed_text(user_id: str, seated: bool, changed: bool) -> str:
     if not changed:
         return f"{mention(user_id)} {'is already' if seated else 'is not'} on the governance council."
     return f"{mention(user_id)} {'joined' if seated else 'left'} the governance council."
+
+
+# -- disputes referred to the council ---------------------------------------------------------------------
+
+DECISION_OUTCOMES = {"in_progress": "Back in progress, with an owner", "resolved": "Resolved", "closed": "Closed"}
+
+
+def referral_text(
+    partnership: Partnership, escalation: Escalation, referrer: str, council_ids: list[str]
+) -> tuple[str, list[dict]]:
+    who = " ".join(mention(u) for u in council_ids) or "_The council is empty (`/partner council add @user`)._"
+    head = (
+        f":classical_building: {mention(referrer)} referred escalation *#{escalation.number}* of "
+        f"{channel_link(partnership.channel_id)} to the governance council for a decision."
+    )
+    summary = (
+        f"*{escape(escalation.title)}* · {SEVERITY_NAMES[escalation.severity]} · {CATEGORIES[escalation.category]}\n"
+        f"{escape(escalation.description)}" + (f"\n*Impact:* {escape(escalation.impact)}" if escalation.impact else "")
+    )
+    blocks = [
+        section(f"{who}\n{head}"),
+        section(summary),
+        context("A council member records the decision with *Record council decision* on the escalation."),
+    ]
+    return f"Escalation #{escalation.number} referred to the governance council", blocks
+
+
+def decision_text(partnership: Partnership, escalation: Escalation, user_id: str, to: str, decision: str) -> str:
+    return (
+        f":classical_building: The council decided on escalation *#{escalation.number}* of "
+        f"{channel_link(partnership.channel_id)} ({mention(user_id)} recorded it): {escape(decision)} "
+        f"→ *{DECISION_OUTCOMES[to]}*"
+    )
+
+
+def decision_modal(escalation: Escalation) -> dict:
+    blocks = [
+        text_input("decision", "The council's decision", multiline=True, max_length=2000),
+        radio_buttons("outcome", "It goes", [option(label, value) for value, label in DECISION_OUTCOMES.items()]),
+        users_select("owner", "Owner (when back in progress)", optional=True),
+        static_select(
+            "root_cause_category",
+            "Root-cause category (when resolved)",
+            [option(label, value) for value, label in ROOT_CAUSES.items()],
+            optional=True,
+        ),
+        text_input("root_cause", "Root cause (when resolved)", multiline=True, optional=True, max_length=3000),
+        text_input(
+            "corrective_action", "Corrective action (when resolved)", multiline=True, optional=True, max_length=3000
+        ),
+    ]
+    return modal(
+        EscalationForm.COUNCIL_DECISION,
+        f"Council on #{escalation.number}",
+        blocks,
+        submit="Record",
+        private_metadata=EscalationState(escalation_id=escalation.id).dump(),
+    )
+
+
+# -- the digest -------------------------------------------------------------------------------------------
+
+CADENCE_WORDS = {"weekly": "Weekly", "biweekly": "Fortnightly", "monthly": "Monthly", "off": "Off"}
+
+
+def digest_blocks(partnership: Partnership, digest: Digest, cadence: str, today: date) -> tuple[str, list[dict]]:
+    word = CADENCE_WORDS.get(cadence, "Weekly") if cadence != "off" else "Latest"
+    rate = f"{round(100 * digest.on_time / digest.expected)}% on time" if digest.expected else "no answers expected"
+    missing = " · missing most: " + ", ".join(mention(u) for u in digest.missing[:8]) if digest.missing else ""
+    if digest.cycle is None:
+        cycle = "no feedback cycle yet"
+    else:
+        answers = ", ".join(f"{side} {digest.cycle_answers.get(side, 0)}" for side in ("client", "vendor"))
+        state = "open" if digest.cycle.status == "open" else "closed"
+        cycle = f"cycle #{digest.cycle.number} {state} (closes {date_token(digest.cycle.closes_at)}): answers {answers}"
+    due = (
+        ", ".join(
+            f"{escape(m.name)} ({m.due_date.isoformat()}{' overdue' if m.due_date < today else ''})"
+            for m in digest.milestones_due
+        )  # fmt: skip
+        or "none in the next two weeks"
+    )
+    landed = ", ".join(escape(m.name) for m in digest.milestones_landed) or "none"
+    actions = (
+        ", ".join(
+            f"#{a.number} {escape(a.title[:60])} ({mention(a.owner_user) if a.owner_user else 'the leads'}, "
+            f"due {a.due_date.isoformat()})"
+            for a in digest.overdue_actions
+        )
+        or "none"
+    )
+    lines = [
+        f"*Check-ins:* {digest.checkins} closed, {rate}{missing}",
+        f"*Escalations:* {digest.opened} opened · {digest.resolved} resolved · {digest.breached} breached a target",
+        f"*Feedback:* {cycle}",
+        f"*Milestones:* due {due} · landed {landed}",
+        f"*Kudos:* client→vendor {digest.kudos['client→vendor']} · vendor→client {digest.kudos['vendor→client']}",
+        f"*Overdue actions:* {actions}",
+    ]
+    blocks = [
+        section(f":bookmark_tabs: *{word} digest* — {escape(partnership.name)}"),
+        section(health_headline(digest.health)),
+        section("\n".join(lines)),
+        context(f"From {date_token(digest.since)} to {date_token(digest.until)}. `/partner digest` shows it any time."),
+    ]
+    return f"{word} digest of {escape(partnership.name)}: health {digest.health.now.score}/100", blocks
