@@ -22,5 +22,6 @@ def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
         feedback.plan_cycles,
         celebrations.plan_celebrations,
         governance.plan_digests,
+        governance.plan_appraisals,
     ]
     return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)

@@ -9,8 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bot.claims import SendJob, schedule_send
+from bot.governance import appraisal as appraisals
+from bot.governance import charts
 from bot.governance import digest as digests
-from bot.governance.blocks import digest_blocks
+from bot.governance import service as governance
+from bot.governance.blocks import answers_blocks, chart_comment, digest_blocks, form_ask, preread_blocks, tally_text
+from bot.governance.models import Appraisal
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Charter, Partnership
 from bot.runtime import Runtime
@@ -67,4 +71,103 @@ def send_digest(rt: Runtime, job: SendJob) -> str | None:
     return None
 
 
-PERFORMERS = {"digest": send_digest}
+# -- the appraisal ----------------------------------------------------------------------------------------
+
+
+def plan_appraisals(rt: Runtime, now: datetime) -> None:
+    """Five business days before each council meeting, open its appraisal (once) and owe its pre-read."""
+    with rt.db.session() as session:
+        for partnership in session.scalars(select(Partnership).options(joinedload(Partnership.charter))).all():
+            calendar = work_calendar(session, partnership)
+            charter = partnership.charter
+            if charter.next_appraisal_on is None:
+                charter.next_appraisal_on = appraisals.first_meeting(partnership, calendar)
+            if now >= appraisals.preread_moment(charter.next_appraisal_on, calendar):
+                appraisals.owe_preread(session, partnership, charter.next_appraisal_on, calendar, now)
+
+
+def send_preread(rt: Runtime, job: SendJob) -> str | None:
+    """The pre-read in the governance channel (or the partnership's), the council mentioned; then the charts, the
+    tally and the forms are owed, each its own claimed send."""
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or appraisal.preread_ts:
+            return "dropped"
+        partnership = session.get(Partnership, appraisal.partnership_id)
+        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        members = governance.council(session, partnership)
+        text, blocks = preread_blocks(partnership, appraisal, pre, [m.user_id for m in members])
+        channel = partnership.governance_channel_id or partnership.channel_id
+        # Posted inside the transaction: if Slack refuses, nothing is recorded and the send is retried.
+        appraisal.preread_ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
+        appraisal.preread_channel = channel
+        for index, _ in enumerate(CHARTS):
+            schedule_send(session, key=f"{job.key}:chart:{index}", kind="appraisal_chart", due_at=job.due_at,
+                          subject_id=appraisal.id, payload={"index": index})  # fmt: skip
+        schedule_send(session, key=f"{job.key}:tally", kind="appraisal_tally", due_at=job.due_at,
+                      subject_id=appraisal.id)  # fmt: skip
+        ask_text, ask_blocks = form_ask(partnership, appraisal)
+        tell(session, key=f"{job.key}:ask", due_at=job.due_at, partnership=partnership,
+             people=[(m.team_id, m.user_id) for m in members], text=ask_text, blocks=ask_blocks)  # fmt: skip
+        calendar = work_calendar(session, partnership)
+        schedule_send(session, key=f"appraisal:{appraisal.id}:meeting", kind="appraisal_meeting",
+                      due_at=max(appraisals.meeting_moment(appraisal.meeting_on, calendar), job.due_at),
+                      subject_id=appraisal.id)  # fmt: skip
+    return None
+
+
+CHARTS = (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart)
+
+
+def send_chart(rt: Runtime, job: SendJob) -> str | None:
+    """One chart as an image in the pre-read's thread (Slack's external upload flow), with its words beside it."""
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or not appraisal.preread_ts:
+            return "dropped"
+        partnership = session.get(Partnership, appraisal.partnership_id)
+        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        channel, thread = appraisal.preread_channel, appraisal.preread_ts
+    chart = CHARTS[job.payload["index"]](pre)
+    rt.gateway.upload_file(
+        channel=channel,
+        thread_ts=thread,
+        filename=chart.filename,
+        content=chart.png,
+        title=chart.title,
+        alt_text=chart.text,
+        initial_comment=chart_comment(chart.text),
+    )
+    return None
+
+
+def send_tally(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or not appraisal.preread_ts or appraisal.tally_ts:
+            return "dropped"
+        text = tally_text(*appraisals.tally(session, appraisal))
+        appraisal.tally_ts = rt.gateway.post_message(channel=appraisal.preread_channel,
+                                                     thread_ts=appraisal.preread_ts, text=text)  # fmt: skip
+    return None
+
+
+def send_meeting(rt: Runtime, job: SendJob) -> str | None:
+    """On the meeting's morning, the council's answers side by side in the pre-read's thread."""
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or not appraisal.preread_ts:
+            return "dropped"
+        text, blocks = answers_blocks(appraisal)
+        channel, thread = appraisal.preread_channel, appraisal.preread_ts
+    rt.gateway.post_message(channel=channel, thread_ts=thread, text=text, blocks=blocks)
+    return None
+
+
+PERFORMERS = {
+    "digest": send_digest,
+    "appraisal_preread": send_preread,
+    "appraisal_chart": send_chart,
+    "appraisal_tally": send_tally,
+    "appraisal_meeting": send_meeting,
+}

@@ -1,15 +1,20 @@
 """Governance end to end: health in status and in full, the council, the digest, the Home tab, the appraisal,
 referrals to the council, the export."""
 
+import csv
+import io
+import json
+import zipfile
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
-from bot.models import CouncilSeat, Escalation, Kudos, Member
+from bot.models import Action, Appraisal, AppraisalAnswer, CouncilSeat, Escalation, Kudos, Member
 from tests.harness.app_server import AppServer
-from tests.harness.flows import count, raise_escalation, set_up_partnership
+from tests.harness.flows import count, give_feedback, raise_escalation, set_feedback_cycle, set_up_partnership
 from tests.harness.slack_driver import conversation, texts
+from tests.harness.slack_driver import select as chosen
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -24,6 +29,15 @@ def escalation(app) -> Escalation:
 
 def button_ids(post) -> list[str]:
     return [e["action_id"] for b in post["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+def button_ids_values(post) -> dict[str, str]:
+    found = {}
+    for block in post.get("blocks") or []:
+        for element in [*(block.get("elements") or []), block.get("accessory") or {}]:
+            if element.get("type") == "button":
+                found[element["action_id"]] = element["value"]
+    return found
 
 
 @pytest.fixture
@@ -164,3 +178,141 @@ def test_without_a_governance_channel_the_digest_goes_to_the_home_sponsors(monda
     posts = fake.calls_to("chat.postMessage")
     assert [c.args["channel"] for c in posts] == ["UHOME2"]
     assert posts[0].args["text"].startswith("Weekly digest of Acme support with Globex: health ")
+
+
+def test_a_lead_exports_the_partnership_by_dm_and_anonymous_feedback_stays_anonymous(
+    monday, slack, fake, app, partnership
+):
+    set_feedback_cycle(slack, fake, app, "2", "anonymous")
+    give_feedback(slack, fake, app, user="UEXT1", team="T_EXT", change="Give us more notice")
+    raise_escalation(slack, fake, app)
+    slack.click("esc_acknowledge", value=str(escalation(app).id))
+    eventually(lambda: escalation(app).state == "acknowledged", what="acknowledged")
+    fake.reset()
+
+    refused = slack.command("export", user="UHOME2").text
+    assert (
+        "Only leads can export the partnership's data" in refused and fake.calls_to("files.getUploadURLExternal") == []
+    )
+
+    assert "Preparing the export" in slack.command("export").text
+    complete = fake.wait_for("files.completeUploadExternal")[0].args
+    assert complete["channel_id"] == "DULEAD"  # the lead's DM, opened with conversations.open
+    assert "CSV files, one per table" in complete["initial_comment"]
+    ticket = fake.calls_to("files.getUploadURLExternal")[0].args
+    file_id = complete["files"][0]["id"]
+    archive = zipfile.ZipFile(io.BytesIO(fake.uploaded(file_id)))
+    assert int(ticket["length"]) == len(fake.uploaded(file_id))
+
+    def table(name):
+        return list(csv.DictReader(io.TextIOWrapper(archive.open(f"{name}.csv"), encoding="utf-8")))
+
+    assert {"partnerships.csv", "members.csv", "escalation_transitions.csv", "feedback_responses.csv",
+            "kudos.csv", "appraisals.csv", "council_seats.csv"} <= set(archive.namelist())  # fmt: skip
+    assert "feedback_salt" not in table("partnerships")[0]
+    [response] = table("feedback_responses")
+    assert "giver_key" not in response and response["giver_user"] == "" and response["giver_team"] == ""
+    assert response["giver_side"] == "vendor"
+    assert [p["text"] for p in table("feedback_points")] == ["Give us more notice"]
+    assert "UEXT1" not in json.dumps([table("feedback_responses"), table("feedback_points")])
+    audit = table("escalation_transitions")
+    moves = [(t["from_state"], t["to_state"], t["user_id"]) for t in audit]
+    assert moves == [("", "open", "ULEAD"), ("open", "acknowledged", "ULEAD")]
+    assert audit[0]["at"] == "2026-11-23T10:00:00+00:00" and audit[0]["at_local"] == "2026-11-23 10:00:00 GMT"
+
+
+def test_the_appraisal_pre_read_with_charts_forms_from_both_companies_and_the_recorded_outcome(
+    monday, slack, fake, app, partnership
+):
+    slack.command("role <@UEXT1> lead")
+    fake.wait_for("response_url")
+    raise_escalation(slack, fake, app, user="UEXT2", team="T_EXT", category=chosen("quality"))
+    fake.reset()
+
+    assert "Only leads can run an appraisal" in slack.command("appraisal run", user="UHOME2").text
+    assert count(app, Appraisal) == 0
+
+    assert "The pre-read for the council meeting on 2027-02-23" in slack.command("appraisal run").text
+    preread = next(c.args for c in fake.wait_for("chat.postMessage") if c.args["channel"] == "C_GOV")
+    shown = "\n".join(texts(preread["blocks"]))
+    assert "*Appraisal #1 of Acme support with Globex* — pre-read for the council meeting on 2027-02-23" in shown
+    assert "<@ULEAD> <@UEXT1>" in shown
+    assert "*Escalations:* 1 (previous period 0); by category Quality 1" in shown
+    assert "P2 1 (was 0): median ack — vs target 2 h 00 min, resolve — vs target 48 h 00 min" in shown
+    completes = fake.wait_for("files.completeUploadExternal", 4)
+    assert {c.args["channel_id"] for c in completes} == {"C_GOV"}
+    with app.runtime.db.session() as session:
+        ts = session.scalar(select(Appraisal.preread_ts))
+    assert {c.args["thread_ts"] for c in completes} == {ts}
+    for complete in completes:
+        png = fake.uploaded(complete.args["files"][0]["id"])
+        assert png.startswith(b"\x89PNG")
+    comments = [c.args["initial_comment"] for c in completes]
+    assert any(c.startswith("Escalations by category this period: Quality 1 (was 0)") for c in comments)
+    assert any(c.startswith("Check-in response rate by week: no check-ins closed") for c in comments)
+    alts = [c.args["alt_txt"] for c in fake.calls_to("files.getUploadURLExternal")]
+    assert sorted(alts) == sorted(comments)
+
+    fake.wait_for("chat.postMessage", 4)  # the pre-read, its tally, a DM at home, a mention for the other company
+    ask_dm = next(c.args for c in fake.calls_to("chat.postMessage") if c.args["channel"] == "ULEAD")
+    ask_channel = next(c.args for c in fake.calls_to("chat.postMessage") if c.args["channel"] == "C_PARTNER")
+    assert ask_channel["text"].startswith("<@UEXT1> The governance council")  # one mention for the other company
+    assert "ULEAD" not in ask_channel["text"]
+    appraisal_id = button_ids_values(ask_dm)["appraisal_fill"]
+    tally = next(c.args for c in fake.calls_to("chat.postMessage") if c.args.get("thread_ts") == ts)
+    assert tally["text"] == ":ballot_box_with_ballot: Appraisal forms answered: client 0 of 1 · vendor 0 of 1"
+
+    slack.click("appraisal_fill", value=appraisal_id, user="UHOME2")  # not on the council
+    assert "Only members of the governance council" in fake.wait_for("response_url")[-1].args["text"]
+    answers = {
+        "UEXT1": ("T_EXT", {"delivery": "4", "relationship": "3", "incentives": "2", "communication": "4",
+                            "decide": "Rebalance the fee for <!channel> tier 2", "risk": "Attrition"}),
+        "ULEAD": ("T_HOME", {"delivery": "3", "relationship": "4", "incentives": "3", "communication": "5",
+                             "decide": "", "risk": "Q2 volume"}),
+    }  # fmt: skip
+    for user, (team, values) in answers.items():
+        slack.click("appraisal_fill", value=appraisal_id, user=user, team=team)
+        modal = slack.next_modal()
+        assert slack.submit_view(modal, values, user=user, team=team).body == ""
+    eventually(lambda: count(app, AppraisalAnswer) == 2, what="forms stored")
+    updates = fake.wait_for("chat.update", 2)
+    assert (
+        updates[-1].args["text"] == ":ballot_box_with_ballot: Appraisal forms answered: client 1 of 1 · vendor 1 of 1"
+    )
+
+    monday.set(datetime(2027, 2, 23, 9, 0, tzinfo=UTC))  # the meeting's morning
+    app.scheduler.tick()
+    side_by_side = next(c.args for c in fake.calls_to("chat.postMessage") if "side by side" in c.args["text"] + str(
+        c.args.get("blocks")))  # fmt: skip
+    shown = "\n".join(texts(side_by_side["blocks"]))
+    assert "*Client* (1) — averages: Delivery 3.0" in shown and "*Vendor* (1) — averages: Delivery 4.0" in shown
+    assert "<@UEXT1>: Delivery 4, Relationship 3, Alignment of incentives 2, Communication 4" in shown
+    assert "_Decide:_ Rebalance the fee for &lt;!channel&gt; tier 2" in shown
+    fake.reset()
+
+    assert "Only leads can record an appraisal" in slack.command("appraisal record", user="UHOME2").text
+    slack.command("appraisal record")
+    modal = fake.wait_for("views.open")[0].args["view"]
+    errors = slack.submit_view(modal, {"verdict": "at_risk", "decision_1": "Add two agents"}).json["errors"]
+    assert errors == {"due_1": "Give the decision a due date."} and count(app, Action) == 0
+    response = slack.submit_view(
+        modal,
+        {"verdict": "at_risk", "decision_1": "Add two agents", "owner_1": "UEXT2", "due_1": "2027-03-15",
+         "notes": "Revisit in March"},
+    )  # fmt: skip
+    assert response.body == ""
+    eventually(lambda: count(app, Appraisal, Appraisal.recorded_at.is_not(None)) == 1, what="recorded")
+    assert count(app, Action) == 1  # the decision, made an action
+    with app.runtime.db.session() as session:
+        action = session.scalar(select(Action))
+        recorded = session.scalar(select(Appraisal))
+    assert (action.title, action.owner_user, action.due_date.isoformat()) == (
+        "Appraisal #1: Add two agents", "UEXT2", "2027-03-15")  # fmt: skip
+    assert (recorded.verdict, recorded.recorded_by, recorded.notes) == ("at_risk", "ULEAD", "Revisit in March")
+    told = next(c.args for c in fake.wait_for("chat.postMessage") if c.args["channel"] == "C_GOV")
+    assert "recorded by <@ULEAD>: *At risk*" in "\n".join(texts(told["blocks"]))
+
+    shown = "\n".join(texts(slack.command("appraisal").json["blocks"]))
+    assert "quarterly; next meeting 2027-05-24" in shown  # one cadence on, on a business day
+    assert "Add two agents → action #1" in shown
+    assert "No appraisal is waiting to be recorded" in slack.command("appraisal record").text

@@ -18,13 +18,18 @@ depends_on = None
 
 def _partnership_fk(table: str) -> sa.ForeignKeyConstraint:
     return sa.ForeignKeyConstraint(
-        ["partnership_id"], ["partnerships.id"], name=op.f(f"fk_{table}_partnership_id_partnerships"), ondelete="CASCADE"
+        ["partnership_id"],
+        ["partnerships.id"],
+        name=op.f(f"fk_{table}_partnership_id_partnerships"),
+        ondelete="CASCADE",
     )
 
 
 def upgrade() -> None:
     with op.batch_alter_table("charters") as batch_op:
-        batch_op.add_column(sa.Column("appraisal_cadence", sa.String(length=12), nullable=False, server_default="quarterly"))
+        batch_op.add_column(
+            sa.Column("appraisal_cadence", sa.String(length=12), nullable=False, server_default="quarterly")
+        )
         batch_op.add_column(sa.Column("next_appraisal_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("digest_cadence", sa.String(length=8), nullable=False, server_default="weekly"))
 
@@ -81,7 +86,10 @@ def upgrade() -> None:
         sa.Column("risk", sa.Text(), nullable=False),
         sa.Column("given_at", bot.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["appraisal_id"], ["appraisals.id"], name=op.f("fk_appraisal_answers_appraisal_id_appraisals"), ondelete="CASCADE"
+            ["appraisal_id"],
+            ["appraisals.id"],
+            name=op.f("fk_appraisal_answers_appraisal_id_appraisals"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appraisal_answers")),
         sa.UniqueConstraint("appraisal_id", "user_id", name=op.f("uq_appraisal_answers_appraisal_id_user_id")),
