@@ -6,6 +6,7 @@ import logging
 import tempfile
 
 from slack_bolt import App
+from sqlalchemy import select
 
 from bot.errors import UserError
 from bot.escalations import service as escalations
@@ -14,6 +15,7 @@ from bot.escalations.ids import EscalationState
 from bot.escalations.ids import Form as EscalationForm
 from bot.governance import appraisal as appraisals
 from bot.governance import digest as digests
+from bot.governance import home as homes
 from bot.governance import service as governance
 from bot.governance.blocks import (
     appraisal_history_blocks,
@@ -24,6 +26,7 @@ from bot.governance.blocks import (
     decision_modal,
     decision_text,
     digest_blocks,
+    escalation_modal,
     export_comment,
     export_started_text,
     form_thanks_text,
@@ -39,14 +42,14 @@ from bot.governance.export import write_export
 from bot.governance.ids import Action, AppraisalState, Form, ScheduleState
 from bot.governance.models import Appraisal
 from bot.partnerships import service as partnerships
-from bot.partnerships.models import Partnership
+from bot.partnerships.models import Member, Partnership
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import mention
 from bot.workdays import local_date, work_calendar
 from handlers import escalations as escalation_handlers
-from handlers.context import Actor, actor_of, runtime
+from handlers.context import Actor, actor_of, runtime, scheduler
 from handlers.people import ensure_people, look_up, member_for
 from handlers.replies import button, failure_text, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, person
@@ -158,7 +161,7 @@ def appraisal(ctx: CommandContext) -> Reply:
             *appraisal_history_blocks(
                 partnership,
                 appraisals.history(session, partnership),
-                charter.next_appraisal_on,
+                appraisals.next_meeting(session, partnership),
                 charter.appraisal_cadence,
             )
         )
@@ -180,7 +183,7 @@ def appraisal_run(ctx: CommandContext) -> Reply:
                 f"{running.meeting_on.isoformat()}.",
                 usage="/partner appraisal record",
             )
-        meeting_on = partnership.charter.next_appraisal_on or appraisals.first_meeting(partnership, calendar)
+        meeting_on = appraisals.next_meeting(session, partnership)
         appraisals.owe_preread(session, partnership, meeting_on, calendar, now)
     ctx.ack(Reply(appraisal_started_text(meeting_on)))
     ctx.scheduler.run_due()
@@ -402,7 +405,36 @@ def on_decision_submitted(ack, body, view, context):
     rt.gateway.post_message(channel=where, text=text)
 
 
+# -- the App Home ----------------------------------------------------------------------------------------------
+
+
+def on_home_opened(event, context):
+    """Publish the person's Home when they open the tab (not the Messages tab); through a claimed send."""
+    if event.get("tab") != "home":
+        return
+    rt, user_id = runtime(context), event["user"]
+    with rt.db.session() as session:
+        known = session.scalar(select(Member.team_id).where(Member.user_id == user_id).limit(1))
+    team_id = known or rt.gateway.user_team(user_id)
+    now = rt.clock.now()
+    with rt.db.session() as session:
+        version = homes.opened(session, team_id=team_id, user_id=user_id, now=now)
+        homes.owe_publish(session, user_id, version, now)
+    scheduler(context).run_due()
+
+
+def on_open_escalation(rt: Runtime, body: dict, action: dict) -> None:
+    def build(session):
+        escalation, partnership = escalation_handlers.load(session, int(action["value"]))
+        member_for(session, partnership, actor_of(body), rt.clock.now())
+        return escalation_modal(partnership, escalation, rt.clock.now())
+
+    open_modal(rt, body, build)
+
+
 def register(app: App) -> None:
+    app.event("app_home_opened")(on_home_opened)
+    app.action(Action.OPEN_ESCALATION)(button(on_open_escalation))
     app.action(Action.FILL_FORM)(button(on_fill_form))
     app.view(Form.APPRAISAL)(on_form_submitted)
     app.view(Form.RECORD)(on_record_submitted)

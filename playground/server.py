@@ -120,6 +120,9 @@ def build_page_app(pg) -> Starlette:
     def react(user, body):
         people.toggle_reaction(user, body.get("channel", ""), body.get("ts", ""), body.get("name", ""))
 
+    def home(user, _body):
+        people.open_home(user)
+
     def dismiss(user, body):
         pg.workspace.dismiss_ephemeral(user, body.get("ts", ""))
 
@@ -140,6 +143,7 @@ def build_page_app(pg) -> Starlette:
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
     ]
     for name, run in [("type", type_), ("press", press), ("submit", submit), ("close", close), ("edit", edit),
-                      ("react", react), ("dismiss", dismiss), ("time", time_travel), ("reset", reset)]:  # fmt: skip
+                      ("react", react), ("dismiss", dismiss), ("home", home), ("time", time_travel),
+                      ("reset", reset)]:  # fmt: skip
         routes.append(Route(f"/ui/{name}", action(run), methods=["POST"]))
     return Starlette(routes=routes)

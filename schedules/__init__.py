@@ -23,5 +23,6 @@ def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
         celebrations.plan_celebrations,
         governance.plan_digests,
         governance.plan_appraisals,
+        governance.plan_home_refresh,
     ]
     return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)

@@ -12,8 +12,17 @@ from bot.claims import SendJob, schedule_send
 from bot.governance import appraisal as appraisals
 from bot.governance import charts
 from bot.governance import digest as digests
+from bot.governance import home as homes
 from bot.governance import service as governance
-from bot.governance.blocks import answers_blocks, chart_comment, digest_blocks, form_ask, preread_blocks, tally_text
+from bot.governance.blocks import (
+    answers_blocks,
+    chart_comment,
+    digest_blocks,
+    form_ask,
+    home_view,
+    preread_blocks,
+    tally_text,
+)
 from bot.governance.models import Appraisal
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Charter, Partnership
@@ -164,7 +173,26 @@ def send_meeting(rt: Runtime, job: SendJob) -> str | None:
     return None
 
 
+# -- the App Home -----------------------------------------------------------------------------------------
+
+
+def plan_home_refresh(rt: Runtime, now: datetime) -> None:
+    """Republish the Home of everyone who opened it whenever what they wait on changes."""
+    with rt.db.session() as session:
+        for user_id, version in homes.changed_views(session, now):
+            homes.owe_publish(session, user_id, version, now)
+
+
+def publish_home(rt: Runtime, job: SendJob) -> str | None:
+    """A Home view is built when it is published, so it shows what is true then."""
+    with rt.db.session() as session:
+        view = home_view(homes.home(session, job.payload["user"], rt.clock.now()), rt.clock.now())
+    rt.gateway.publish_home(user_id=job.payload["user"], view=view)
+    return None
+
+
 PERFORMERS = {
+    "home_publish": publish_home,
     "digest": send_digest,
     "appraisal_preread": send_preread,
     "appraisal_chart": send_chart,

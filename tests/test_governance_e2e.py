@@ -12,9 +12,17 @@ from sqlalchemy import select
 
 from bot.models import Action, Appraisal, AppraisalAnswer, CouncilSeat, Escalation, Kudos, Member
 from tests.harness.app_server import AppServer
-from tests.harness.flows import count, give_feedback, raise_escalation, set_feedback_cycle, set_up_partnership
+from tests.harness.flows import (
+    add_rhythm,
+    count,
+    give_feedback,
+    raise_escalation,
+    set_feedback_cycle,
+    set_up_partnership,
+)
 from tests.harness.slack_driver import conversation, texts
 from tests.harness.slack_driver import select as chosen
+from tests.harness.slack_driver import text as chosen_text
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -316,3 +324,62 @@ def test_the_appraisal_pre_read_with_charts_forms_from_both_companies_and_the_re
     assert "quarterly; next meeting 2027-05-24" in shown  # one cadence on, on a business day
     assert "Add two agents → action #1" in shown
     assert "No appraisal is waiting to be recorded" in slack.command("appraisal record").text
+
+
+def open_home(slack, user: str, tab: str = "home"):
+    return slack.event({"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": tab,
+                        "event_ts": "1700000000.000001"})  # fmt: skip
+
+
+def published(fake, user: str) -> list[dict]:
+    return [c.args["view"] for c in fake.calls_to("views.publish") if c.args["user_id"] == user]
+
+
+def test_the_home_tab_for_a_client_lead_a_vendor_member_and_a_sponsor(monday, slack, fake, app, partnership):
+    slack.command("role <@UHOME2> sponsor")
+    fake.wait_for("response_url")
+    add_rhythm(slack, fake, app)
+    slack.command("rhythm run 1")
+    fake.wait_for("chat.postMessage")
+    raise_escalation(slack, fake, app, user="UEXT2", team="T_EXT", title=chosen_text("Queue <!here> overflow"))
+    esc_id = str(escalation(app).id)
+    fake.reset()
+
+    assert open_home(slack, "ULEAD", tab="messages").status == 200
+    assert open_home(slack, "ULEAD").status == 200
+    lead = "\n".join(texts(fake.wait_for("views.publish")[0].args["view"]["blocks"]))
+    assert "*Acme support with Globex* — you are client lead (Acme) · on the council" in lead
+    assert "*Health " in lead and "pulling it down" in lead
+    assert "Check-in *Weekly update* in Acme support with Globex, open until" in lead
+    assert (
+        "Escalation #1 (P2) in Acme support with Globex: Queue &lt;!here&gt; overflow — waiting for your side" in lead
+    )
+    assert "*Governance — Acme support with Globex*\nNext council appraisal: 2027-02-23" in lead
+    assert len(published(fake, "ULEAD")) == 1  # the Messages tab published nothing
+    lead_buttons = button_ids_values(published(fake, "ULEAD")[0])
+    assert lead_buttons["home_open_escalation"] == esc_id and "checkin_answer" in lead_buttons
+
+    open_home(slack, "UEXT2")
+    member = "\n".join(texts(eventually(lambda: published(fake, "UEXT2"), what="vendor home")[0]["blocks"]))
+    assert "you are vendor member (Globex)" in member and "on the council" not in member
+    assert "Check-in *Weekly update*" in member and "Escalation #1" not in member  # they raised it
+    assert "*Governance" not in member
+
+    open_home(slack, "UHOME2")
+    sponsor = "\n".join(texts(eventually(lambda: published(fake, "UHOME2"), what="sponsor home")[0]["blocks"]))
+    assert "you are client sponsor (Acme) · on the council" in sponsor and "*Governance — " in sponsor
+
+    # The buttons act directly: the escalation opens with its moves, and acknowledging it republishes the Homes
+    # of the people it was waiting on (not of those it never concerned).
+    slack.click("home_open_escalation", value=esc_id)
+    opened = fake.wait_for("views.open")[0].args["view"]
+    assert opened["callback_id"] == "home_escalation_view" and "esc_acknowledge" in button_ids_values(opened)
+    app.scheduler.tick()
+    assert len(published(fake, "ULEAD")) == 1  # nothing changed yet
+    slack.click("esc_acknowledge", value=esc_id)
+    eventually(lambda: escalation(app).state == "acknowledged", what="acknowledged")
+    app.scheduler.tick()
+    app.scheduler.tick()
+    assert len(published(fake, "ULEAD")) == 2 and len(published(fake, "UHOME2")) == 2
+    assert len(published(fake, "UEXT2")) == 1
+    assert "Escalation #1" not in "\n".join(texts(published(fake, "ULEAD")[-1]["blocks"]))

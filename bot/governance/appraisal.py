@@ -32,7 +32,7 @@ from bot.partnerships.service import form_errors, require_lead
 from bot.partnerships.targets import SEVERITIES
 from bot.rhythms.models import Answer, Checkin
 from bot.validation import Typed
-from bot.workdays import WorkCalendar, local_date, local_instant
+from bot.workdays import WorkCalendar, local_date, local_instant, work_calendar
 
 PREREAD_BUSINESS_DAYS = 5
 PREREAD_AT = time(9, 0)
@@ -59,6 +59,11 @@ def first_meeting(partnership: Partnership, calendar: WorkCalendar) -> date:
     months_apart = APPRAISAL_CADENCES[partnership.charter.appraisal_cadence]
     return business_day_on_or_after(add_months(local_date(partnership.created_at, calendar.timezone), months_apart),
                                     calendar)  # fmt: skip
+
+
+def next_meeting(session: Session, partnership: Partnership) -> date:
+    """The next council meeting: as the charter says, or one cadence after setup until the scheduler sets it."""
+    return partnership.charter.next_appraisal_on or first_meeting(partnership, work_calendar(session, partnership))
 
 
 def preread_moment(meeting_on: date, calendar: WorkCalendar) -> datetime:

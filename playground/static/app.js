@@ -183,6 +183,8 @@ document.addEventListener("click", async (event) => {
     ui.tab = data.goto === "home" ? "home" : "channel";
     if (data.goto !== "home") ui.channel = data.goto;
     ui.thread = null;
+    // Slack tells the app when someone opens its Home tab (app_home_opened); the app publishes their view.
+    if (data.goto === "home") await post("/ui/home", {});
     await refresh();
   } else if ("openThread" in data) {
     ui.thread = data.openThread;
