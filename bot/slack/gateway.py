@@ -105,6 +105,7 @@ class SlackGateway:
         return self.client.views_open(trigger_id=trigger_id, view=view)["view"]["id"]
 
     def publish_home(self, *, user_id: str, view: dict) -> None:
+        self._pacer.wait(f"home:{user_id}")  # a burst of changes republishes one person's Home at a steady pace
         self.client.views_publish(user_id=user_id, view=view)
 
     def dm_channel(self, user_id: str) -> str:
