@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
@@ -29,49 +29,41 @@ COUNCIL_USAGE = "/partner council add|remove @user"
 # -- health ----------------------------------------------------------------------------------------------
 
 
-def health_facts(session: Session, partnership: Partnership, end: datetime, days: int = WINDOW_DAYS) -> HealthFacts:
-    """What the `days` before `end` held, as it stood at `end` (so the same function gives the past score)."""
-    start = end - timedelta(days=days)
-    return HealthFacts(
-        **_checkin_facts(session, partnership, start, end),
-        **_escalation_facts(session, partnership, start, end),
-        feedback_scores=_feedback_scores(session, partnership, start, end),
-        **_action_facts(session, partnership, start, end),
-        repeated_points=_repeated_points(session, partnership, start, end),
-        **_kudos_facts(session, partnership, start, end),
-    )
+@dataclass
+class HealthRows:
+    """The rows a stretch of time holds, loaded once; facts for any window inside it are computed from them (so a
+    score, its value 30 days earlier and a week-by-week trend cost one set of queries)."""
+
+    checkins: list[tuple[int, datetime, set]]  # id, closes_at, expected (team, user)
+    first_answers: dict[tuple[int, str, str], bool]  # (checkin, team, user) -> late
+    escalations: list[tuple]
+    cycles: list[tuple[int, bool, datetime]]  # id, anonymous, closes_at
+    responses: list[tuple[int, str, float, datetime]]  # cycle, side, overall score, given_at
+    repeated: list[datetime]  # closes_at of the cycle of each "what should change" point raised again
+    actions: list[tuple[date, datetime, datetime | None]]  # due_date, created_at, done_at
+    kudos: list[tuple[datetime, str, str]]  # given_at, giver side, receiver side
 
 
-def _checkin_facts(session: Session, partnership: Partnership, start: datetime, end: datetime) -> dict:
-    in_window = (
-        Checkin.partnership_id == partnership.id,
-        Checkin.status == "sent",
-        Checkin.closes_at > start,
-        Checkin.closes_at <= end,
-    )
-    expected = {cid: {(p["team"], p["user"]) for p in people} for cid, people in session.execute(
-        select(Checkin.id, Checkin.expected).where(*in_window)
-    ).all()}  # fmt: skip
-    on_time: set[tuple[int, str, str]] = set()
-    seen: set[tuple[int, str, str]] = set()
-    rows = session.execute(
+def health_rows(session: Session, partnership: Partnership, start: datetime, end: datetime) -> HealthRows:
+    """Everything the windows ending between `start + 90 days` and `end` need."""
+    pid = partnership.id
+    in_stretch = (Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > start,
+                  Checkin.closes_at <= end)  # fmt: skip
+    checkins = [
+        (cid, closes, {(p["team"], p["user"]) for p in people})
+        for cid, closes, people in session.execute(
+            select(Checkin.id, Checkin.closes_at, Checkin.expected).where(*in_stretch)
+        ).all()
+    ]
+    first: dict[tuple[int, str, str], bool] = {}
+    for checkin_id, team, user, late in session.execute(
         select(Answer.checkin_id, Answer.team_id, Answer.user_id, Answer.late)
         .join(Checkin, Checkin.id == Answer.checkin_id)
-        .where(*in_window)
+        .where(*in_stretch)
         .order_by(Answer.checkin_id, Answer.answered_at)
-    )
-    for checkin_id, team, user, late in rows:
-        key = (checkin_id, team, user)
-        if key in seen:
-            continue  # a person's first answer decides their standing
-        seen.add(key)
-        if not late and (team, user) in expected[checkin_id]:
-            on_time.add(key)
-    return {"checkins_expected": sum(len(people) for people in expected.values()), "checkins_on_time": len(on_time)}
-
-
-def _escalation_facts(session: Session, partnership: Partnership, start: datetime, end: datetime) -> dict:
-    rows = session.execute(
+    ):
+        first.setdefault((checkin_id, team, user), late)  # a person's first answer decides their standing
+    escalations = session.execute(
         select(
             Escalation.raised_at,
             Escalation.ack_due_at,
@@ -80,17 +72,80 @@ def _escalation_facts(session: Session, partnership: Partnership, start: datetim
             Escalation.resolved_at,
             Escalation.closed_at,
         ).where(
-            Escalation.partnership_id == partnership.id,
+            Escalation.partnership_id == pid,
             Escalation.state != "duplicate",
             Escalation.raised_at <= end,
             or_(Escalation.raised_at > start, Escalation.resolved_at.is_(None), Escalation.resolved_at > start),
         )
     ).all()
+    cycles = session.execute(
+        select(FeedbackCycle.id, FeedbackCycle.anonymous, FeedbackCycle.closes_at).where(
+            FeedbackCycle.partnership_id == pid, FeedbackCycle.closes_at > start, FeedbackCycle.closes_at <= end
+        )
+    ).all()
+    overall = (
+        FeedbackResponse.quality
+        + FeedbackResponse.communication
+        + FeedbackResponse.responsiveness
+        + FeedbackResponse.proactivity
+    ) / 4.0
+    responses = (
+        session.execute(
+            select(FeedbackResponse.cycle_id, FeedbackResponse.giver_side, overall, FeedbackResponse.given_at).where(
+                FeedbackResponse.cycle_id.in_([c[0] for c in cycles])
+            )
+        ).all()
+        if cycles
+        else []
+    )
+    repeated = list(
+        session.scalars(
+            select(FeedbackCycle.closes_at)
+            .join(FeedbackPoint, FeedbackPoint.cycle_id == FeedbackCycle.id)
+            .where(
+                FeedbackCycle.partnership_id == pid,
+                FeedbackCycle.status == "closed",
+                FeedbackCycle.closes_at > start,
+                FeedbackCycle.closes_at <= end,
+                FeedbackPoint.kind == "change",
+                FeedbackPoint.times_raised >= 2,
+            )
+        )
+    )
+    first_day, last_day = local_date(start, partnership.timezone), local_date(end, partnership.timezone)
+    actions = session.execute(
+        select(Action.due_date, Action.created_at, Action.done_at).where(
+            Action.partnership_id == pid,
+            Action.created_at <= end,
+            Action.due_date <= last_day,
+            or_(Action.due_date > first_day, Action.done_at.is_(None), Action.done_at > start),
+        )
+    ).all()
+    kudos = session.execute(
+        select(Kudos.given_at, Kudos.giver_side, Kudos.receiver_side).where(
+            Kudos.partnership_id == pid, Kudos.given_at > start, Kudos.given_at <= end
+        )
+    ).all()
+    return HealthRows(checkins, first, escalations, cycles, responses, repeated, actions, kudos)
+
+
+def facts_from(rows: HealthRows, timezone: str, end: datetime, days: int = WINDOW_DAYS) -> HealthFacts:
+    """The facts of the `days` before `end`, as they stood at `end`."""
+    start = end - timedelta(days=days)
+    expected = on_time = 0
+    for checkin_id, closes, people in rows.checkins:
+        if start < closes <= end:
+            expected += len(people)
+            on_time += sum(rows.first_answers.get((checkin_id, *person)) is False for person in people)
     due = met = overdue = 0
-    for raised, ack_due, resolve_due, acked, resolved, closed in rows:
+    for raised, ack_due, resolve_due, acked, resolved, closed in rows.escalations:
+        if raised > end:
+            continue
         acked = acked if acked and acked <= end else None
-        resolved = resolved or (closed if closed else None)
+        resolved = resolved or closed
         resolved = resolved if resolved and resolved <= end else None
+        if resolved is not None and resolved <= start:
+            continue
         if raised > start:
             for target, done in ((ack_due, acked), (resolve_due, resolved)):
                 if target <= end or done is not None:  # fell due, or was met before it did
@@ -98,92 +153,43 @@ def _escalation_facts(session: Session, partnership: Partnership, start: datetim
                     met += done is not None and done <= target
         if resolved is None and ((acked is None and ack_due < end) or resolve_due < end):
             overdue += 1
-    return {"targets_due": due, "targets_met": met, "escalations_overdue": overdue}
-
-
-def _feedback_scores(
-    session: Session, partnership: Partnership, start: datetime, end: datetime
-) -> tuple[float | None, ...]:
-    cycles = session.execute(
-        select(FeedbackCycle.id, FeedbackCycle.anonymous).where(
-            FeedbackCycle.partnership_id == partnership.id,
-            FeedbackCycle.closes_at > start,
-            FeedbackCycle.closes_at <= end,
-        )
-    ).all()
-    if not cycles:
-        return ()
-    overall = (
-        FeedbackResponse.quality
-        + FeedbackResponse.communication
-        + FeedbackResponse.responsiveness
-        + FeedbackResponse.proactivity
-    ) / 4.0
-    sums = {
-        (cycle_id, side): (count, mean)
-        for cycle_id, side, count, mean in session.execute(
-            select(FeedbackResponse.cycle_id, FeedbackResponse.giver_side, func.count(), func.avg(overall))
-            .where(FeedbackResponse.cycle_id.in_([c for c, _ in cycles]), FeedbackResponse.given_at <= end)
-            .group_by(FeedbackResponse.cycle_id, FeedbackResponse.giver_side)
-        ).all()
-    }
     scores: list[float | None] = []
-    for cycle_id, anonymous in cycles:
+    for cycle_id, anonymous, closes in rows.cycles:
+        if not start < closes <= end:
+            continue
         for side in ("client", "vendor"):
-            count, mean = sums.get((cycle_id, side), (0, None))
-            if count == 0:
+            given = [score for cid, s, score, at in rows.responses if cid == cycle_id and s == side and at <= end]
+            if not given:
                 scores.append(None)  # silence counts against
-            elif scores_visible(anonymous, count):
-                scores.append(float(mean))
-    return tuple(scores)
-
-
-def _action_facts(session: Session, partnership: Partnership, start: datetime, end: datetime) -> dict:
-    first_day, last_day = local_date(start, partnership.timezone), local_date(end, partnership.timezone)
-    still_open = or_(Action.done_at.is_(None), Action.done_at > end)
-    due, overdue = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((and_(Action.due_date < last_day, still_open), 1), else_=0)), 0),
-        ).where(
-            Action.partnership_id == partnership.id,
-            Action.created_at <= end,
-            Action.due_date <= last_day,
-            or_(Action.due_date > first_day, still_open),
-        )
-    ).one()
-    return {"actions_due": due, "actions_overdue": overdue}
-
-
-def _repeated_points(session: Session, partnership: Partnership, start: datetime, end: datetime) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(FeedbackPoint)
-        .join(FeedbackCycle, FeedbackCycle.id == FeedbackPoint.cycle_id)
-        .where(
-            FeedbackCycle.partnership_id == partnership.id,
-            FeedbackCycle.status == "closed",
-            FeedbackCycle.closes_at > start,
-            FeedbackCycle.closes_at <= end,
-            FeedbackPoint.kind == "change",
-            FeedbackPoint.times_raised >= 2,
-        )
+            elif scores_visible(anonymous, len(given)):
+                scores.append(float(sum(given)) / len(given))
+    first_day, last_day = local_date(start, timezone), local_date(end, timezone)
+    actions_due = actions_overdue = 0
+    for due_date, created, done in rows.actions:
+        still_open = done is None or done > end
+        if created <= end and due_date <= last_day and (due_date > first_day or still_open):
+            actions_due += 1
+            actions_overdue += still_open and due_date < last_day
+    kudos = [(g, r) for at, g, r in rows.kudos if start < at <= end]
+    return HealthFacts(
+        checkins_expected=expected,
+        checkins_on_time=on_time,
+        targets_due=due,
+        targets_met=met,
+        escalations_overdue=overdue,
+        feedback_scores=tuple(scores),
+        actions_due=actions_due,
+        actions_overdue=actions_overdue,
+        repeated_points=sum(start < closes <= end for closes in rows.repeated),
+        kudos_client_to_vendor=kudos.count(("client", "vendor")),
+        kudos_vendor_to_client=kudos.count(("vendor", "client")),
     )
 
 
-def _kudos_facts(session: Session, partnership: Partnership, start: datetime, end: datetime) -> dict:
-    counts = dict(
-        ((giver, receiver), n)
-        for giver, receiver, n in session.execute(
-            select(Kudos.giver_side, Kudos.receiver_side, func.count())
-            .where(Kudos.partnership_id == partnership.id, Kudos.given_at > start, Kudos.given_at <= end)
-            .group_by(Kudos.giver_side, Kudos.receiver_side)
-        ).all()
-    )
-    return {
-        "kudos_client_to_vendor": counts.get(("client", "vendor"), 0),
-        "kudos_vendor_to_client": counts.get(("vendor", "client"), 0),
-    }
+def health_facts(session: Session, partnership: Partnership, end: datetime, days: int = WINDOW_DAYS) -> HealthFacts:
+    """What the `days` before `end` held, as it stood at `end` (so the same function gives the past score)."""
+    rows = health_rows(session, partnership, end - timedelta(days=days), end)
+    return facts_from(rows, partnership.timezone, end, days)
 
 
 @dataclass(frozen=True)
@@ -202,17 +208,20 @@ def health_at(session: Session, partnership: Partnership, moment: datetime) -> H
     return health_score(health_facts(session, partnership, moment))
 
 
+def _scores(session: Session, partnership: Partnership, moments: list[datetime]) -> list[Health]:
+    rows = health_rows(session, partnership, min(moments) - timedelta(days=WINDOW_DAYS), max(moments))
+    return [health_score(facts_from(rows, partnership.timezone, moment)) for moment in moments]
+
+
 def reading(session: Session, partnership: Partnership, now: datetime) -> HealthReading:
-    return HealthReading(
-        now=health_at(session, partnership, now),
-        before=health_at(session, partnership, now - timedelta(days=TREND_DAYS)),
-    )
+    current, before = _scores(session, partnership, [now, now - timedelta(days=TREND_DAYS)])
+    return HealthReading(now=current, before=before)
 
 
 def health_trend(session: Session, partnership: Partnership, end: datetime, points: int, step: timedelta) -> list:
     """[(moment, score)] oldest first, `points` readings `step` apart ending at `end`."""
     moments = [end - step * i for i in reversed(range(points))]
-    return [(moment, health_at(session, partnership, moment).score) for moment in moments]
+    return [(m, h.score) for m, h in zip(moments, _scores(session, partnership, moments), strict=True)]
 
 
 # -- the council ------------------------------------------------------------------------------------------

@@ -161,8 +161,9 @@ function collect(form) {
 function sourceOf(element) {
   const msg = element.closest(".msg");
   if (msg) return { channel: msg.dataset.channel, ts: msg.dataset.ts, ephemeral: !!msg.dataset.ephemeral };
-  const modal = element.closest(".modal");
-  return modal ? { view_id: modal.dataset.viewId } : null;
+  const modal = element.closest(".modal") || element.closest("[data-home-view]");
+  if (!modal) return null;
+  return { view_id: modal.dataset.viewId || modal.dataset.homeView };
 }
 
 function press(element, value) {
