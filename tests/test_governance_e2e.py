@@ -8,9 +8,19 @@ import zipfile
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.models import Action, Appraisal, AppraisalAnswer, CouncilSeat, Escalation, Kudos, Member
+from bot.models import (
+    Action,
+    Appraisal,
+    AppraisalAnswer,
+    Charter,
+    CharterEdit,
+    CouncilSeat,
+    Escalation,
+    Kudos,
+    Member,
+)
 from tests.harness.app_server import AppServer
 from tests.harness.flows import (
     add_rhythm,
@@ -383,3 +393,42 @@ def test_the_home_tab_for_a_client_lead_a_vendor_member_and_a_sponsor(monday, sl
     assert len(published(fake, "ULEAD")) == 2 and len(published(fake, "UHOME2")) == 2
     assert len(published(fake, "UEXT2")) == 1
     assert "Escalation #1" not in "\n".join(texts(published(fake, "ULEAD")[-1]["blocks"]))
+
+
+def test_leads_set_the_governance_rhythm_and_the_charter_shows_it(monday, slack, fake, app, partnership):
+    assert "Only leads can change the governance rhythm" in slack.command("appraisal schedule", user="UHOME2").text
+    slack.command("appraisal schedule")
+    modal = fake.wait_for("views.open")[0].args["view"]
+    errors = slack.submit_view(
+        modal, {"appraisal_cadence": "monthly", "next_appraisal_on": "2026-11-20", "digest_cadence": "off"}
+    ).json["errors"]
+    assert errors == {"next_appraisal_on": "Choose a day after today."}
+    refused = slack.submit_view(
+        modal,
+        {"appraisal_cadence": "monthly", "next_appraisal_on": "2026-12-15", "digest_cadence": "off"},
+        user="UHOME2",
+    ).json["errors"]
+    assert "Only leads" in refused["appraisal_cadence"]
+    with app.runtime.db.session() as session:
+        assert session.scalar(select(Charter.digest_cadence)) == "weekly"
+        assert session.scalar(select(func.count()).select_from(CharterEdit)) == 0
+
+    response = slack.submit_view(
+        modal, {"appraisal_cadence": "monthly", "next_appraisal_on": "2026-12-15", "digest_cadence": "off"}
+    )
+    assert response.body == ""
+    told = fake.wait_for("chat.postMessage")[0].args["text"]
+    assert told.startswith("<@ULEAD> changed the governance rhythm: appraisal cadence quarterly → monthly")
+    charter = "\n".join(texts(slack.command("charter").json["blocks"]))
+    assert "Council appraisal monthly, next meeting 2026-12-15 · digest off" in charter
+
+    monday.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))  # a digest Monday, but digests are off
+    app.scheduler.tick()
+    assert [c for c in fake.calls_to("chat.postMessage") if c.args["channel"] == "C_GOV"] == []
+    monday.set(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))  # five business days before 15 December
+    app.scheduler.tick()
+    preread = next(c.args for c in fake.wait_for("chat.postMessage", 2) if c.args["channel"] == "C_GOV")
+    assert "pre-read for the council meeting on 2026-12-15" in "\n".join(texts(preread["blocks"]))
+    app.scheduler.tick()
+    posts = [c.args for c in fake.calls_to("chat.postMessage") if c.args["channel"] == "C_GOV"]
+    assert len([p for p in posts if not p.get("thread_ts")]) == 1  # one pre-read, however often the scheduler ticks

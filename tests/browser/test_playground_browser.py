@@ -275,14 +275,15 @@ def test_the_appraisal_pre_read_shows_its_charts_as_images_and_the_home_tab_what
     expect(page.locator(".msg.ephemeral", has_text="pre-read for the council meeting").last).to_be_visible()
     preread = message(page, "pre-read for the council meeting")
     expect(preread).to_contain_text("Appraisal #1 of Acme support with Globex")
-    expect(preread.locator(".replies")).to_contain_text("replies")
+    expect(preread.locator(".replies")).to_contain_text("replies", timeout=30_000)
     preread.locator(".replies").click()
     images = page.locator(".thread-body .file img")
-    expect(images).to_have_count(4)
-    for index in range(4):
-        image = images.nth(index)
-        image.scroll_into_view_if_needed()
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    expect(images).to_have_count(4, timeout=30_000)  # four charts rendered and uploaded, one send each
+    # Every chart loaded as an image (the thread re-renders as replies arrive: ask the page, not a handle).
+    page.wait_for_function(
+        "() => { const all = [...document.querySelectorAll('.thread-body .file img')];"
+        " return all.length === 4 && all.every(img => img.complete && img.naturalWidth > 0); }"
+    )
     expect(page.locator(".thread-body")).to_contain_text("Escalations by category this period")
     expect(page.locator(".thread-body")).to_contain_text("Appraisal forms answered: client 0 of")
     shot(page, "11-appraisal-pre-read-charts")
