@@ -255,6 +255,7 @@ def test_the_appraisal_pre_read_with_charts_forms_from_both_companies_and_the_re
     shown = "\n".join(texts(preread["blocks"]))
     assert "*Appraisal #1 of Acme support with Globex* — pre-read for the council meeting on 2027-02-23" in shown
     assert "<@ULEAD> <@UEXT1>" in shown
+    assert "over the period · now *Health " in shown and "vs 30 days ago · pulling it down: " in shown
     assert "*Escalations:* 1 (previous period 0); by category Quality 1" in shown
     assert "P2 1 (was 0): median ack — vs target 2 h 00 min, resolve — vs target 48 h 00 min" in shown
     completes = fake.wait_for("files.completeUploadExternal", 4)

@@ -23,7 +23,7 @@ from bot.escalations.sla import target_duration
 from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackResponse
 from bot.feedback.service import scores_visible
 from bot.governance.models import APPRAISAL_CADENCES, VERDICTS, Appraisal, AppraisalAnswer
-from bot.governance.service import council, health_trend, require_council
+from bot.governance.service import HealthReading, council, health_trend, reading, require_council
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone
 from bot.numbering import next_number
@@ -178,6 +178,7 @@ class PreRead:
     current: PeriodFigures
     previous: PeriodFigures
     health: list[tuple[datetime, int]] = field(default_factory=list)
+    reading: HealthReading | None = None  # the score at the period's end, its change and what pulls it down
 
 
 def period_figures(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PeriodFigures:
@@ -309,6 +310,7 @@ def pre_read(session: Session, partnership: Partnership, start: datetime, end: d
         current=period_figures(session, partnership, start, end),
         previous=period_figures(session, partnership, start - length, start),
         health=health_trend(session, partnership, end, weeks, timedelta(days=7)),
+        reading=reading(session, partnership, end),
     )
 
 

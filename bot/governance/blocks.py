@@ -318,7 +318,7 @@ def preread_blocks(
         f"(previous {before.actions_opened} · {before.actions_closed} · {before.actions_overdue})",
         f"*Kudos:* client→vendor {_versus(now.kudos['client→vendor'], before.kudos['client→vendor'])} · "
         f"vendor→client {_versus(now.kudos['vendor→client'], before.kudos['vendor→client'])}",
-        f"*Health:* {health} over the period",
+        f"*Health:* {health} over the period" + (f" · now {health_headline(pre.reading)}" if pre.reading else ""),
     ]
     blocks = [
         section(
