@@ -5,6 +5,7 @@ from bot.claims import ProcessedEvent, ScheduledSend
 from bot.db import Base
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
+from bot.governance.models import Appraisal, AppraisalAnswer, CouncilSeat, HomeView
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
@@ -15,17 +16,21 @@ __all__ = [
     "Action",
     "ActionTransition",
     "Answer",
+    "Appraisal",
+    "AppraisalAnswer",
     "Base",
     "Blocker",
     "Charter",
     "CharterEdit",
     "Checkin",
+    "CouncilSeat",
     "Escalation",
     "EscalationUpdate",
     "FeedbackCycle",
     "FeedbackPoint",
     "FeedbackResponse",
     "Holiday",
+    "HomeView",
     "Kudos",
     "Member",
     "Milestone",

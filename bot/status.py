@@ -12,6 +12,8 @@ from bot.escalations import service as escalations
 from bot.escalations.blocks import metrics_lines
 from bot.feedback import blocks as feedback_blocks
 from bot.feedback import service as feedback
+from bot.governance import service as governance
+from bot.governance.blocks import health_headline
 from bot.kudos import blocks as kudos_blocks
 from bot.kudos import service as kudos
 from bot.milestones import blocks as milestone_blocks
@@ -35,6 +37,7 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
     by_category = escalations.counts_by_category(session, partnership, now - timedelta(days=90))
     blocks = [
         section(f"*{escape(partnership.name)}* — status"),
+        section(health_headline(governance.reading(session, partnership, now))),
         section(
             "\n".join(
                 partnership_blocks.status_lines(

@@ -20,6 +20,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         escalations,
         events,
         feedback,
+        governance,
         kudos,
         milestones,
         partnerships,
@@ -30,5 +31,17 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
 
     context.provide(app, rt, scheduler)
     app.middleware(people.rosters_first)
-    for area in (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, commands):
+    for area in (
+        events,
+        partnerships,
+        rhythms,
+        time_off,
+        escalations,
+        actions,
+        feedback,
+        milestones,
+        kudos,
+        governance,
+        commands,
+    ):
         area.register(app)

@@ -26,6 +26,7 @@ from bot.escalations.blocks import (
 )
 from bot.escalations.ids import Action, EscalationState, Form, RaiseState
 from bot.escalations.models import Escalation
+from bot.governance import service as governance
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -256,6 +257,7 @@ def move(
             resolution=resolution,
             duplicate_of=duplicate_of,
             calendar=work_calendar(session, partnership),
+            council=governance.is_council(session, partnership, member),
         )
         text, blocks = escalation_message(partnership, escalation, now)
         channel, ts = partnership.channel_id, escalation.message_ts

@@ -128,6 +128,13 @@ class People:
             }
         )
 
+    def open_home(self, user: str) -> None:
+        """The person opened the app's Home tab: Slack sends app_home_opened (tab "home")."""
+        self._person(user)
+        channel = self.ws.dm_channel(user)["id"]
+        self._event({"type": "app_home_opened", "user": user, "channel": channel, "tab": "home",
+                     "event_ts": f"{time.time():.6f}"})  # fmt: skip
+
     def toggle_reaction(self, user: str, channel: str, ts: str, name: str) -> None:
         message = self.ws.find_message(channel, ts)
         reaction = next((r for r in (message or {}).get("reactions", []) if r["name"] == name), None)

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from playground import blockkit, cast
 
@@ -90,6 +91,7 @@ class Viewer:
                 message.get("text", ""),
             ),
             "replies": replies or [],
+            "files": [{**f, "image": f.get("mimetype", "").startswith("image/")} for f in message.get("files") or []],
             "reactions": [
                 {**r, "emoji": blockkit.EMOJI.get(r["name"], f":{r['name']}:"), "mine": self.id in r["users"]}
                 for r in message.get("reactions", [])
@@ -132,8 +134,12 @@ class Viewer:
         return {"id": entry["id"], "hash": entry["hash"], "html": html}
 
     def home(self) -> str:
+        """The published Home view; its id lets a press on its buttons say where it came from (a view)."""
         entry = self.ws.state["home"].get(self.id)
-        return str(blockkit.blocks(entry["view"].get("blocks"), self.ctx)) if entry else ""
+        if not entry:
+            return ""
+        body = blockkit.blocks(entry["view"].get("blocks"), self.ctx)
+        return str(Markup('<div data-home-view="{}">{}</div>').format(entry["id"], body))
 
     def panes(self, channel_id: str, thread_ts: str | None, tab: str) -> dict:
         channel = self.ws.channel(channel_id) or self.ws.channel(cast.CHANNEL_ID)

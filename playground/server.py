@@ -74,6 +74,12 @@ def build_page_app(pg) -> Starlette:
                                       query.get("tab") or "channel")  # fmt: skip
         return JSONResponse(found)
 
+    def file(request: Request) -> Response:
+        found = pg.workspace.file(request.path_params["file_id"])
+        if found is None:
+            return Response("no such file", status_code=404)
+        return Response(found[1], media_type=found[0])
+
     def inspector(_request: Request) -> Response:
         return HTMLResponse(inspector_html(pg.inspector.entries()))
 
@@ -114,6 +120,9 @@ def build_page_app(pg) -> Starlette:
     def react(user, body):
         people.toggle_reaction(user, body.get("channel", ""), body.get("ts", ""), body.get("name", ""))
 
+    def home(user, _body):
+        people.open_home(user)
+
     def dismiss(user, body):
         pg.workspace.dismiss_ephemeral(user, body.get("ts", ""))
 
@@ -129,10 +138,12 @@ def build_page_app(pg) -> Starlette:
         Route("/", page),
         Route("/ui/panes", panes),
         Route("/ui/inspector", inspector),
+        Route("/ui/files/{file_id}", file),
         Route("/ui/events", events),
         Mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static"),
     ]
     for name, run in [("type", type_), ("press", press), ("submit", submit), ("close", close), ("edit", edit),
-                      ("react", react), ("dismiss", dismiss), ("time", time_travel), ("reset", reset)]:  # fmt: skip
+                      ("react", react), ("dismiss", dismiss), ("home", home), ("time", time_travel),
+                      ("reset", reset)]:  # fmt: skip
         routes.append(Route(f"/ui/{name}", action(run), methods=["POST"]))
     return Starlette(routes=routes)

@@ -22,7 +22,7 @@ from typing import Callable, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 # Form-encoded clients send these as JSON strings; tests want the objects.
-_JSON_FIELDS = ("blocks", "attachments", "view")
+_JSON_FIELDS = ("blocks", "attachments", "view", "files")
 
 
 @dataclass
@@ -92,6 +92,10 @@ class FakeSlack:
         self.attempts: list[Call] = []
         self.users: dict[str, dict] = {}
         self.channel_members: dict[str, list[str]] = {}  # conversations.members answers from this
+        # Slack's external upload flow: files.getUploadURLExternal hands out an upload_url (served here);
+        # the bytes posted there wait under their file id until files.completeUploadExternal shares them.
+        self.uploads: dict[str, bytes] = {}
+        self.upload_names: dict[str, str] = {}
         self.members_page_size = 100
         self._scripts: dict[str, deque[_Script]] = {}
         self._taken: dict[str, int] = {}  # calls each method's `next` has handed out
@@ -143,6 +147,13 @@ class FakeSlack:
     # -- inspection ------------------------------------------------------
     def response_url(self) -> str:
         return f"{self.url}/response/{self._next()}"
+
+    def upload_url(self, file_id: str) -> str:
+        return f"{self.url}/upload/{file_id}"
+
+    def uploaded(self, file_id: str) -> bytes | None:
+        with self._lock:
+            return self.uploads.get(file_id)
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -383,6 +394,21 @@ class FakeSlack:
             end = start + min(int(args.get("limit") or 100), self.members_page_size)
             more = str(end) if end < len(everyone) else ""
             return {"ok": True, "members": everyone[start:end], "response_metadata": {"next_cursor": more}}
+        if method == "files.getUploadURLExternal":
+            if not args.get("filename") or not str(args.get("length") or "").isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            file_id = f"F{self._next():08d}"
+            with self._lock:
+                self.upload_names[file_id] = args["filename"]
+            return {"ok": True, "upload_url": self.upload_url(file_id), "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            files = json.loads(files) if isinstance(files, str) else files or []
+            with self._lock:
+                missing = [f.get("id") for f in files if f.get("id") not in self.uploads]
+            if not files or missing:
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
         if method == "users.info":
             with self._lock:
                 user = self.users.get(args.get("user"))
@@ -409,6 +435,9 @@ class _Handler(BaseHTTPRequestHandler):
             method = split.path[len("/api/") :]
         elif split.path.startswith("/response/"):
             method = "response_url"
+        elif split.path.startswith("/upload/") and self.command == "POST":
+            self._upload(split.path[len("/upload/") :], received)
+            return
         else:
             self._send(404, {"ok": False, "error": "unknown_path"})
             return
@@ -452,6 +481,22 @@ class _Handler(BaseHTTPRequestHandler):
             answer = self.fake._answer(method, args)
             self.fake._observe(call, 200, answer)
             self._send(200, answer)
+
+    def _upload(self, file_id: str, received: float) -> None:
+        """The upload_url step: the file's bytes, posted raw (or as a multipart form's one file)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        call = Call(method="file.upload", token=None, args={"file_id": file_id, "length": len(raw)}, path=self.path,
+                    at=received)  # fmt: skip
+        with self.fake._lock:
+            known = file_id in self.fake.upload_names
+            if known:
+                self.fake.uploads[file_id] = raw
+        self.fake._record(call)
+        self.fake._observe(call, 200 if known else 404, None)
+        if self.fake.workspace is not None and known and hasattr(self.fake.workspace, "keep_upload"):
+            self.fake.workspace.keep_upload(file_id, self.fake.upload_names[file_id], raw)
+        self._send(200 if known else 404, {"ok": known} if not known else None)
 
     def _parse(self, query: str) -> tuple[dict, str | None]:
         length = int(self.headers.get("Content-Length") or 0)

@@ -60,6 +60,10 @@ class WebApi:
         else:
             self.ws.add_ephemeral(where["channel"], where["user"], text=text, blocks=blocks)
 
+    def keep_upload(self, file_id: str, filename: str, raw: bytes) -> None:
+        """The bytes posted to an upload_url: kept until files.completeUploadExternal shares them."""
+        self.ws.keep_file(file_id, filename, raw)
+
     def answer(self, method: str, args: dict) -> dict | None:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         return handler(args) if handler else None
@@ -135,6 +139,25 @@ class WebApi:
         channel = self._channel_id(args.get("channel"))
         error = self.ws.pin(channel or "", args.get("timestamp", ""), cast.BOT_USER_ID)
         return {"ok": False, "error": error} if error else {"ok": True}
+
+    def _files_completeUploadExternal(self, args: dict) -> dict:
+        files = args.get("files") if isinstance(args.get("files"), list) else []
+        kept = [self.ws.state["files"].get(f.get("id")) for f in files]
+        if not files or not all(kept):
+            return {"ok": False, "error": "invalid_arguments"}
+        for f, entry in zip(files, kept, strict=True):
+            entry["title"] = f.get("title") or entry["name"]
+        shared = [{k: entry[k] for k in ("id", "name", "title", "mimetype")} for entry in kept]
+        if args.get("channel_id"):
+            channel = self._channel_id(args["channel_id"])
+            if channel is None:
+                return {"ok": False, "error": "channel_not_found"}
+            thread_ts = args.get("thread_ts") or None
+            if thread_ts and self.ws.find_message(channel, thread_ts) is None:
+                return {"ok": False, "error": "thread_not_found"}
+            self.ws.add_message(channel, user=cast.BOT_USER_ID, text=args.get("initial_comment") or "",
+                                thread_ts=thread_ts, files=shared)  # fmt: skip
+        return {"ok": True, "files": [{"id": f["id"], "title": f["title"]} for f in shared]}
 
     def _served_view(self, entry: dict, user: str) -> dict:
         return {

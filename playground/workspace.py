@@ -4,8 +4,10 @@ next to the bot's database so a restart brings everything back; every change is 
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import mimetypes
 import os
 import threading
 import time
@@ -68,6 +70,7 @@ def fresh_state() -> dict:
         "views": {},  # user id -> stack of open modals
         "home": {},  # user id -> published App Home view
         "responses": {},  # response_url id -> where its answer goes
+        "files": {},  # file id -> uploaded file (name, mimetype, base64 data), shown in the message it completes into
         "counter": 0,
         "last_ts": 0.0,
         "clock_offset": 0.0,
@@ -91,7 +94,10 @@ class Workspace:
             state = json.loads(self.path.read_text("utf-8"))
         except ValueError:
             return None  # a damaged file: start over rather than refuse to start
-        return state if state.get("version") == 1 else None
+        if state.get("version") != 1:
+            return None
+        state.setdefault("files", {})  # saved before uploads existed
+        return state
 
     def save(self) -> None:
         if self.path is None:
@@ -180,8 +186,25 @@ class Workspace:
             return channels[channel_id]
 
     # -- changes --------------------------------------------------------------------------
+    def keep_file(self, file_id: str, name: str, raw: bytes) -> None:
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        entry = {"id": file_id, "name": name, "title": name, "mimetype": kind, "data": base64.b64encode(raw).decode()}
+        with self.lock:
+            self.state.setdefault("files", {})[file_id] = entry
+
+    def file(self, file_id: str) -> tuple[str, bytes] | None:
+        entry = self.state.get("files", {}).get(file_id)
+        return (entry["mimetype"], base64.b64decode(entry["data"])) if entry else None
+
     def add_message(
-        self, channel_id: str, *, user: str, text: str, blocks: list | None = None, thread_ts: str | None = None
+        self,
+        channel_id: str,
+        *,
+        user: str,
+        text: str,
+        blocks: list | None = None,
+        thread_ts: str | None = None,
+        files: list | None = None,
     ) -> dict:
         person = self.person(user) or {}
         message = {
@@ -195,6 +218,8 @@ class Workspace:
         }
         if person.get("is_bot"):
             message["bot_id"] = cast.BOT_ID
+        if files:
+            message["files"] = files
         if thread_ts:
             message["thread_ts"] = thread_ts
         with self.lock:

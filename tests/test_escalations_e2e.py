@@ -63,7 +63,14 @@ def test_raise_from_commands_and_from_the_card_by_the_other_org(friday, slack, f
     rendered = json.dumps(post["blocks"], ensure_ascii=False)
     assert "#1 · P1 critical · Staffing" in rendered and "Agents lack &lt;!channel&gt; access" in rendered
     assert "Raised by <@UEXT1> (vendor)" in rendered
-    assert list(button_values(post)) == ["esc_acknowledge", "esc_assign", "esc_update", "esc_resolve", "esc_duplicate"]
+    assert list(button_values(post)) == [
+        "esc_acknowledge",
+        "esc_assign",
+        "esc_update",
+        "esc_resolve",
+        "esc_duplicate",
+        "esc_refer",
+    ]
     told = fake.calls_to("chat.postEphemeral")[0].args
     assert (told["user"], told["channel"]) == ("UEXT1", "C_PARTNER") and "#1 is raised" in told["text"]
     raised = escalation(app)

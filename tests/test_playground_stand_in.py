@@ -195,12 +195,19 @@ def test_response_urls_answer_privately_replace_or_post():
 def test_state_values_are_slacks_shape():
     view = {
         "blocks": [
-            {"type": "input", "block_id": "sev", "element": {"type": "static_select", "action_id": "value",
-             "options": [{"text": {"type": "plain_text", "text": "P1"}, "value": "P1"}]}},
+            {
+                "type": "input",
+                "block_id": "sev",
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [{"text": {"type": "plain_text", "text": "P1"}, "value": "P1"}],
+                },
+            },
             {"type": "input", "block_id": "who", "element": {"type": "multi_users_select", "action_id": "value"}},
             {"type": "input", "block_id": "note", "element": {"type": "plain_text_input", "action_id": "value"}},
         ]
-    }  # fmt: skip
+    }
     values = state_values(view, {"sev": {"value": "P1"}, "who": {"value": ["U1", "U2"]}})
     assert values["sev"]["value"]["selected_option"]["text"]["text"] == "P1"
     assert values["who"]["value"] == {"type": "multi_users_select", "selected_users": ["U1", "U2"]}
@@ -226,3 +233,49 @@ def test_views_open_push_update_and_the_stack_a_person_sees(pg):
     pg.people.close(CARLA, pushed["id"])  # Cancel on the pushed view goes back to the one under it
     assert pg.workspace.top_view(CARLA)["view"]["title"]["text"] == "Two"
     assert pg.workspace.top_view(RAVI) is None
+
+
+def test_the_external_upload_flow_completes_into_a_message_that_shows_the_file(pg):
+    """files.getUploadURLExternal, the bytes posted to its upload_url, files.completeUploadExternal: through the
+    bot's own gateway, as the pre-read's charts and the export go; the page serves the file it shows."""
+    import urllib.error
+    import urllib.request
+
+    from bot.slack.gateway import SlackGateway
+    from playground.render import Viewer
+
+    gateway = SlackGateway(token="xoxb-playground", base_url=pg.slack.api_url)
+    parent = gateway.post_message(channel=CHANNEL, text="pre-read")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    file_id = gateway.upload_file(
+        channel=CHANNEL,
+        thread_ts=parent,
+        filename="chart.png",
+        content=png,
+        title="Health trend",
+        alt_text="Health trend: 60, 65.",
+        initial_comment="Health: 60, 65.",
+    )
+    reply = next(m for m in messages(pg) if m.get("thread_ts") == parent)
+    assert reply["text"] == "Health: 60, 65." and reply["files"][0]["id"] == file_id
+    assert reply["files"][0]["mimetype"] == "image/png" and reply["files"][0]["title"] == "Health trend"
+    thread = Viewer(pg, CARLA).thread(CHANNEL, parent)
+    assert thread["replies"][0]["files"][0]["image"] is True
+    with urllib.request.urlopen(f"{pg.url}/ui/files/{file_id}") as served:
+        assert served.status == 200 and served.read() == png
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{pg.url}/ui/files/F000")
+    assert missing.value.code == 404
+    with pytest.raises(SlackApiError):  # completing an upload never made is refused, and nothing is posted
+        WebClient(base_url=pg.slack.api_url, token="x").files_completeUploadExternal(
+            files=[{"id": "FNOPE", "title": "x"}], channel_id=CHANNEL
+        )
+    assert sum(bool(m.get("files")) for m in messages(pg)) == 1
+
+
+def test_opening_the_home_tab_sends_app_home_opened_and_the_bot_publishes(pg):
+    set_up(pg)
+    pg.people.open_home(CARLA)
+    home = eventually(lambda: pg.workspace.state["home"].get(CARLA), what="home published")
+    shown = str(home["view"]["blocks"])
+    assert "you are client lead" in shown and "Waiting on you" in shown

@@ -62,7 +62,10 @@ def test_manifest_asks_for_what_the_code_uses():
         settings["event_subscriptions"]["bot_events"]
     )
     assert manifest["features"]["app_home"]["messages_tab_enabled"]  # DMs: nudges, reminders, feedback asks
-    assert "app_home_opened" not in settings["event_subscriptions"]["bot_events"]  # no listener for it yet
+    # The Home tab: enabled, and its opening is listened to (handlers.governance publishes the view).
+    assert manifest["features"]["app_home"]["home_tab_enabled"]
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+    assert "files:write" in BOT_SCOPES  # charts and exports use Slack's external upload flow
 
 
 def test_check_prints_identity_and_missing_scopes(fake, monkeypatch, capsys):

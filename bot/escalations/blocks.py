@@ -87,6 +87,11 @@ def escalation_message(partnership: Partnership, escalation: Escalation, now: da
 
 def action_buttons(escalation: Escalation) -> list[dict]:
     value, reachable = str(escalation.id), moves_from(escalation.state)
+    if escalation.state == "referred":  # the council decides where it goes next
+        return [
+            button("Add update", Action.UPDATE, value),
+            button("Record council decision", Action.COUNCIL_DECISION, value),
+        ]
     buttons = []
     if "acknowledged" in reachable:
         buttons.append(button("Acknowledge", Action.ACKNOWLEDGE, value, style="primary"))
@@ -101,6 +106,8 @@ def action_buttons(escalation: Escalation) -> list[dict]:
         buttons.append(button("Reopen", Action.REOPEN, value))
     if "duplicate" in reachable:
         buttons.append(button("Duplicate of…", Action.DUPLICATE, value))
+    if "referred" in reachable:
+        buttons.append(button("Refer to council", Action.REFER, value))
     return buttons
 
 

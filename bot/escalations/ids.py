@@ -15,6 +15,8 @@ class Action(StrEnum):
     CLOSE = "esc_close"
     REOPEN = "esc_reopen"
     DUPLICATE = "esc_duplicate"
+    REFER = "esc_refer"
+    COUNCIL_DECISION = "esc_council_decision"
 
 
 class Form(StrEnum):
@@ -23,6 +25,7 @@ class Form(StrEnum):
     UPDATE = "esc_update_form"
     RESOLVE = "esc_resolve_form"
     DUPLICATE = "esc_duplicate_form"
+    COUNCIL_DECISION = "esc_council_decision_form"
 
 
 RaiseState = ChannelState

@@ -202,8 +202,9 @@ def _record(
     )
 
 
-def check_move(escalation: Escalation, actor: Member, to: str) -> None:
-    """Raise a UserError unless `actor` may move `escalation` to `to` now. Changes nothing."""
+def check_move(escalation: Escalation, actor: Member, to: str, *, council: bool = False) -> None:
+    """Raise a UserError unless `actor` may move `escalation` to `to` now. Changes nothing. `council`: the
+    actor sits on the governance council (bot.governance decides who does)."""
     allowed = ALLOWED.get((escalation.state, to))
     if allowed is None:
         raise UserError(
@@ -214,7 +215,7 @@ def check_move(escalation: Escalation, actor: Member, to: str) -> None:
         actor,
         owner=(escalation.owner_team, escalation.owner_user),
         raiser=(escalation.raised_by_team, escalation.raised_by_user),
-    )
+    ) | ({"council"} if council else set())
     if not roles & allowed:
         raise UserError(f"Only {who_text(allowed)} can move escalation #{escalation.number} to {STATES[to].lower()}.")
 
@@ -240,14 +241,15 @@ def move(
     resolution: ResolveForm | None = None,
     duplicate_of: Escalation | None = None,
     calendar: WorkCalendar | None = None,
+    council: bool = False,
 ) -> None:
-    check_move(escalation, actor, to)
+    check_move(escalation, actor, to, council=council)
     source = escalation.state
     if to == "in_progress":
         if owner is None:
             raise UserError("Choose the owner.")
         escalation.owner_team, escalation.owner_user = owner.team_id, owner.user_id
-    if to in ("acknowledged", "in_progress", "resolved") and escalation.acknowledged_at is None:
+    if to in ("acknowledged", "in_progress", "resolved", "referred") and escalation.acknowledged_at is None:
         escalation.acknowledged_at = now  # taking it on, or fixing it, acknowledges it
     if to == "resolved":
         if resolution is None:
@@ -258,6 +260,7 @@ def move(
         escalation.resolved_at = now
     if to == "closed":
         escalation.closed_at = now
+        escalation.acknowledged_at = escalation.acknowledged_at or now
     if to == "duplicate":
         check_duplicate(escalation, duplicate_of)
         escalation.duplicate_of_id = duplicate_of.id

@@ -129,6 +129,7 @@ def charter_blocks(
         section(f"*Response-time targets*\n{field(charter.response_targets)}"),
         section(f"*Update rhythm*\n{field(charter.update_rhythm)}"),
         section(f"*Escalation targets*\n{targets_text(charter.escalation_targets)}"),
+        section(governance_text(charter)),
     ]
     if last_edit is not None:
         blocks.append(context(f"Last edited by {mention(last_edit.user_id)} {date_token(last_edit.edited_at)}"))
@@ -141,6 +142,15 @@ def charter_blocks(
             }
         )
     return f"Charter of {escape(partnership.name)}", blocks
+
+
+def governance_text(charter: Charter) -> str:
+    meeting = charter.next_appraisal_on.isoformat() if charter.next_appraisal_on else "one cadence after setup"
+    digest = "off" if charter.digest_cadence == "off" else charter.digest_cadence.replace("biweekly", "every 2 weeks")
+    return (
+        f"*Governance*\nCouncil appraisal {charter.appraisal_cadence.replace('_', '-')}, next meeting {meeting} · "
+        f"digest {digest} (leads: `/partner appraisal schedule`)"
+    )
 
 
 def charter_modal(partnership: Partnership, charter: Charter) -> dict:

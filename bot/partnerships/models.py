@@ -92,6 +92,11 @@ class Charter(Base):
     update_rhythm: Mapped[str] = mapped_column(Text, default="")
     # {"P1": {"ack": "30m", "resolve": "8h"}, ...}: see bot.partnerships.targets.
     escalation_targets: Mapped[dict] = mapped_column(JSON)
+    # Governance: how often the council appraises the relationship and when it next meets (None: planned from
+    # the setup date), and how often the digest goes out (bot.governance.models).
+    appraisal_cadence: Mapped[str] = mapped_column(String(12), default="quarterly")
+    next_appraisal_on: Mapped[date | None] = mapped_column(Date)
+    digest_cadence: Mapped[str] = mapped_column(String(8), default="weekly")
 
     partnership: Mapped[Partnership] = relationship(back_populates="charter")
 

@@ -158,8 +158,9 @@ def conversations_select(
     return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
-def datepicker(block_id: str, label: str, *, optional: bool = False) -> dict:
-    return input_block(block_id, label, {"type": "datepicker"}, optional=optional)
+def datepicker(block_id: str, label: str, *, optional: bool = False, initial: str | None = None) -> dict:
+    element = {"type": "datepicker", **({"initial_date": initial} if initial else {})}
+    return input_block(block_id, label, element, optional=optional)
 
 
 def timepicker(block_id: str, label: str, *, initial: str | None = None) -> dict:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -215,6 +219,67 @@ class SlackGateway:
 
     def open_view(self, *, trigger_id: str, view: dict) -> str:
         return self.client.views_open(trigger_id=trigger_id, view=view)["view"]["id"]
+
+    def publish_home(self, *, user_id: str, view: dict) -> None:
+        self._pacer.wait(f"home:{user_id}")  # a burst of changes republishes one person's Home at a steady pace
+        self.client.views_publish(user_id=user_id, view=view)
+
+    def dm_channel(self, user_id: str) -> str:
+        """The id of the app's DM with a person (files are shared to a channel id, not a user id)."""
+        return self.client.conversations_open(users=user_id)["channel"]["id"]
+
+    def upload_file(
+        self,
+        *,
+        channel: str,
+        filename: str,
+        content: bytes | IO[bytes],
+        title: str,
+        alt_text: str = "",
+        thread_ts: str | None = None,
+        initial_comment: str | None = None,
+    ) -> str:
+        """Slack's external upload flow: ask for an upload URL, post the bytes there, then complete the upload
+        into the channel (or thread). `content` may be an open binary file: it is streamed, not read whole.
+        Returns the file id."""
+        length = len(content) if isinstance(content, bytes) else os.fstat(content.fileno()).st_size
+        self._pacer.wait(channel)
+        ticket = self.client.files_getUploadURLExternal(
+            filename=filename, length=length, **({"alt_txt": alt_text[:1000]} if alt_text else {})
+        )
+        self._post_bytes(ticket["upload_url"], content, length)
+        self.client.files_completeUploadExternal(
+            files=[{"id": ticket["file_id"], "title": title}],
+            channel_id=channel,
+            thread_ts=thread_ts,
+            initial_comment=initial_comment,
+        )
+        return ticket["file_id"]
+
+    def _post_bytes(self, url: str, content: bytes | IO[bytes], length: int, attempts: int = 4) -> None:
+        """The upload step is a plain HTTPS POST, outside the Web API: retried here on 5xx and connection errors."""
+        for attempt in range(attempts):
+            if not isinstance(content, bytes):
+                content.seek(0)
+            request = urllib.request.Request(
+                url,
+                data=content,
+                method="POST",
+                headers={"Content-Type": "application/octet-stream", "Content-Length": str(length)},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self._timeout * 4) as response:
+                    response.read()
+                return
+            except urllib.error.HTTPError as error:
+                if error.code < 500 or attempt == attempts - 1:
+                    raise SlackApiError(
+                        f"upload refused (HTTP {error.code})", {"ok": False, "error": "upload_failed"}
+                    ) from None
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if attempt == attempts - 1:
+                    raise
+            time.sleep(min(2**attempt, 8))
 
     def pin(self, *, channel: str, ts: str) -> None:
         self.client.pins_add(channel=channel, timestamp=ts)

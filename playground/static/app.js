@@ -161,8 +161,9 @@ function collect(form) {
 function sourceOf(element) {
   const msg = element.closest(".msg");
   if (msg) return { channel: msg.dataset.channel, ts: msg.dataset.ts, ephemeral: !!msg.dataset.ephemeral };
-  const modal = element.closest(".modal");
-  return modal ? { view_id: modal.dataset.viewId } : null;
+  const modal = element.closest(".modal") || element.closest("[data-home-view]");
+  if (!modal) return null;
+  return { view_id: modal.dataset.viewId || modal.dataset.homeView };
 }
 
 function press(element, value) {
@@ -183,6 +184,8 @@ document.addEventListener("click", async (event) => {
     ui.tab = data.goto === "home" ? "home" : "channel";
     if (data.goto !== "home") ui.channel = data.goto;
     ui.thread = null;
+    // Slack tells the app when someone opens its Home tab (app_home_opened); the app publishes their view.
+    if (data.goto === "home") await post("/ui/home", {});
     await refresh();
   } else if ("openThread" in data) {
     ui.thread = data.openThread;

@@ -266,3 +266,53 @@ def test_the_inspector_lists_exchanges_newest_first(page):
     expect(first.locator("pre").first).to_be_visible()
     shot(page, "10-inspector")
     page.locator("[data-toggle-inspector]").click()
+
+
+def test_the_appraisal_pre_read_shows_its_charts_as_images_and_the_home_tab_what_waits(page, timings):
+    be(page, CARLA)
+    page.locator("[data-goto=C0PARTNER]").first.click()
+    type_in(page, "/partner appraisal run")
+    expect(page.locator(".msg.ephemeral", has_text="pre-read for the council meeting").last).to_be_visible()
+    preread = message(page, "pre-read for the council meeting")
+    expect(preread).to_contain_text("Appraisal #1 of Acme support with Globex")
+    expect(preread.locator(".replies")).to_contain_text("replies", timeout=30_000)
+    images = page.locator(".thread-body .file img")
+    deadline = time.monotonic() + 60  # four charts rendered and uploaded, one claimed send each
+    while True:
+        preread.locator(".replies").click()  # (re)open the thread: it shows what has arrived so far
+        if images.count() == 4 or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
+    expect(images).to_have_count(4)
+    # Every chart loaded as an image (the thread re-renders as replies arrive: ask the page, not a handle).
+    page.wait_for_function(
+        "() => { const all = [...document.querySelectorAll('.thread-body .file img')];"
+        " return all.length === 4 && all.every(img => img.complete && img.naturalWidth > 0); }"
+    )
+    expect(page.locator(".thread-body")).to_contain_text("Escalations by category this period")
+    expect(page.locator(".thread-body")).to_contain_text("Appraisal forms answered: client 0 of")
+    shot(page, "11-appraisal-pre-read-charts")
+
+    # Opening the Home tab sends app_home_opened; the bot publishes what waits on Carla.
+    page.locator("[data-goto=home]").click()
+    home = page.get_by_test_id("home")
+    expect(home).to_contain_text("you are client lead (Acme) · on the council")
+    expect(home).to_contain_text("Waiting on you")
+    expect(home).to_contain_text("Appraisal #1 form for Acme support with Globex")
+    expect(home).to_contain_text("Governance — Acme support with Globex")
+    shot(page, "12-home-tab-client-lead")
+    home.get_by_role("button", name="Fill the form").click()
+    form = modal(page)
+    expect(form).to_contain_text("What should the council decide?")
+    for field, rating in (("delivery", "4"), ("relationship", "4"), ("incentives", "3"), ("communication", "5")):
+        form.locator(f"#input-{field}-value").select_option(rating)
+    form.get_by_label("What is at risk?").fill("Q2 volume")
+    form.get_by_role("button", name="Send").click()
+    expect(form).to_be_hidden()
+
+    be(page, MIA)
+    page.locator("[data-goto=home]").click()
+    expect(page.get_by_test_id("home")).to_contain_text("you are vendor member (Globex)")
+    expect(page.get_by_test_id("home")).not_to_contain_text("Governance —")
+    shot(page, "13-home-tab-vendor-member")
+    page.locator("[data-goto=C0PARTNER]").first.click()

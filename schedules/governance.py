@@ -1,0 +1,203 @@
+"""The governance rhythm over time: each partnership's digest, the appraisal's pre-read and forms, and Home
+tabs republished when what someone waits on changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from bot.claims import SendJob, schedule_send
+from bot.governance import appraisal as appraisals
+from bot.governance import charts
+from bot.governance import digest as digests
+from bot.governance import home as homes
+from bot.governance import service as governance
+from bot.governance.blocks import (
+    answers_blocks,
+    chart_comment,
+    digest_blocks,
+    form_ask,
+    home_view,
+    preread_blocks,
+    tally_text,
+)
+from bot.governance.models import Appraisal
+from bot.partnerships import service as partnerships
+from bot.partnerships.models import Charter, Partnership
+from bot.runtime import Runtime
+from bot.workdays import local_date, work_calendar
+from schedules.messages import tell
+
+
+def plan_digests(rt: Runtime, now: datetime) -> None:
+    """Owe each partnership the digest of the period running now, once its moment has come (keyed by the
+    period, so any number of replicas owe it once)."""
+    with rt.db.session() as session:
+        found = session.scalars(
+            select(Partnership)
+            .join(Charter, Charter.partnership_id == Partnership.id)
+            .where(Charter.digest_cadence != "off")
+            .options(joinedload(Partnership.charter))
+        ).all()
+        for partnership in found:
+            cadence = partnership.charter.digest_cadence
+            calendar = work_calendar(session, partnership)
+            moment = digests.send_moment(cadence, local_date(now, partnership.timezone), calendar)
+            if moment is None or not partnership.created_at <= moment[1] <= now:
+                continue
+            first, at = moment
+            since = at - (first - digests.previous_period_start(cadence, first))
+            schedule_send(
+                session,
+                key=f"digest:{partnership.id}:{cadence}:{first.isoformat()}",
+                kind="digest",
+                due_at=at,
+                subject_id=partnership.id,
+                payload={"since": since.isoformat()},
+            )
+
+
+def send_digest(rt: Runtime, job: SendJob) -> str | None:
+    """To the governance channel; without one, by DM to the installing company's sponsors (else its leads)."""
+    with rt.db.session() as session:
+        partnership = session.get(Partnership, job.subject_id)
+        if partnership is None or partnership.charter.digest_cadence == "off":
+            return "dropped"
+        figures = digests.digest(session, partnership, datetime.fromisoformat(job.payload["since"]), job.due_at)
+        today = local_date(job.due_at, partnership.timezone)
+        text, blocks = digest_blocks(partnership, figures, partnership.charter.digest_cadence, today)
+        channel = partnership.governance_channel_id
+        if channel is None:
+            home = [m for m in partnerships.sponsors(partnership) if m.is_home]
+            home = home or [m for m in partnerships.leads(partnership) if m.is_home]
+            people = [(m.team_id, m.user_id) for m in home]
+            tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text,
+                 blocks=blocks)  # fmt: skip
+            return None
+    rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
+    return None
+
+
+# -- the appraisal ----------------------------------------------------------------------------------------
+
+
+def plan_appraisals(rt: Runtime, now: datetime) -> None:
+    """Five business days before each council meeting, open its appraisal (once) and owe its pre-read."""
+    with rt.db.session() as session:
+        for partnership in session.scalars(select(Partnership).options(joinedload(Partnership.charter))).all():
+            calendar = work_calendar(session, partnership)
+            charter = partnership.charter
+            if charter.next_appraisal_on is None:
+                charter.next_appraisal_on = appraisals.first_meeting(partnership, calendar)
+            if now >= appraisals.preread_moment(charter.next_appraisal_on, calendar):
+                appraisals.owe_preread(session, partnership, charter.next_appraisal_on, calendar, now)
+
+
+def send_preread(rt: Runtime, job: SendJob) -> str | None:
+    """The pre-read in the governance channel (or the partnership's), the council mentioned; then the charts, the
+    tally and the forms are owed, each its own claimed send."""
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or appraisal.preread_ts:
+            return "dropped"
+        partnership = session.get(Partnership, appraisal.partnership_id)
+        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        members = governance.council(session, partnership)
+        text, blocks = preread_blocks(partnership, appraisal, pre, [m.user_id for m in members])
+        channel = partnership.governance_channel_id or partnership.channel_id
+        # Posted inside the transaction: if Slack refuses, nothing is recorded and the send is retried.
+        appraisal.preread_ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
+        appraisal.preread_channel = channel
+        for index, _ in enumerate(CHARTS):
+            schedule_send(session, key=f"{job.key}:chart:{index}", kind="appraisal_chart", due_at=job.due_at,
+                          subject_id=appraisal.id, payload={"index": index})  # fmt: skip
+        schedule_send(session, key=f"{job.key}:tally", kind="appraisal_tally", due_at=job.due_at,
+                      subject_id=appraisal.id)  # fmt: skip
+        ask_text, ask_blocks = form_ask(partnership, appraisal)
+        tell(session, key=f"{job.key}:ask", due_at=job.due_at, partnership=partnership,
+             people=[(m.team_id, m.user_id) for m in members], text=ask_text, blocks=ask_blocks)  # fmt: skip
+        calendar = work_calendar(session, partnership)
+        schedule_send(session, key=f"appraisal:{appraisal.id}:meeting", kind="appraisal_meeting",
+                      due_at=max(appraisals.meeting_moment(appraisal.meeting_on, calendar), job.due_at),
+                      subject_id=appraisal.id)  # fmt: skip
+    return None
+
+
+CHARTS = (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart)
+
+
+def send_chart(rt: Runtime, job: SendJob) -> str | None:
+    """One chart as an image in the pre-read's thread (Slack's external upload flow), with its words beside it."""
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or not appraisal.preread_ts:
+            return "dropped"
+        partnership = session.get(Partnership, appraisal.partnership_id)
+        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        channel, thread = appraisal.preread_channel, appraisal.preread_ts
+    chart = CHARTS[job.payload["index"]](pre)
+    rt.gateway.upload_file(
+        channel=channel,
+        thread_ts=thread,
+        filename=chart.filename,
+        content=chart.png,
+        title=chart.title,
+        alt_text=chart.text,
+        initial_comment=chart_comment(chart.text),
+    )
+    return None
+
+
+def send_tally(rt: Runtime, job: SendJob) -> str | None:
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or not appraisal.preread_ts or appraisal.tally_ts:
+            return "dropped"
+        text = tally_text(*appraisals.tally(session, appraisal))
+        appraisal.tally_ts = rt.gateway.post_message(channel=appraisal.preread_channel,
+                                                     thread_ts=appraisal.preread_ts, text=text)  # fmt: skip
+    return None
+
+
+def send_meeting(rt: Runtime, job: SendJob) -> str | None:
+    """On the meeting's morning, the council's answers side by side in the pre-read's thread."""
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        if appraisal is None or not appraisal.preread_ts:
+            return "dropped"
+        text, blocks = answers_blocks(appraisal)
+        channel, thread = appraisal.preread_channel, appraisal.preread_ts
+    rt.gateway.post_message(channel=channel, thread_ts=thread, text=text, blocks=blocks)
+    return None
+
+
+# -- the App Home -----------------------------------------------------------------------------------------
+
+
+def plan_home_refresh(rt: Runtime, now: datetime) -> None:
+    """Republish the Home of everyone who opened it whenever what they wait on changes."""
+    with rt.db.session() as session:
+        for user_id, version in homes.changed_views(session, now, rt.settings.answer_key_secret()):
+            homes.owe_publish(session, user_id, version, now)
+
+
+def publish_home(rt: Runtime, job: SendJob) -> str | None:
+    """A Home view is built when it is published, so it shows what is true then."""
+    with rt.db.session() as session:
+        view = home_view(
+            homes.home(session, job.payload["user"], rt.clock.now(), rt.settings.answer_key_secret()), rt.clock.now()
+        )
+    rt.gateway.publish_home(user_id=job.payload["user"], view=view)
+    return None
+
+
+PERFORMERS = {
+    "home_publish": publish_home,
+    "digest": send_digest,
+    "appraisal_preread": send_preread,
+    "appraisal_chart": send_chart,
+    "appraisal_tally": send_tally,
+    "appraisal_meeting": send_meeting,
+}
