@@ -23,7 +23,7 @@ from bot.escalations.sla import target_duration
 from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackResponse
 from bot.feedback.service import scores_visible
 from bot.governance.models import APPRAISAL_CADENCES, VERDICTS, Appraisal, AppraisalAnswer
-from bot.governance.service import HealthReading, council, health_trend, reading, require_council
+from bot.governance.service import HealthReading, council, health_trend, require_council
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone
 from bot.numbering import next_number
@@ -306,11 +306,12 @@ def pre_read(session: Session, partnership: Partnership, start: datetime, end: d
     """The period's figures, the same figures for the period before, and the health trend week by week."""
     length = max(end - start, timedelta(days=7))
     weeks = max(2, min(26, round(length / timedelta(days=7)) + 1))
+    trend, now = health_trend(session, partnership, end, weeks, timedelta(days=7))
     return PreRead(
         current=period_figures(session, partnership, start, end),
         previous=period_figures(session, partnership, start - length, start),
-        health=health_trend(session, partnership, end, weeks, timedelta(days=7)),
-        reading=reading(session, partnership, end),
+        health=trend,
+        reading=now,
     )
 
 

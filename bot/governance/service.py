@@ -43,6 +43,13 @@ class HealthRows:
     actions: list[tuple[date, datetime, datetime | None]]  # due_date, created_at, done_at
     kudos: list[tuple[datetime, str, str]]  # given_at, giver side, receiver side
 
+    def by_direction(self) -> dict[tuple[int, str], list[tuple[float, datetime]]]:
+        """Each cycle's scores by the side that gave them."""
+        grouped: dict[tuple[int, str], list[tuple[float, datetime]]] = {}
+        for cycle_id, side, score, at in self.responses:
+            grouped.setdefault((cycle_id, side), []).append((score, at))
+        return grouped
+
 
 def health_rows(session: Session, partnership: Partnership, start: datetime, end: datetime) -> HealthRows:
     """Everything the windows ending between `start + 90 days` and `end` need."""
@@ -154,11 +161,12 @@ def facts_from(rows: HealthRows, timezone: str, end: datetime, days: int = WINDO
         if resolved is None and ((acked is None and ack_due < end) or resolve_due < end):
             overdue += 1
     scores: list[float | None] = []
+    by_direction = rows.by_direction()
     for cycle_id, anonymous, closes in rows.cycles:
         if not start < closes <= end:
             continue
         for side in ("client", "vendor"):
-            given = [score for cid, s, score, at in rows.responses if cid == cycle_id and s == side and at <= end]
+            given = [score for score, at in by_direction.get((cycle_id, side), ()) if at <= end]
             if not given:
                 scores.append(None)  # silence counts against
             elif scores_visible(anonymous, len(given)):
@@ -218,10 +226,14 @@ def reading(session: Session, partnership: Partnership, now: datetime) -> Health
     return HealthReading(now=current, before=before)
 
 
-def health_trend(session: Session, partnership: Partnership, end: datetime, points: int, step: timedelta) -> list:
-    """[(moment, score)] oldest first, `points` readings `step` apart ending at `end`."""
+def health_trend(
+    session: Session, partnership: Partnership, end: datetime, points: int, step: timedelta
+) -> tuple[list[tuple[datetime, int]], HealthReading]:
+    """[(moment, score)] oldest first, `points` readings `step` apart ending at `end`; and the reading at `end`
+    (its score and the one 30 days earlier), from the same rows."""
     moments = [end - step * i for i in reversed(range(points))]
-    return [(m, h.score) for m, h in zip(moments, _scores(session, partnership, moments), strict=True)]
+    *scores, before = _scores(session, partnership, [*moments, end - timedelta(days=TREND_DAYS)])
+    return [(m, h.score) for m, h in zip(moments, scores, strict=True)], HealthReading(now=scores[-1], before=before)
 
 
 # -- the council ------------------------------------------------------------------------------------------
