@@ -3,6 +3,7 @@
 from bot.actions.models import Action, ActionTransition
 from bot.claims import ProcessedEvent, ScheduledSend
 from bot.db import Base
+from bot.decisions.models import Decision, DecisionMove
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
 from bot.kudos.models import Kudos
@@ -19,6 +20,8 @@ __all__ = [
     "Charter",
     "CharterEdit",
     "Checkin",
+    "Decision",
+    "DecisionMove",
     "Escalation",
     "EscalationUpdate",
     "FeedbackCycle",

@@ -8,6 +8,8 @@ from sqlalchemy.orm import Session
 
 from bot.actions import blocks as action_blocks
 from bot.actions import service as actions
+from bot.decisions import blocks as decision_blocks
+from bot.decisions import service as decisions
 from bot.escalations import service as escalations
 from bot.escalations.blocks import metrics_lines
 from bot.feedback import blocks as feedback_blocks
@@ -53,6 +55,7 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
                     feedback_blocks.status_line(feedback.build_report(session, partnership, cycle) if cycle else None),
                     action_blocks.status_line(actions.open_actions(session, partnership), today),
                     kudos_blocks.status_line(kudos.counts(session, partnership)),
+                    decision_blocks.status_line(decisions.list_decisions(session, partnership, only_open=True)),
                 ]
             )
         ),

@@ -17,6 +17,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         actions,
         commands,
         context,
+        decisions,
         escalations,
         events,
         feedback,
@@ -28,5 +29,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
     )
 
     context.provide(app, rt, scheduler)
-    for area in (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, commands):
+    areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos)
+    areas += (decisions,)
+    for area in (*areas, commands):
         area.register(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 
 from bot.partnerships.blocks import help_blocks
-from handlers import actions, escalations, feedback, kudos, milestones, partnerships, rhythms, time_off
+from handlers import actions, decisions, escalations, feedback, kudos, milestones, partnerships, rhythms, time_off
 from handlers.context import runtime, scheduler
 from handlers.router import CommandContext, CommandSet, Reply, Router
 
@@ -29,6 +29,7 @@ ROUTER = Router(
         *feedback.commands,
         *milestones.commands,
         *kudos.commands,
+    *decisions.commands,
     ]
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from schedules import actions, celebrations, escalations, feedback, messages, rhythms
+from schedules import actions, celebrations, decisions, escalations, feedback, messages, rhythms
 from schedules.scheduler import Scheduler
 
 
@@ -15,6 +15,7 @@ def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
         **actions.PERFORMERS,
         **feedback.PERFORMERS,
         **celebrations.PERFORMERS,
+        **decisions.PERFORMERS,
     }
     planners = [rhythms.plan_checkins, feedback.plan_cycles, celebrations.plan_celebrations]
     return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)

@@ -63,7 +63,7 @@ def test_setup_from_the_stand_in_pins_the_card_and_names_the_companies(pg):
     set_up(pg)
     card = next(m for m in messages(pg) if m.get("pinned_by"))
     labels = [e["text"]["text"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["Post update", "Give feedback", "Raise escalation", "Kudos", "Status"]
+    assert labels == ["Post update", "Give feedback", "Raise escalation", "Kudos", "Status", "Share a decision"]
     assert pg.workspace.teams[cast.CLIENT_TEAM]["name"] == "Initech"
     # The bot's requests all went to the stand-in, on this machine, signed and accepted.
     assert pg.settings.slack_api_url.startswith("http://127.0.0.1:")
