@@ -6,6 +6,7 @@ from bot.db import Base
 from bot.decisions.models import Decision, DecisionMove
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
+from bot.kpis.models import Kpi, KpiActual
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
@@ -28,6 +29,8 @@ __all__ = [
     "FeedbackPoint",
     "FeedbackResponse",
     "Holiday",
+    "Kpi",
+    "KpiActual",
     "Kudos",
     "Member",
     "Milestone",

@@ -14,6 +14,8 @@ from bot.escalations import service as escalations
 from bot.escalations.blocks import metrics_lines
 from bot.feedback import blocks as feedback_blocks
 from bot.feedback import service as feedback
+from bot.kpis import blocks as kpi_blocks
+from bot.kpis import service as kpis
 from bot.kudos import blocks as kudos_blocks
 from bot.kudos import service as kudos
 from bot.milestones import blocks as milestone_blocks
@@ -55,6 +57,7 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
                     feedback_blocks.status_line(feedback.build_report(session, partnership, cycle) if cycle else None),
                     action_blocks.status_line(actions.open_actions(session, partnership), today),
                     kudos_blocks.status_line(kudos.counts(session, partnership)),
+                    kpi_blocks.status_line(kpis.scorecard(session, partnership, now)),
                     decision_blocks.status_line(decisions.list_decisions(session, partnership, only_open=True)),
                 ]
             )

@@ -21,6 +21,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         escalations,
         events,
         feedback,
+        kpis,
         kudos,
         milestones,
         partnerships,
@@ -30,6 +31,6 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
 
     context.provide(app, rt, scheduler)
     areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos)
-    areas += (decisions,)
+    areas += (decisions, kpis)
     for area in (*areas, commands):
         area.register(app)

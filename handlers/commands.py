@@ -6,7 +6,18 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 
 from bot.partnerships.blocks import help_blocks
-from handlers import actions, decisions, escalations, feedback, kudos, milestones, partnerships, rhythms, time_off
+from handlers import (
+    actions,
+    decisions,
+    escalations,
+    feedback,
+    kpis,
+    kudos,
+    milestones,
+    partnerships,
+    rhythms,
+    time_off,
+)
 from handlers.context import runtime, scheduler
 from handlers.router import CommandContext, CommandSet, Reply, Router
 
@@ -30,6 +41,7 @@ ROUTER = Router(
         *milestones.commands,
         *kudos.commands,
     *decisions.commands,
+    *kpis.commands,
     ]
 )
 
