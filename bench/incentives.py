@@ -1,13 +1,15 @@
-"""How fast the scorecard answers for a partnership with 10 KPIs × 2 years of weekly actuals.
+"""How fast the scorecard and the incentive report answer for a partnership with 10 KPIs × 2 years of weekly
+actuals and 2 years of quarterly incentive reviews (8 reviews, 6 answers each).
 
     .venv/bin/python -m bench.incentives [--requests 200] [--database-url URL]
 
 The database must be empty (default: a new SQLite file). For PostgreSQL, e.g.
     psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'
 
-Prints the median and p95 of (1) building the scorecard in the service (one unit of work) and (2) the whole
-`/partner scorecard` round trip over signed HTTP to the real app, against `/partner help` measured the same
-way in the same run (the baseline: the app's floor for any command)."""
+Prints the median and p95 of building the scorecard and the latest review's report in the services (one unit
+of work each), and of the whole `/partner scorecard` and `/partner incentives` round trips over signed HTTP to
+the real app, against `/partner help` measured the same way in the same run (the baseline: the app's floor
+for any command)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
+from bot.incentives import service as incentives
+from bot.incentives.models import IncentiveAnswer, IncentiveReview
 from bot.kpis import service as kpis
 from bot.kpis.models import Kpi, KpiActual
 from bot.partnerships.models import Partnership
@@ -31,6 +35,8 @@ from tests.harness.slack_driver import SlackDriver
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 KPIS, WEEKS = 10, 104
+REVIEWS, ANSWERS = 8, 6
+RANKINGS = (["quality", "speed", "cost", "innovation"], ["cost", "quality", "speed", "innovation"])
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -75,6 +81,39 @@ def seed(app: AppServer) -> None:
                     )
 
 
+def seed_reviews(app: AppServer) -> None:
+    with app.runtime.db.session() as session:
+        partnership = session.scalar(select(Partnership))
+        for n in range(REVIEWS):
+            opened = NOW - timedelta(weeks=13 * (REVIEWS - n))
+            review = IncentiveReview(
+                partnership_id=partnership.id,
+                key=f"bench-{n}",
+                opened_at=opened,
+                closes_at=opened + timedelta(days=7),
+                closed_at=opened + timedelta(days=7),
+                paid_for="Per resolved ticket; bonus above 90% CSAT",
+                client_priorities=RANKINGS[0],
+                vendor_priorities=RANKINGS[1],
+            )
+            session.add(review)
+            session.flush()
+            for a in range(ANSWERS):
+                session.add(
+                    IncentiveAnswer(
+                        review_id=review.id,
+                        team_id="T_HOME" if a % 2 else "T_EXT",
+                        user_id=f"U{a}",
+                        side="client" if a % 2 else "vendor",
+                        still_wanted=("yes", "partly", "no")[a % 3],
+                        why="Because",
+                        ranking=RANKINGS[a % 2],
+                        unwanted_behaviour="Closing tickets early",
+                        answered_at=opened + timedelta(days=1),
+                    )
+                )
+
+
 def measure(label: str, action, runs: int) -> list[float]:
     for _ in range(20):  # warm up connections and caches
         action()
@@ -106,6 +145,7 @@ def main() -> None:
             slack = SlackDriver(app.url, SIGNING_SECRET, fake)
             set_up_partnership(slack, fake, app)
             seed(app)
+            seed_reviews(app)
             with app.runtime.db.session() as session:
                 actuals = session.scalar(select(func.count()).select_from(KpiActual))
             print(f"{KPIS} KPIs, {WEEKS} weeks each, {actuals} actuals (corrections included)")
@@ -122,10 +162,17 @@ def main() -> None:
 
                 return run
 
+            def service_report():
+                with app.runtime.db.session() as session:
+                    review = incentives.latest_review(session, session.scalar(select(Partnership)))
+                    assert incentives.review_report(review).misaligned
+
             measure("scorecard (service)", service_scorecard, args.requests)
+            measure("incentive report (service)", service_report, args.requests)
             base = measure("/partner help (baseline)", command("help"), args.requests)
-            card = measure("/partner scorecard", command("scorecard"), args.requests)
-            print(f"scorecard p95 / help p95: {percentile(card, 0.95) / percentile(base, 0.95):.2f}x")
+            for words in ("scorecard", "incentives"):
+                timings = measure(f"/partner {words}", command(words), args.requests)
+                print(f"  p95 against help's p95: {percentile(timings, 0.95) / percentile(base, 0.95):.2f}x")
         finally:
             app.stop()
 

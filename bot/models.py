@@ -6,6 +6,7 @@ from bot.db import Base
 from bot.decisions.models import Decision, DecisionMove
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
+from bot.incentives.models import IncentiveAnswer, IncentiveReview, IncentiveTerms
 from bot.kpis.models import Kpi, KpiActual
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
@@ -29,6 +30,9 @@ __all__ = [
     "FeedbackPoint",
     "FeedbackResponse",
     "Holiday",
+    "IncentiveAnswer",
+    "IncentiveReview",
+    "IncentiveTerms",
     "Kpi",
     "KpiActual",
     "Kudos",

@@ -14,6 +14,8 @@ from bot.escalations import service as escalations
 from bot.escalations.blocks import metrics_lines
 from bot.feedback import blocks as feedback_blocks
 from bot.feedback import service as feedback
+from bot.incentives import blocks as incentive_blocks
+from bot.incentives import service as incentives
 from bot.kpis import blocks as kpi_blocks
 from bot.kpis import service as kpis
 from bot.kudos import blocks as kudos_blocks
@@ -28,7 +30,7 @@ from bot.rhythms import blocks as rhythm_blocks
 from bot.rhythms import service as rhythms
 from bot.slack.forms import context, section
 from bot.slack.text import escape
-from bot.workdays import local_date
+from bot.workdays import local_date, work_calendar
 
 
 def status_blocks(session: Session, partnership: Partnership, now: datetime) -> tuple[str, list[dict]]:
@@ -58,6 +60,9 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
                     action_blocks.status_line(actions.open_actions(session, partnership), today),
                     kudos_blocks.status_line(kudos.counts(session, partnership)),
                     kpi_blocks.status_line(kpis.scorecard(session, partnership, now)),
+                    incentive_blocks.status_line(
+                        *incentives.status(session, partnership, work_calendar(session, partnership), now)
+                    ),
                     decision_blocks.status_line(decisions.list_decisions(session, partnership, only_open=True)),
                 ]
             )

@@ -21,6 +21,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         escalations,
         events,
         feedback,
+        incentives,
         kpis,
         kudos,
         milestones,
@@ -31,6 +32,6 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
 
     context.provide(app, rt, scheduler)
     areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos)
-    areas += (decisions, kpis)
+    areas += (decisions, kpis, incentives)
     for area in (*areas, commands):
         area.register(app)

@@ -11,6 +11,7 @@ from handlers import (
     decisions,
     escalations,
     feedback,
+    incentives,
     kpis,
     kudos,
     milestones,
@@ -42,6 +43,7 @@ ROUTER = Router(
         *kudos.commands,
     *decisions.commands,
     *kpis.commands,
+    *incentives.commands,
     ]
 )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from schedules import actions, celebrations, decisions, escalations, feedback, kpis, messages, rhythms
+from schedules import actions, celebrations, decisions, escalations, feedback, incentives, kpis, messages, rhythms
 from schedules.scheduler import Scheduler
 
 
@@ -17,7 +17,8 @@ def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
         **celebrations.PERFORMERS,
         **decisions.PERFORMERS,
         **kpis.PERFORMERS,
+        **incentives.PERFORMERS,
     }
     planners = [rhythms.plan_checkins, feedback.plan_cycles, celebrations.plan_celebrations]
-    planners += [kpis.plan_kpi_asks]
+    planners += [kpis.plan_kpi_asks, incentives.plan_incentive_reviews]
     return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)

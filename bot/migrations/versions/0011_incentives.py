@@ -1,4 +1,4 @@
-"""incentives, KPIs and decisions: decisions with an objection window, KPIs and their actuals
+"""incentives, KPIs and decisions: decisions with an objection window, KPIs and their actuals, incentive terms and reviews
 
 Revision ID: 0011
 Revises: 0006
@@ -51,6 +51,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_decisions_state"), ["state"], unique=False)
 
     op.create_table(
+        "incentive_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partnership_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("opened_by", sa.String(length=32), nullable=True),
+        sa.Column("opened_at", bot.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", bot.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", bot.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("paid_for", sa.Text(), nullable=False),
+        sa.Column("client_priorities", sa.JSON(), nullable=True),
+        sa.Column("vendor_priorities", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["partnership_id"],
+            ["partnerships.id"],
+            name=op.f("fk_incentive_reviews_partnership_id_partnerships"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incentive_reviews")),
+        sa.UniqueConstraint("partnership_id", "key", name=op.f("uq_incentive_reviews_partnership_id_key")),
+    )
+    with op.batch_alter_table("incentive_reviews", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incentive_reviews_partnership_id"), ["partnership_id"], unique=False)
+
+    op.create_table(
+        "incentive_terms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partnership_id", sa.Integer(), nullable=False),
+        sa.Column("paid_for", sa.Text(), nullable=False),
+        sa.Column("client_priorities", sa.JSON(), nullable=True),
+        sa.Column("vendor_priorities", sa.JSON(), nullable=True),
+        sa.Column("review_month", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["partnership_id"],
+            ["partnerships.id"],
+            name=op.f("fk_incentive_terms_partnership_id_partnerships"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incentive_terms")),
+        sa.UniqueConstraint("partnership_id", name=op.f("uq_incentive_terms_partnership_id")),
+    )
+    op.create_table(
         "kpis",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("partnership_id", sa.Integer(), nullable=False),
@@ -98,6 +139,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_decision_moves_decision_id"), ["decision_id"], unique=False)
 
     op.create_table(
+        "incentive_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("review_id", sa.Integer(), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("side", sa.String(length=8), nullable=False),
+        sa.Column("still_wanted", sa.String(length=8), nullable=False),
+        sa.Column("why", sa.Text(), nullable=False),
+        sa.Column("ranking", sa.JSON(), nullable=False),
+        sa.Column("unwanted_behaviour", sa.Text(), nullable=False),
+        sa.Column("answered_at", bot.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["review_id"],
+            ["incentive_reviews.id"],
+            name=op.f("fk_incentive_answers_review_id_incentive_reviews"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incentive_answers")),
+        sa.UniqueConstraint(
+            "review_id", "team_id", "user_id", name=op.f("uq_incentive_answers_review_id_team_id_user_id")
+        ),
+    )
+    with op.batch_alter_table("incentive_answers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incentive_answers_review_id"), ["review_id"], unique=False)
+
+    op.create_table(
         "kpi_actuals",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kpi_id", sa.Integer(), nullable=False),
@@ -122,6 +189,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_kpi_actuals_period")
 
     op.drop_table("kpi_actuals")
+    with op.batch_alter_table("incentive_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incentive_answers_review_id"))
+
+    op.drop_table("incentive_answers")
     with op.batch_alter_table("decision_moves", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decision_moves_decision_id"))
 
@@ -130,6 +201,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_kpis_partnership_id"))
 
     op.drop_table("kpis")
+    op.drop_table("incentive_terms")
+    with op.batch_alter_table("incentive_reviews", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incentive_reviews_partnership_id"))
+
+    op.drop_table("incentive_reviews")
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decisions_state"))
         batch_op.drop_index(batch_op.f("ix_decisions_partnership_id"))
