@@ -14,7 +14,7 @@ from bot.kpis.blocks import (
     kpi_list,
     kpi_modal,
     kpi_retired_text,
-    kpi_saved_text,
+    kpi_saved,
     reported_text,
     scorecard_blocks,
     streak_notice,
@@ -35,13 +35,20 @@ commands = CommandSet()
 
 
 def _lead_form(ctx: CommandContext, what: str, kpi_number: int | None = None) -> dict:
-    """The KPI form for a lead (refused at once for anyone else)."""
     with ctx.runtime.db.session() as session:
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
-        member = member_for(session, partnership, Actor(ctx.user_id, ctx.team_id), ctx.runtime.clock.now())
-        partnerships.require_lead(member, what)
-        kpi = kpis.find_kpi(session, partnership, kpi_number) if kpi_number else None
-        return kpi_modal(ctx.channel_id, kpi)
+        return _kpi_view(session, ctx.runtime, ctx.channel_id, Actor(ctx.user_id, ctx.team_id), what, kpi_number)
+
+
+def _kpi_view(session, rt: Runtime, channel_id: str, actor: Actor, what: str, kpi_number: int | None = None):
+    """The KPI form for a lead (refused at once for anyone else)."""
+    partnership = partnerships.require_partnership(session, channel_id)
+    partnerships.require_lead(member_for(session, partnership, actor, rt.clock.now()), what)
+    kpi = kpis.find_kpi(session, partnership, kpi_number) if kpi_number else None
+    return kpi_modal(channel_id, kpi)
+
+
+def on_add_button(rt: Runtime, body: dict, action: dict) -> None:
+    open_modal(rt, body, lambda session: _kpi_view(session, rt, action["value"], actor_of(body), "add KPIs"))
 
 
 @commands.add("kpi add", summary="add a KPI to the charter (leads; opens a form)", example="/partner kpi add")
@@ -109,11 +116,11 @@ def on_kpi_submitted(ack, body, view, context):
             else:
                 kpi = kpis.kpi_by_id(session, partnership, state.kpi_id)
                 kpis.edit_kpi(session, partnership, member, kpi, form, now)
-            told = kpi_saved_text(actor.user_id, kpi, added=state.kpi_id is None)
+            told = kpi_saved(actor.user_id, state.channel_id, kpi, added=state.kpi_id is None)
     except UserError as error:
         tell_in(rt, state.channel_id, actor.user_id, f":warning: {error.message}")
         return
-    rt.gateway.post_message(channel=state.channel_id, text=told)
+    rt.gateway.post_message(channel=state.channel_id, text=told[0], blocks=told[1])
 
 
 def _side_of(session, partnership: Partnership, actor: Actor) -> str:
@@ -128,7 +135,7 @@ def _asked(session, value: str) -> tuple[Partnership, str, str, date]:
         partnership_id, side, period, start = value.split("|")
         partnership, start = session.get(Partnership, int(partnership_id)), date.fromisoformat(start)
     except ValueError:
-        partnership = None
+        raise UserError("That button is out of date.") from None
     if partnership is None or side not in SIDES or period not in PERIODS:
         raise UserError("That button is out of date.")
     return partnership, side, period, start
@@ -201,7 +208,7 @@ def on_actuals_submitted(ack, body, view, context):
             told = reported_text(actor.user_id, state.period, state.start, result.entered, ratings)
             channel = partnership.channel_id
     except UserError as error:
-        rt.gateway.post_message(channel=actor.user_id, text=f":warning: {error.message}")
+        tell_in(rt, partnership.channel_id, actor.user_id, f":warning: {error.message}")
         return
     if result.entered:
         rt.gateway.post_message(channel=channel, text=told)
@@ -210,4 +217,5 @@ def on_actuals_submitted(ack, body, view, context):
 def register(app: App) -> None:
     app.view(Form.KPI)(on_kpi_submitted)
     app.action(Action.ENTER_ACTUALS)(button(on_enter_actuals))
+    app.action(Action.ADD)(button(on_add_button))
     app.view(Form.ACTUALS)(on_actuals_submitted)

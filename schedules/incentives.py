@@ -3,7 +3,7 @@ the leads and sponsors of both sides asked, and the report posted when it closes
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -13,15 +13,15 @@ from bot.incentives.blocks import ask_blocks, report_blocks
 from bot.incentives.models import IncentiveReview, IncentiveTerms
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from bot.workdays import WorkCalendar, work_calendar
+from bot.workdays import WorkCalendar, local_date, work_calendar
 from schedules.messages import tell
 
 
 def plan_incentive_reviews(rt: Runtime, now: datetime) -> None:
-    """Open each partnership's quarter's review once it is due. Three queries a tick, whatever the number of
-    partnerships: holidays are only read for a partnership whose review may be opening."""
+    """Open each partnership's quarter's review once it is due. Three small queries a tick, whatever the number of
+    partnerships: a partnership's holidays are only read when its review may be opening."""
     with rt.db.session() as session:
-        terms = {t.partnership_id: t for t in session.scalars(select(IncentiveTerms))}
+        chosen = dict(session.execute(select(IncentiveTerms.partnership_id, IncentiveTerms.review_month)).all())
         opened = set(
             session.execute(
                 select(IncentiveReview.partnership_id, IncentiveReview.key).where(
@@ -29,16 +29,25 @@ def plan_incentive_reviews(rt: Runtime, now: datetime) -> None:
                 )
             ).all()
         )
-        for partnership in session.scalars(select(Partnership)):
-            mine = terms.get(partnership.id) or IncentiveTerms(partnership_id=partnership.id, paid_for="")
+        rows = session.execute(
+            select(Partnership.id, Partnership.timezone, Partnership.business_days, Partnership.created_at)
+        ).all()
+        this_month: dict[str, date] = {}
+        for partnership_id, tz, business_days, set_up_at in rows:
+            month = incentives.month_of(chosen.get(partnership_id), set_up_at, tz)
+            if tz not in this_month:
+                this_month[tz] = local_date(now, tz).replace(day=1)
+            latest = incentives.latest_review_month(this_month[tz], month)
+            if (partnership_id, latest.strftime("%Y-%m")) in opened or latest <= local_date(set_up_at, tz):
+                continue  # this quarter's review is open already, or the first quarter since setup is not over
             # Without holidays the opening can only be earlier: a cheap first look.
-            rough = WorkCalendar(partnership.timezone, tuple(partnership.business_days))
-            due = incentives.due_review(partnership, mine, rough, now)
-            if due is None or (partnership.id, due[0]) in opened:
+            due = incentives.due_review(set_up_at, month, WorkCalendar(tz, tuple(business_days)), now)
+            if due is None or (partnership_id, due[0]) in opened:
                 continue
+            partnership = session.get(Partnership, partnership_id)
             calendar = work_calendar(session, partnership)
-            due = incentives.due_review(partnership, mine, calendar, now)
-            if due is not None and (partnership.id, due[0]) not in opened:
+            due = incentives.due_review(set_up_at, month, calendar, now)
+            if due is not None and (partnership_id, due[0]) not in opened:
                 incentives.open_review(session, partnership, calendar, key=due[0], now=due[1])
 
 

@@ -118,6 +118,9 @@ def test_kpis_actuals_scorecard_and_a_red_streak_flagged_once(friday, slack, fak
     vendor_button, client_button = enter_button(in_channel), enter_button(dm)
 
     # The other side may not report for them; the form refuses a non-number inline.
+    for stale in ("garbage", "99999|vendor|weekly|2026-11-23", f"{vendor_button}|x"):
+        slack.click("kpi_enter_actuals", value=stale, user="UEXT1", team="T_EXT")
+        assert "That button is out of date" in fake.next("response_url")["text"]
     slack.click("kpi_enter_actuals", value=vendor_button, user="UHOME2")
     assert "The vendor side reports these KPIs" in fake.next("response_url")["text"]
     slack.click("kpi_enter_actuals", value=vendor_button, user="UEXT1", team="T_EXT")
@@ -196,3 +199,13 @@ def test_kpis_actuals_scorecard_and_a_red_streak_flagged_once(friday, slack, fak
         changes = [e.changes for e in session.scalars(select(CharterEdit).order_by(CharterEdit.id))]
     assert changes[-2]["kpi_2"]["from"]["target"] == 100.0 and changes[-2]["kpi_2"]["to"]["target"] == 120.0
     assert changes[-1]["kpi_1"]["to"] is None
+
+    # The other company's leads, who have no slash commands, add KPIs from the button on those messages.
+    added = posts(fake, "changed KPI")[-1]
+    assert added["blocks"][0]["accessory"]["action_id"] == "kpi_add"
+    slack.click("kpi_add", value="C_PARTNER", user="UEXT1", team="T_EXT")
+    assert "Only leads can add KPIs" in fake.next("response_url")["text"]
+    slack.click("kpi_add", value="C_PARTNER", user="UEXT2", team="T_EXT")
+    modal = slack.next_modal()
+    slack.submit_view(modal, {**CSAT, "name": "First-contact resolution"}, user="UEXT2", team="T_EXT")
+    eventually(lambda: count(app, Kpi, Kpi.created_by == "UEXT2") == 1, what="added by the vendor's lead")

@@ -239,12 +239,13 @@ def close_window(session: Session, decision: Decision, closes_at: str, now: date
     decision has moved on (answered, withdrawn, amended to a later window)."""
     if decision.closes_at.isoformat() != closes_at:
         return None
-    event = {"open": "decided", "awaiting": "expired"}.get(decision.state)
+    source = decision.state
+    event = {"open": "decided", "awaiting": "expired"}.get(source)
     if event is None:
         return None
-    decision.state = ALLOWED[(decision.state, event)].to
+    decision.state = ALLOWED[(source, event)].to
     decision.settled_at = now
-    _record(session, decision, None, event, "open" if event == "decided" else "awaiting", now)
+    _record(session, decision, None, event, source, now)
     return event
 
 

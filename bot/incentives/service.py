@@ -94,7 +94,12 @@ def priorities(terms: IncentiveTerms, side: str) -> list[str] | None:
 
 
 def review_month(partnership: Partnership, terms: IncentiveTerms) -> int:
-    return terms.review_month or local_date(partnership.created_at, partnership.timezone).month
+    return month_of(terms.review_month, partnership.created_at, partnership.timezone)
+
+
+def month_of(chosen: int | None, set_up_at: datetime, tz: str) -> int:
+    """The review month: the one the leads chose, else the month of setup."""
+    return chosen or local_date(set_up_at, tz).month
 
 
 def set_terms(
@@ -138,16 +143,16 @@ def opening(month_start: date, calendar: WorkCalendar) -> datetime:
     return local_instant(day, OPENS_AT, calendar.timezone)
 
 
-def due_review(partnership: Partnership, terms: IncentiveTerms, calendar: WorkCalendar, now: datetime):
+def latest_review_month(this_month: date, month: int) -> date:
+    """The first day of the latest review month on or before `this_month`."""
+    return _months_after(this_month, -((this_month.month - month) % 3))
+
+
+def due_review(set_up_at: datetime, month: int, calendar: WorkCalendar, now: datetime):
     """(key, opening) of the latest quarter's review that has opened by `now`, or None. Reviews fall in the review
     month and every three months after; the first is at least a quarter after setup."""
-    this_month = local_date(now, calendar.timezone).replace(day=1)
-    setup_month = local_date(partnership.created_at, calendar.timezone).replace(day=1)
-    month = review_month(partnership, terms)
-    for back in range(0, 12):
-        start = _months_after(this_month, -back)
-        if (start.month - month) % 3 == 0:
-            break
+    setup_month = local_date(set_up_at, calendar.timezone).replace(day=1)
+    start = latest_review_month(local_date(now, calendar.timezone).replace(day=1), month)
     for candidate in (start, _months_after(start, -3)):
         opens = opening(candidate, calendar)
         if opens <= now:

@@ -84,8 +84,11 @@ def kpi_list(kpis: list[Kpi]) -> tuple[str, list[dict]]:
     return "KPIs", [section("*KPIs in the charter*"), section("\n".join(lines))]
 
 
-def kpi_saved_text(user_id: str, kpi: Kpi, added: bool) -> str:
-    return f":bar_chart: {mention(user_id)} {'added' if added else 'changed'} KPI {kpi_line(kpi)}"
+def kpi_saved(user_id: str, channel_id: str, kpi: Kpi, added: bool) -> tuple[str, list[dict]]:
+    """Told in the channel, with a button by which leads of either company (the other has no slash commands)
+    add the next KPI."""
+    text = f":bar_chart: {mention(user_id)} {'added' if added else 'changed'} KPI {kpi_line(kpi)}"
+    return text, [section(text, accessory=button("Add a KPI", Action.ADD, channel_id))]
 
 
 def kpi_retired_text(user_id: str, kpi: Kpi) -> str:

@@ -10,6 +10,7 @@ from bot.slack.modal_state import ModalState
 
 class Action(StrEnum):
     ENTER_ACTUALS = "kpi_enter_actuals"
+    ADD = "kpi_add"
 
 
 class Form(StrEnum):
