@@ -3,9 +3,12 @@
 from bot.actions.models import Action, ActionTransition
 from bot.claims import ProcessedEvent, ScheduledSend
 from bot.db import Base
+from bot.decisions.models import Decision, DecisionMove
 from bot.escalations.models import Escalation, EscalationUpdate, Transition
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
 from bot.governance.models import Appraisal, AppraisalAnswer, CouncilSeat, HomeView
+from bot.incentives.models import IncentiveAnswer, IncentiveReview, IncentiveTerms
+from bot.kpis.models import Kpi, KpiActual
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
@@ -24,6 +27,8 @@ __all__ = [
     "CharterEdit",
     "Checkin",
     "CouncilSeat",
+    "Decision",
+    "DecisionMove",
     "Escalation",
     "EscalationUpdate",
     "FeedbackCycle",
@@ -31,6 +36,11 @@ __all__ = [
     "FeedbackResponse",
     "Holiday",
     "HomeView",
+    "IncentiveAnswer",
+    "IncentiveReview",
+    "IncentiveTerms",
+    "Kpi",
+    "KpiActual",
     "Kudos",
     "Member",
     "Milestone",

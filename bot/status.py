@@ -8,12 +8,18 @@ from sqlalchemy.orm import Session
 
 from bot.actions import blocks as action_blocks
 from bot.actions import service as actions
+from bot.decisions import blocks as decision_blocks
+from bot.decisions import service as decisions
 from bot.escalations import service as escalations
 from bot.escalations.blocks import metrics_lines
 from bot.feedback import blocks as feedback_blocks
 from bot.feedback import service as feedback
 from bot.governance import service as governance
 from bot.governance.blocks import health_headline
+from bot.incentives import blocks as incentive_blocks
+from bot.incentives import service as incentives
+from bot.kpis import blocks as kpi_blocks
+from bot.kpis import service as kpis
 from bot.kudos import blocks as kudos_blocks
 from bot.kudos import service as kudos
 from bot.milestones import blocks as milestone_blocks
@@ -26,7 +32,7 @@ from bot.rhythms import blocks as rhythm_blocks
 from bot.rhythms import service as rhythms
 from bot.slack.forms import context, section
 from bot.slack.text import escape
-from bot.workdays import local_date
+from bot.workdays import local_date, work_calendar
 
 
 def status_blocks(session: Session, partnership: Partnership, now: datetime) -> tuple[str, list[dict]]:
@@ -56,6 +62,11 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
                     feedback_blocks.status_line(feedback.build_report(session, partnership, cycle) if cycle else None),
                     action_blocks.status_line(actions.open_actions(session, partnership), today),
                     kudos_blocks.status_line(kudos.counts(session, partnership)),
+                    kpi_blocks.status_line(kpis.scorecard(session, partnership, now)),
+                    incentive_blocks.status_line(
+                        *incentives.status(session, partnership, work_calendar(session, partnership), now)
+                    ),
+                    decision_blocks.status_line(decisions.list_decisions(session, partnership, only_open=True)),
                 ]
             )
         ),

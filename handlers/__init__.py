@@ -17,10 +17,13 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         actions,
         commands,
         context,
+        decisions,
         escalations,
         events,
         feedback,
         governance,
+        incentives,
+        kpis,
         kudos,
         milestones,
         partnerships,
@@ -31,17 +34,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
 
     context.provide(app, rt, scheduler)
     app.middleware(people.rosters_first)
-    for area in (
-        events,
-        partnerships,
-        rhythms,
-        time_off,
-        escalations,
-        actions,
-        feedback,
-        milestones,
-        kudos,
-        governance,
-        commands,
-    ):
+    areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, governance)
+    areas += (decisions, kpis, incentives)
+    for area in (*areas, commands):
         area.register(app)

@@ -6,7 +6,20 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 
 from bot.partnerships.blocks import help_blocks
-from handlers import actions, escalations, feedback, governance, kudos, milestones, partnerships, rhythms, time_off
+from handlers import (
+    actions,
+    decisions,
+    escalations,
+    feedback,
+    governance,
+    incentives,
+    kpis,
+    kudos,
+    milestones,
+    partnerships,
+    rhythms,
+    time_off,
+)
 from handlers.context import runtime, scheduler
 from handlers.router import CommandContext, CommandSet, Reply, Router
 
@@ -30,6 +43,9 @@ ROUTER = Router(
         *milestones.commands,
         *kudos.commands,
         *governance.commands,
+        *decisions.commands,
+        *kpis.commands,
+        *incentives.commands,
     ]
 )
 

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from schedules import actions, celebrations, escalations, feedback, governance, messages, rhythms
+from schedules import (
+    actions,
+    celebrations,
+    decisions,
+    escalations,
+    feedback,
+    governance,
+    incentives,
+    kpis,
+    messages,
+    rhythms,
+)
 from schedules.scheduler import Scheduler
 
 
@@ -16,6 +27,9 @@ def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
         **feedback.PERFORMERS,
         **celebrations.PERFORMERS,
         **governance.PERFORMERS,
+        **decisions.PERFORMERS,
+        **kpis.PERFORMERS,
+        **incentives.PERFORMERS,
     }
     planners = [
         rhythms.plan_checkins,
@@ -24,5 +38,7 @@ def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
         governance.plan_digests,
         governance.plan_appraisals,
         governance.plan_home_refresh,
+        kpis.plan_kpi_asks,
+        incentives.plan_incentive_reviews,
     ]
     return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)

@@ -76,6 +76,7 @@ def test_milestone_commands_and_their_errors(partnership, slack, fake, app):
     [move] = milestone(app).moves
     assert (move.from_date.isoformat(), move.to_date.isoformat(), move.user_id) == ("2026-12-15", "2026-12-18", "ULEAD")
     slack.command('milestone add "Retire old IVR" 2027-01-10')
+    eventually(lambda: milestone(app, 2) and milestone(app, 2).message_ts, what="stored")  # add acks first
     assert "Milestone 2 removed" in slack.command("milestone remove 2").text
     assert "There is no milestone 2 here" in slack.command("milestone done 2").text
     assert "Retire old IVR" not in slack.command("milestone").shown
@@ -87,7 +88,9 @@ def test_reminders_and_overdue_come_once_on_the_right_local_day(clock, slack, fa
     clock.set(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))
     set_up_partnership(slack, fake, app, timezone=text("America/New_York"))  # 09:00 local is 14:00 UTC
     slack.command('milestone add "Q1 plan signed" 2026-12-10')
-    slack.command("milestone move 1 2026-12-11")  # the reminders follow the new date
+    # `add` answers Slack before its transaction commits (it posts its message inside it): wait for the commit.
+    eventually(lambda: milestone(app) and milestone(app).message_ts, what="milestone stored")
+    assert "now due 2026-12-11" in slack.command("milestone move 1 2026-12-11").text  # the reminders follow it
     fake.reset()
     replica = AppServer(database_url=db_url, api_url=fake.api_url, clock=clock).start()
 

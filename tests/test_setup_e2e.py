@@ -38,7 +38,7 @@ def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
     assert card.args["channel"] == "C_PARTNER"
     assert pin.args["channel"] == "C_PARTNER"
     buttons = [e["text"]["text"] for b in card.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == ["Post update", "Give feedback", "Raise escalation", "Kudos", "Status"]
+    assert buttons == ["Post update", "Give feedback", "Raise escalation", "Kudos", "Status", "Share a decision"]
     assert charter.args["thread_ts"]  # the charter is shown under the card
     assert "P1 critical: acknowledge within 30 min, resolve within 8 h" in json.dumps(charter.args["blocks"])
     eventually(lambda: count(app, Partnership) == 1, what="partnership committed")

@@ -28,6 +28,7 @@ CARD_ACTIONS = (
     ("Raise escalation", Card.RAISE_ESCALATION),
     ("Kudos", Card.KUDOS),
     ("Status", Card.STATUS),
+    ("Share a decision", Card.SHARE_DECISION),
 )
 
 

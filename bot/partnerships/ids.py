@@ -16,6 +16,7 @@ class Card(StrEnum):
     RAISE_ESCALATION = "card_raise_escalation"
     KUDOS = "card_kudos"
     STATUS = "card_status"
+    SHARE_DECISION = "card_share_decision"
 
 
 class Action(StrEnum):

@@ -13,7 +13,7 @@ from tests.browser.conftest import shot
 
 CARLA, SAM, RAVI, MIA = "U0CARLA", "U0SAM", "U0RAVI", "U0MIA"
 TEAM_OF = {user: team for user, _, team, _, _ in cast.PEOPLE}
-CARD_BUTTONS = ["Post update", "Give feedback", "Raise escalation", "Kudos", "Status"]
+CARD_BUTTONS = ["Post update", "Give feedback", "Raise escalation", "Kudos", "Status", "Share a decision"]
 
 
 def be(page, user: str) -> None:
