@@ -261,12 +261,3 @@ def missing_people(checkin: Checkin, partnership: Partnership, day: date) -> lis
     """Expected people who have not answered and are not out of office on `day`."""
     standing = standings(checkin, out_of_office_on(partnership, day))
     return [p for p in checkin.expected if standing[(p["team"], p["user"])] == MISSING]
-
-
-def next_rhythm(session: Session, partnership: Partnership) -> Rhythm | None:
-    return session.scalar(
-        select(Rhythm)
-        .where(Rhythm.partnership_id == partnership.id, Rhythm.next_run_at.is_not(None))
-        .order_by(Rhythm.next_run_at)
-        .limit(1)
-    )
