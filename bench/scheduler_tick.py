@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from datetime import time as clock_time
 
 from sqlalchemy import func, select
 
@@ -58,7 +59,7 @@ def seed(db: Database, count: int) -> None:
                     name=f"Rhythm {n}",
                     cadence="weekly",
                     weekdays=[1],
-                    local_time="09:00",
+                    local_time=clock_time(9),
                     audience="both",
                     people=[],
                     questions=list(DEFAULT_QUESTIONS),

@@ -90,21 +90,24 @@ def reschedule(session: Session, partnership: Partnership, now: datetime) -> Non
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 
-def due_partnerships(session: Session, now: datetime) -> list[Partnership]:
+def due_partnerships(session: Session, now: datetime, limit: int) -> list[Partnership]:
+    """Both reads of the tick are written as the partial index ix_partnerships_feedback_due is."""
     return list(
         session.scalars(
             select(Partnership)
             .where(Partnership.feedback_next_open_at <= now, Partnership.feedback_weeks > 0)
-            .limit(500)
+            .limit(limit)
         )
     )
 
 
-def schedule_unplanned(session: Session, now: datetime) -> None:
+def schedule_unplanned(session: Session, now: datetime, limit: int) -> None:
     """Partnerships with cycles on but no opening yet (set up before cycles existed) get their first one."""
     for partnership in session.scalars(
-        select(Partnership).where(Partnership.feedback_weeks > 0, Partnership.feedback_next_open_at.is_(None))
-    ):
+        select(Partnership)
+        .where(Partnership.feedback_next_open_at.is_(None), Partnership.feedback_weeks > 0)
+        .limit(limit)
+    ).all():
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 

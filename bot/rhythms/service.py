@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
@@ -175,11 +175,12 @@ def remove(rhythm: Rhythm, actor: Member, now: datetime) -> None:
 # -- planning ------------------------------------------------------------------------------------
 
 
-def due_rhythms(session: Session, now: datetime, limit: int = 500) -> list[Rhythm]:
+def due_rhythms(session: Session, now: datetime, limit: int) -> list[Rhythm]:
+    """Written as the partial index ix_rhythms_due is (`= false`: `IS false` would not use it)."""
     return list(
         session.scalars(
             select(Rhythm)
-            .where(Rhythm.next_run_at <= now, Rhythm.paused.is_(False), Rhythm.removed_at.is_(None))
+            .where(Rhythm.next_run_at <= now, Rhythm.paused == false(), Rhythm.removed_at.is_(None))
             .order_by(Rhythm.next_run_at)
             .limit(limit)
         )
