@@ -16,12 +16,14 @@ import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
+from datetime import time as clock_time
 
 from sqlalchemy import func, select
 
 from bot.claims import ScheduledSend
 from bot.db import Database
 from bot.partnerships import service as partnerships
+from bot.partnerships.models import Partnership
 from bot.rhythms.models import DEFAULT_QUESTIONS, Rhythm
 from schedules.rhythms import plan_checkins
 from tests.harness.app_server import AppServer
@@ -42,7 +44,8 @@ def seed(db: Database, count: int) -> None:
         business_days=[1, 2, 3, 4, 5],
     )
     with db.session() as session:
-        for n in range(count):
+        first = session.scalar(select(func.count()).select_from(Partnership))  # seeding again adds more
+        for n in range(first, first + count):
             partnership = partnerships.create_partnership(
                 session,
                 channel_id=f"CBENCH{n:05d}",
@@ -58,7 +61,7 @@ def seed(db: Database, count: int) -> None:
                     name=f"Rhythm {n}",
                     cadence="weekly",
                     weekdays=[1],
-                    local_time="09:00",
+                    local_time=clock_time(9),
                     audience="both",
                     people=[],
                     questions=list(DEFAULT_QUESTIONS),

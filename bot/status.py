@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -29,18 +29,17 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.rhythms import answers
 from bot.rhythms import blocks as rhythm_blocks
-from bot.rhythms import service as rhythms
 from bot.slack.forms import context, section
 from bot.slack.text import escape
 from bot.workdays import local_date, work_calendar
 
 
 def status_blocks(session: Session, partnership: Partnership, now: datetime) -> tuple[str, list[dict]]:
+    """Every area's lines from at most one statement each (eight in all, with blockers), whatever the history."""
     today = local_date(now, partnership.timezone)
-    last = answers.last_closed_checkin(session, partnership, now)
+    upcoming, last = answers.next_and_last(session, partnership, now)
     summary = answers.summarize(last, partnership, local_date(last.closes_at, partnership.timezone)) if last else None
-    cycle = feedback.latest_closed_cycle(session, partnership)
-    by_category = escalations.counts_by_category(session, partnership, now - timedelta(days=90))
+    overview = escalations.overview(session, partnership, now)
     blocks = [
         section(f"*{escape(partnership.name)}* — status"),
         section(health_headline(governance.reading(session, partnership, now))),
@@ -53,14 +52,14 @@ def status_blocks(session: Session, partnership: Partnership, now: datetime) -> 
                 )
             )
         ),
-        section("\n".join(rhythm_blocks.status_lines(rhythms.next_rhythm(session, partnership), last, summary))),
+        section("\n".join(rhythm_blocks.status_lines(upcoming, last, summary))),
         section(
             "\n".join(
                 [
-                    *metrics_lines(escalations.metrics(session, partnership, now), by_category),
-                    milestone_blocks.status_line(milestones.open_milestones(session, partnership)[:3], today),
-                    feedback_blocks.status_line(feedback.build_report(session, partnership, cycle) if cycle else None),
-                    action_blocks.status_line(actions.open_actions(session, partnership), today),
+                    *metrics_lines(overview.severities, overview.by_category),
+                    milestone_blocks.status_line(milestones.open_milestones(session, partnership, limit=3), today),
+                    feedback_blocks.status_line(feedback.latest_scores(session, partnership)),
+                    action_blocks.status_line(*actions.open_counts(session, partnership, today)),
                     kudos_blocks.status_line(kudos.counts(session, partnership)),
                     kpi_blocks.status_line(kpis.scorecard(session, partnership, now)),
                     incentive_blocks.status_line(

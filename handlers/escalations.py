@@ -10,6 +10,7 @@ from bot.db import inserted_by
 from bot.errors import Gone, NotSetUp, UserError
 from bot.escalations import service as escalations
 from bot.escalations.blocks import (
+    LIST_PAGE,
     assign_modal,
     duplicate_modal,
     escalation_list,
@@ -79,8 +80,10 @@ def listing(ctx: CommandContext, which: str | None, severity: str | None) -> Rep
     severity = severity.upper() if severity else None
     with ctx.runtime.db.session() as session:
         partnership = partnerships.require_partnership(session, ctx.channel_id)
-        found = escalations.list_escalations(session, partnership, only_open=only_open, severity=severity)
-        return Reply(*escalation_list(found, ctx.runtime.clock.now(), only_open=only_open, severity=severity))
+        page = escalations.list_escalations(
+            session, partnership, only_open=only_open, severity=severity, size=LIST_PAGE
+        )
+        return Reply(*escalation_list(page, ctx.runtime.clock.now(), only_open=only_open, severity=severity))
 
 
 def on_card_raise(rt: Runtime, body: dict, action: dict) -> None:

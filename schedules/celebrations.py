@@ -13,19 +13,16 @@ from bot.milestones.blocks import reminder_text
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
+from schedules.scheduler import PLAN_BATCH
 
 
 def plan_celebrations(rt: Runtime, now: datetime) -> None:
-    """New partnerships are owed their automatic celebrations once (picked up within a tick of setup)."""
-    while True:  # in batches, each its own transaction, until none is left
-        with rt.db.session() as session:
-            batch = list(
-                session.scalars(select(Partnership).where(Partnership.celebrations_planned == false()).limit(500))
-            )
-            for partnership in batch:
-                celebrations.plan_for(session, partnership)
-        if not batch:
-            return
+    """New partnerships are owed their automatic celebrations once (picked up within a tick of setup), one
+    batch a tick so that many new partnerships at once never hold up the sends already due."""
+    with rt.db.session() as session:
+        unplanned = select(Partnership).where(Partnership.celebrations_planned == false()).limit(PLAN_BATCH)
+        for partnership in session.scalars(unplanned).all():
+            celebrations.plan_for(session, partnership)
 
 
 def anniversary(rt: Runtime, job: SendJob) -> str | None:

@@ -15,18 +15,15 @@ from bot.runtime import Runtime
 from bot.workdays import local_date
 from schedules.messages import tell
 from schedules.people import channel_people, learn_newcomers
+from schedules.scheduler import PLAN_BATCH
 
 
 def plan_cycles(rt: Runtime, now: datetime) -> None:
+    """One batch a tick, in one transaction, so the sends it owes go out before the next tick plans more."""
     with rt.db.session() as session:
-        feedback.schedule_unplanned(session, now)
-    while True:
-        with rt.db.session() as session:
-            due = feedback.due_partnerships(session, now)
-            for partnership in due:
-                feedback.open_due_cycle(session, partnership, now)
-        if not due:
-            return
+        feedback.schedule_unplanned(session, now, limit=PLAN_BATCH)
+        for partnership in feedback.due_partnerships(session, now, limit=PLAN_BATCH):
+            feedback.open_due_cycle(session, partnership, now)
 
 
 def ask(rt: Runtime, job: SendJob) -> str | None:

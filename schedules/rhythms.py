@@ -14,20 +14,18 @@ from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
 from bot.workdays import local_date, work_calendar
 from schedules.people import channel_people, learn_newcomers
+from schedules.scheduler import PLAN_BATCH
 
 
 def plan_checkins(rt: Runtime, now: datetime) -> None:
-    """Plan in batches, each its own transaction, until no rhythm is due (planning moves each past now)."""
-    while True:
-        with rt.db.session() as session:
-            due = rhythms.due_rhythms(session, now)
-            calendars = {}
-            for rhythm in due:
-                if rhythm.partnership_id not in calendars:
-                    calendars[rhythm.partnership_id] = work_calendar(session, rhythm.partnership)
-                rhythms.plan_rhythm(session, rhythm, calendars[rhythm.partnership_id], now)
-        if not due:
-            return
+    """One batch a tick, in one transaction: what it owes is sent before the next tick plans more (planning
+    moves each rhythm past now, so the next batch is the next due)."""
+    with rt.db.session() as session:
+        calendars = {}
+        for rhythm in rhythms.due_rhythms(session, now, limit=PLAN_BATCH):
+            if rhythm.partnership_id not in calendars:
+                calendars[rhythm.partnership_id] = work_calendar(session, rhythm.partnership)
+            rhythms.plan_rhythm(session, rhythm, calendars[rhythm.partnership_id], now)
 
 
 def post_checkin(rt: Runtime, job: SendJob) -> str | None:

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 # A planner looks at the rows of its area and owes the sends that have come due (schedule_send).
 Planner = Callable[[Runtime, datetime], None]
+# What one planner plans in a tick, at most: the sends it owes go out before the next tick plans more.
+PLAN_BATCH = 200
 
 
 class Scheduler:

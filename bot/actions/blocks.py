@@ -44,13 +44,12 @@ def overdue_text(partnership: Partnership, action: Action) -> str:
     )
 
 
-def status_line(open_actions: list[Action], today: date) -> str:
+def status_line(opened: int, overdue: int) -> str:
     """`/partner status`: how many actions are open, and how many of those overdue."""
-    overdue = sum(action.due_date < today for action in open_actions)
     return (
-        f"Open actions: {len(open_actions)}"
+        f"Open actions: {opened}"
         + (f" ({overdue} overdue :red_circle:)" if overdue else "")
-        + (" — `/partner actions`" if open_actions else "")
+        + (" — `/partner actions`" if opened else "")
     )
 
 

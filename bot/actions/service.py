@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action, ActionTransition
@@ -62,6 +62,16 @@ def open_actions(session: Session, partnership: Partnership) -> list[Action]:
             .order_by(Action.due_date, Action.number)
         )
     )
+
+
+def open_counts(session: Session, partnership: Partnership, today: date) -> tuple[int, int]:
+    """How many actions are open, and how many of those are overdue on `today`: one aggregate."""
+    opened, overdue = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Action.due_date < today, 1), else_=0)), 0)).where(
+            Action.partnership_id == partnership.id, Action.status == "open"
+        )
+    ).one()
+    return opened, overdue
 
 
 def find_action(session: Session, partnership: Partnership, number_text: str) -> Action:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from bot.escalations.ids import Action, EscalationState, Form, RaiseState
 from bot.escalations.lifecycle import ACTIVE, STATES, moves_from
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
-from bot.escalations.service import SeverityMetrics
+from bot.escalations.service import Page, SeverityMetrics
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import SEVERITIES
 from bot.slack.forms import button, context, modal, option, section, static_select, text_input, users_select
@@ -172,14 +172,15 @@ def age_text(delta: timedelta) -> str:
     return f"{hours // 24}d {hours % 24}h" if hours >= 24 else f"{hours}h {int(delta.total_seconds() // 60) % 60}m"
 
 
-def escalation_list(
-    escalations: list[Escalation], now: datetime, *, only_open: bool, severity: str | None
-) -> tuple[str, list[dict]]:
+LIST_PAGE = 40  # lines of `/partner escalations`: 15 a section keeps each within Slack's 3,000 characters
+
+
+def escalation_list(page: Page, now: datetime, *, only_open: bool, severity: str | None) -> tuple[str, list[dict]]:
     scope = ("open" if only_open else "all") + (f" {severity}" if severity else "")
-    if not escalations:
+    if not page.escalations:
         return f"No {scope} escalations", [section(f"No {scope} escalations.")]
     lines = []
-    for e in escalations[:40]:
+    for e in page.escalations:
         marks = "".join(
             [
                 " :red_circle: ack missed" if e.ack_breached_at else "",
@@ -194,8 +195,8 @@ def escalation_list(
     blocks = [section(f"*Escalations ({scope}), newest first*")]
     for start in range(0, len(lines), 15):
         blocks.append(section("\n".join(lines[start : start + 15])))
-    if len(escalations) > 40:
-        blocks.append(context(f"…and {len(escalations) - 40} older"))
+    if page.total > len(lines):
+        blocks.append(context(f"…and {page.total - len(lines)} more, older"))
     return f"Escalations ({scope})", blocks
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bot.actions import service as actions
 from bot.actions.models import Action
@@ -306,15 +307,28 @@ def add_update(
     return update
 
 
+@dataclass(frozen=True)
+class Page:
+    escalations: list[Escalation]  # newest first, without their descriptions
+    total: int  # how many match, shown or not
+
+
 def list_escalations(
-    session: Session, partnership: Partnership, *, only_open: bool, severity: str | None
-) -> list[Escalation]:
+    session: Session, partnership: Partnership, *, only_open: bool, severity: str | None, size: int
+) -> Page:
+    """One page of the newest escalations and how many match: a partnership may hold years of them."""
     query = select(Escalation).where(Escalation.partnership_id == partnership.id)
     if only_open:
         query = query.where(Escalation.state.in_(ACTIVE))
     if severity:
         query = query.where(Escalation.severity == severity)
-    return list(session.scalars(query.order_by(Escalation.raised_at.desc(), Escalation.number.desc())))
+    page = session.scalars(
+        query.options(defer(Escalation.description), defer(Escalation.impact))
+        .order_by(Escalation.raised_at.desc(), Escalation.number.desc())
+        .limit(size)
+    )
+    total = session.scalar(query.with_only_columns(func.count()).order_by(None))
+    return Page(escalations=list(page), total=total)
 
 
 def is_overdue(escalation: Escalation, now: datetime) -> bool:
@@ -333,16 +347,32 @@ class SeverityMetrics:
     breaches: int
 
 
-def metrics(session: Session, partnership: Partnership, now: datetime, days: int = 90) -> list[SeverityMetrics]:
+@dataclass(frozen=True)
+class Overview:
+    severities: list[SeverityMetrics]
+    by_category: dict[str, int]  # raised within the window
+
+
+def overview(session: Session, partnership: Partnership, now: datetime, days: int = 90) -> Overview:
+    """Open escalations and the window's medians, from one read of the columns they need."""
     since = now - timedelta(days=days)
-    every = list(
-        session.scalars(
-            select(Escalation).where(  # open ones, and what the window's medians need
-                Escalation.partnership_id == partnership.id,
-                or_(Escalation.state.in_(ACTIVE), Escalation.raised_at >= since),
-            )
+    every = session.execute(
+        select(
+            Escalation.severity,
+            Escalation.category,
+            Escalation.state,
+            Escalation.raised_at,
+            Escalation.acknowledged_at,
+            Escalation.resolved_at,
+            Escalation.ack_due_at,
+            Escalation.resolve_due_at,
+            Escalation.ack_breached_at,
+            Escalation.resolve_breached_at,
+        ).where(
+            Escalation.partnership_id == partnership.id,
+            or_(Escalation.state.in_(ACTIVE), Escalation.raised_at >= since),
         )
-    )
+    ).all()
     result = []
     for severity in SEVERITIES:
         mine = [e for e in every if e.severity == severity]
@@ -359,13 +389,5 @@ def metrics(session: Session, partnership: Partnership, now: datetime, days: int
                 breaches=sum(bool(e.ack_breached_at) + bool(e.resolve_breached_at) for e in recent),
             )
         )
-    return result
-
-
-def counts_by_category(session: Session, partnership: Partnership, since: datetime) -> dict[str, int]:
-    rows = session.execute(
-        select(Escalation.category, func.count())
-        .where(Escalation.partnership_id == partnership.id, Escalation.raised_at >= since)
-        .group_by(Escalation.category)
-    )
-    return dict(rows.all())
+    by_category = Counter(e.category for e in every if e.raised_at >= since)
+    return Overview(severities=result, by_category=dict(sorted(by_category.items())))

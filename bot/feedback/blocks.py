@@ -7,7 +7,7 @@ from datetime import date
 from bot.actions.blocks import owner_text
 from bot.feedback.ids import Action, CycleState, Form, GiveState, PointState
 from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle, FeedbackPoint
-from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, Report, perception_gap
+from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, LatestScores, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
 from bot.slack.forms import (
     button,
@@ -226,12 +226,12 @@ def action_made_text(user_id: str, action, title: str, owner_id: str) -> str:
     )
 
 
-def status_line(report: Report | None) -> str:
+def status_line(scores: LatestScores | None) -> str:
     """`/partner status`: each direction's overall score in the last closed cycle, as its report showed it."""
-    if report is None:
+    if scores is None:
         return "Feedback: no cycle has closed yet"
     parts = []
-    for direction in report.directions:
+    for direction in scores.directions:
         score = (
             "silent"
             if direction.answers == 0
@@ -240,7 +240,7 @@ def status_line(report: Report | None) -> str:
             else f"{direction.overall:.1f}/5"
         )
         parts.append(f"{direction.giver} → {other_side(direction.giver)} {score}")
-    return f"Feedback (cycle {report.cycle.number}): " + " · ".join(parts)
+    return f"Feedback (cycle {scores.number}): " + " · ".join(parts)
 
 
 NO_CYCLE = "No feedback cycle is running: a lead can turn them on with `/partner feedback cycle`."

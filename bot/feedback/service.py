@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError
 from rapidfuzz import fuzz, utils
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
@@ -90,21 +90,24 @@ def reschedule(session: Session, partnership: Partnership, now: datetime) -> Non
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 
-def due_partnerships(session: Session, now: datetime) -> list[Partnership]:
+def due_partnerships(session: Session, now: datetime, limit: int) -> list[Partnership]:
+    """Both reads of the tick are written as the partial index ix_partnerships_feedback_due is."""
     return list(
         session.scalars(
             select(Partnership)
             .where(Partnership.feedback_next_open_at <= now, Partnership.feedback_weeks > 0)
-            .limit(500)
+            .limit(limit)
         )
     )
 
 
-def schedule_unplanned(session: Session, now: datetime) -> None:
+def schedule_unplanned(session: Session, now: datetime, limit: int) -> None:
     """Partnerships with cycles on but no opening yet (set up before cycles existed) get their first one."""
     for partnership in session.scalars(
-        select(Partnership).where(Partnership.feedback_weeks > 0, Partnership.feedback_next_open_at.is_(None))
-    ):
+        select(Partnership)
+        .where(Partnership.feedback_next_open_at.is_(None), Partnership.feedback_weeks > 0)
+        .limit(limit)
+    ).all():
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 
@@ -314,26 +317,34 @@ def shown_overall(cycle: FeedbackCycle, giver: str) -> float | None:
     return overall(scores) if scores_visible(cycle.anonymous, answers) else None
 
 
+def direction(
+    giver: str, anonymous: bool, count: int, averages: dict[str, float] | None, before: float | None
+) -> Direction:
+    """A direction as people may see it: hidden for anonymity, trend against the overall shown `before`."""
+    hidden = count > 0 and not scores_visible(anonymous, count)
+    now_overall = overall(averages)
+    return Direction(
+        giver=giver,
+        answers=count,
+        averages=None if hidden else averages,
+        overall=None if hidden else now_overall,
+        hidden=hidden,
+        trend=(now_overall - before) if (now_overall is not None and before is not None and not hidden) else None,
+    )
+
+
 def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> Report:
     previous = next(iter(c for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id), None)
-    directions = []
-    for giver in SIDES:
-        count, averages = direction_scores(cycle, giver)
-        hidden = count > 0 and not scores_visible(cycle.anonymous, count)
-        before = shown_overall(previous, giver) if previous else None  # a hidden score must not leak via a trend
-        now_overall = overall(averages)
-        directions.append(
-            Direction(
-                giver=giver,
-                answers=count,
-                averages=None if hidden else averages,
-                overall=None if hidden else now_overall,
-                hidden=hidden,
-                trend=(now_overall - before)
-                if (now_overall is not None and before is not None and not hidden)
-                else None,
-            )
+    directions = [
+        # a hidden score must not leak via a trend: compare with what the previous report showed
+        direction(
+            giver,
+            cycle.anonymous,
+            *direction_scores(cycle, giver),
+            shown_overall(previous, giver) if previous else None,
         )
+        for giver in SIDES
+    ]
     silent_twice = [
         d.giver
         for d in directions
@@ -352,6 +363,46 @@ def build_report(session: Session, partnership: Partnership, cycle: FeedbackCycl
         points=list(cycle.points),
         silent_twice=silent_twice,
         open_actions=open_actions,
+    )
+
+
+@dataclass(frozen=True)
+class LatestScores:
+    """The last closed cycle's directions as its report showed them (without trends), for `/partner status`."""
+
+    number: int
+    directions: list[Direction]
+
+
+def latest_scores(session: Session, partnership: Partnership) -> LatestScores | None:
+    """One aggregate over the last closed cycle's answers, instead of loading them and building its report."""
+    latest = (
+        select(FeedbackCycle.id)
+        .where(FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.status == "closed")
+        .order_by(FeedbackCycle.closes_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    fields = (*DIMENSIONS, "recommend")
+    rows = session.execute(
+        select(
+            FeedbackCycle.number,
+            FeedbackCycle.anonymous,
+            FeedbackResponse.giver_side,
+            func.count(FeedbackResponse.id),
+            *(func.avg(getattr(FeedbackResponse, field)) for field in fields),
+        )
+        .outerjoin(FeedbackResponse, FeedbackResponse.cycle_id == FeedbackCycle.id)
+        .where(FeedbackCycle.id == latest)
+        .group_by(FeedbackCycle.number, FeedbackCycle.anonymous, FeedbackResponse.giver_side)
+    ).all()
+    if not rows:
+        return None
+    number, anonymous = rows[0][0], rows[0][1]
+    by_side = {row[2]: (row[3], dict(zip(fields, map(float, row[4:]), strict=True))) for row in rows if row[3]}
+    return LatestScores(
+        number=number,
+        directions=[direction(giver, anonymous, *by_side.get(giver, (0, None)), None) for giver in SIDES],
     )
 
 

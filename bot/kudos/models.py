@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -12,6 +12,8 @@ from bot.db import Base, UTCDateTime
 
 class Kudos(Base):
     __tablename__ = "kudos"
+    # covers the status counts: an index-only read, never the kudos' texts
+    __table_args__ = (Index("ix_kudos_counts", "partnership_id", "giver_side", "receiver_side", "receiver_user"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)

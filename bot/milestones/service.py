@@ -76,12 +76,14 @@ def find(session: Session, partnership: Partnership, number_text: str) -> Milest
     return milestone
 
 
-def open_milestones(session: Session, partnership: Partnership) -> list[Milestone]:
+def open_milestones(session: Session, partnership: Partnership, limit: int | None = None) -> list[Milestone]:
+    """Open milestones, soonest first; `/partner status` asks only for the next few."""
     return list(
         session.scalars(
             select(Milestone)
             .where(Milestone.partnership_id == partnership.id, Milestone.status == "open")
-            .order_by(Milestone.due_date)
+            .order_by(Milestone.due_date, Milestone.number)
+            .limit(limit)
         )
     )
 

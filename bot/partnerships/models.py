@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, column, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
@@ -17,8 +17,27 @@ def other_side(side: str) -> str:
     return "vendor" if side == "client" else "client"
 
 
+FEEDBACK_ON = column("feedback_weeks") > 0
+UNPLANNED = column("celebrations_planned") == false()
+
+
 class Partnership(Base):
     __tablename__ = "partnerships"
+    # partial indexes of what the tick looks for: small, and chosen by SQLite too (migration 0012)
+    __table_args__ = (
+        Index(
+            "ix_partnerships_feedback_due",
+            "feedback_next_open_at",
+            postgresql_where=FEEDBACK_ON,
+            sqlite_where=FEEDBACK_ON,
+        ),
+        Index(
+            "ix_partnerships_celebrations_unplanned",
+            "celebrations_planned",
+            postgresql_where=UNPLANNED,
+            sqlite_where=UNPLANNED,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -40,7 +59,7 @@ class Partnership(Base):
     # Keys anonymous answers (one per person per cycle) without storing who gave them.
     feedback_salt: Mapped[str] = mapped_column(String(64))
     # False until the scheduler has owed this partnership's automatic celebrations (anniversary, days without a P1).
-    celebrations_planned: Mapped[bool] = mapped_column(default=False, index=True)
+    celebrations_planned: Mapped[bool] = mapped_column(default=False)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -105,6 +124,7 @@ class CharterEdit(Base):
     """Who changed which charter field, when, from what to what. Only ever appended."""
 
     __tablename__ = "charter_edits"
+    __table_args__ = (Index("ix_charter_edits_latest", "partnership_id", "edited_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.db import insert_once
 from bot.errors import LastLead, NotALead, NotSetUp, UserError
@@ -70,7 +70,11 @@ def form_errors(exc: ValidationError) -> dict[str, str]:
 
 
 def find_partnership(session: Session, channel_id: str) -> Partnership | None:
-    return session.scalar(select(Partnership).where(Partnership.channel_id == channel_id))
+    """The channel's partnership with its members (nearly every command asks who is who): one statement."""
+    found = session.execute(
+        select(Partnership).where(Partnership.channel_id == channel_id).options(joinedload(Partnership.members))
+    )
+    return found.unique().scalar_one_or_none()
 
 
 def find_by_thread(session: Session, model, channel_id: str, thread_ts: str):

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.errors import UserError
 from bot.partnerships.models import Partnership
 from bot.partnerships.time_off import out_of_office_on
-from bot.rhythms.models import Answer, Blocker, Checkin
+from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
 
 _BLOCKER_REPLY = re.compile(r"^\s*(?:blocker|blocked)\s*[:\-]\s*(.+)", re.IGNORECASE | re.DOTALL)
 _NOTHING = {"", "-", "n/a", "na", "no", "none", "nope", "nothing", "no blockers", "no risks", "all good"}
@@ -204,10 +204,31 @@ def perfect(checkin: Checkin) -> bool:
     )
 
 
-def last_closed_checkin(session: Session, partnership: Partnership, now: datetime) -> Checkin | None:
-    return session.scalar(
-        select(Checkin)
+def next_and_last(session: Session, partnership: Partnership, now: datetime) -> tuple[Rhythm | None, Checkin | None]:
+    """The rhythm of the next check-in, and the last closed check-in with its rhythm and answers: one statement."""
+    upcoming = (
+        select(Rhythm.id)
+        .where(Rhythm.partnership_id == partnership.id, Rhythm.next_run_at.is_not(None))
+        .order_by(Rhythm.next_run_at)
+        .limit(1)
+        .correlate(None)
+        .scalar_subquery()
+    )
+    closed = (
+        select(Checkin.id)
         .where(Checkin.partnership_id == partnership.id, Checkin.status == "sent", Checkin.closes_at <= now)
         .order_by(Checkin.closes_at.desc())
         .limit(1)
+        .correlate(None)
+        .scalar_subquery()
     )
+    found = session.execute(
+        select(Rhythm, Checkin)
+        .select_from(Partnership)
+        .outerjoin(Rhythm, Rhythm.id == upcoming)
+        .outerjoin(Checkin, Checkin.id == closed)
+        .where(Partnership.id == partnership.id)
+        .options(joinedload(Checkin.rhythm), joinedload(Checkin.answers))
+    )
+    rhythm, checkin = found.unique().one()
+    return rhythm, checkin

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, and_, column, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
@@ -23,9 +23,16 @@ DEFAULT_QUESTIONS = (
 )
 
 
+DUE = and_(column("paused") == false(), column("removed_at").is_(None))
+
+
 class Rhythm(Base):
     __tablename__ = "rhythms"
-    __table_args__ = (UniqueConstraint("partnership_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "number"),
+        # the tick's due_rhythms: only rhythms that may come due are in it (migration 0012)
+        Index("ix_rhythms_due", "next_run_at", postgresql_where=DUE, sqlite_where=DUE),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))

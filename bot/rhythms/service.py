@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
@@ -173,11 +173,12 @@ def remove(rhythm: Rhythm, actor: Member, now: datetime) -> None:
 # -- planning ------------------------------------------------------------------------------------
 
 
-def due_rhythms(session: Session, now: datetime, limit: int = 500) -> list[Rhythm]:
+def due_rhythms(session: Session, now: datetime, limit: int) -> list[Rhythm]:
+    """Written as the partial index ix_rhythms_due is (`= false`: `IS false` would not use it)."""
     return list(
         session.scalars(
             select(Rhythm)
-            .where(Rhythm.next_run_at <= now, Rhythm.paused.is_(False), Rhythm.removed_at.is_(None))
+            .where(Rhythm.next_run_at <= now, Rhythm.paused == false(), Rhythm.removed_at.is_(None))
             .order_by(Rhythm.next_run_at)
             .limit(limit)
         )
@@ -259,12 +260,3 @@ def missing_people(checkin: Checkin, partnership: Partnership, day: date) -> lis
     """Expected people who have not answered and are not out of office on `day`."""
     standing = standings(checkin, out_of_office_on(partnership, day))
     return [p for p in checkin.expected if standing[(p["team"], p["user"])] == MISSING]
-
-
-def next_rhythm(session: Session, partnership: Partnership) -> Rhythm | None:
-    return session.scalar(
-        select(Rhythm)
-        .where(Rhythm.partnership_id == partnership.id, Rhythm.next_run_at.is_not(None))
-        .order_by(Rhythm.next_run_at)
-        .limit(1)
-    )

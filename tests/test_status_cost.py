@@ -1,0 +1,62 @@
+"""What one `/partner status` and one `escalations all` cost on a partnership with two years of history."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from bot.partnerships import service as partnerships
+from bot.status import status_blocks
+from tests.harness.history import add_history
+
+
+@contextmanager
+def statements(engine):
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def test_status_reads_each_area_once_however_long_the_history(slack, app, clock, partnership):
+    add_history(app.runtime.db, partnership, clock.now())
+    with app.runtime.db.session() as session:
+        found = partnerships.require_partnership(session, partnership)
+        with statements(app.runtime.db.engine) as seen:
+            _, blocks = status_blocks(session, found, clock.now())
+    assert len(seen) <= 8, "\n\n".join(seen)
+    shown = json.dumps(blocks, ensure_ascii=False)
+    for line in ("Last check-in (Weekly update): 3 of 3 answered", "Open escalations: P1 0 · P2 1 (1 overdue",
+                 "Feedback (cycle 52): client → vendor 4.0/5", "Open actions: 5", "Open blockers (1)"):  # fmt: skip
+        assert line in shown, line
+
+
+def test_a_whole_status_command_stays_small(slack, app, clock, partnership):
+    add_history(app.runtime.db, partnership, clock.now())
+    slack.command("status")  # the roster was refreshed by the first command; later ones only check it
+    with statements(app.runtime.db.engine) as seen:
+        response = slack.command("status")
+    assert response.status == 200 and "Open escalations" in json.dumps(response.json["blocks"])
+    # the status itself (8), the partnership with its members (1), the roster's freshness (2); SQLite's BEGINs aside
+    queries = [statement for statement in seen if not statement.startswith("BEGIN")]
+    assert len(queries) <= 11, "\n\n".join(queries)
+
+
+def test_all_escalations_list_one_page_with_how_many_more(slack, app, clock, partnership):
+    add_history(app.runtime.db, partnership, clock.now(), escalations=300)
+    with statements(app.runtime.db.engine) as seen:
+        response = slack.command("escalations all")
+    blocks = response.json["blocks"]
+    shown = json.dumps(blocks, ensure_ascii=False)
+    assert "#300" in shown and "#261" in shown and "#260" not in shown
+    assert blocks[-1]["type"] == "context" and "…and 260 more" in shown
+    assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
+    assert not any("description" in statement for statement in seen)  # the page leaves descriptions unread
