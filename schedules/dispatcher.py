@@ -65,6 +65,7 @@ def run_due_sends(
     how many sends were attempted."""
     performed = 0
     in_flight: dict[Future, int] = {}
+    broken: set[int] = set()  # sends that could not even be claimed or recorded: their leases decide, not this run
     until = time.monotonic() + linger
     with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
         while True:
@@ -72,7 +73,7 @@ def run_due_sends(
             if room > 0:
                 moment = max(now, rt.clock.now())
                 with rt.db.session() as session:
-                    ids = due_send_ids(session, moment, room, skip=frozenset(in_flight.values()))
+                    ids = due_send_ids(session, moment, room, skip=frozenset(in_flight.values()) | broken)
                 for send_id in ids:
                     in_flight[pool.submit(attempt, rt, performers, send_id, now)] = send_id
             if not in_flight:
@@ -81,8 +82,12 @@ def run_due_sends(
                 continue
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
-                del in_flight[future]
-                performed += future.result()
+                send_id = in_flight.pop(future)
+                outcome = future.result()
+                if outcome == BROKEN:
+                    broken.add(send_id)
+                else:
+                    performed += outcome
 
 
 def _soon_due(rt: Runtime, until: float) -> bool:
@@ -101,6 +106,9 @@ def _soon_due(rt: Runtime, until: float) -> bool:
     return True
 
 
+BROKEN = -1  # what `attempt` returns when the database failed it: not tried again in the same run
+
+
 def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: datetime) -> int:
     """Claim one send and perform it; 0 when another worker or replica has it. Never raises: the send's
     lease runs out if even recording its outcome fails, and then it is tried again (looking first)."""
@@ -113,7 +121,7 @@ def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: da
         return 1
     except Exception:
         log.exception("send %s could not be claimed or recorded; its lease will run out and it is retried", send_id)
-        return 0
+        return BROKEN
 
 
 def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: datetime) -> None:

@@ -90,14 +90,29 @@ def test_the_modal_refuses_missing_and_overlong_fields(friday, slack, fake, app)
     assert count(app, Escalation) == 0 and fake.calls_to("chat.postMessage") == []
 
 
-def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app):
+def raised_by_vendor_and_assigned(friday, slack, fake, app) -> str:
+    """Escalation #1 raised by UEXT1 (vendor), acknowledged by the lead 20 minutes later, then given to UEXT2 by
+    its raiser; returns its id as the buttons carry it."""
     set_up_partnership(slack, fake, app)
     raise_escalation(slack, fake, app, user="UEXT1", team="T_EXT")  # raiser: vendor side
-    buttons = button_values(fake.next("chat.postMessage"))
-    esc_id = buttons["esc_acknowledge"]
+    esc_id = button_values(fake.next("chat.postMessage"))["esc_acknowledge"]
+    friday.advance(minutes=20)
+    slack.click("esc_acknowledge", value=esc_id)  # ULEAD, a lead
+    eventually(lambda: escalation(app).state == "acknowledged", what="acknowledged")
+    slack.click("esc_assign", value=esc_id, user="UEXT1", team="T_EXT")  # the raiser assigns
+    slack.submit_view(
+        slack.next_modal(), {"owner": "UEXT2", "note": "Ravi's team handles tier 2"}, user="UEXT1", team="T_EXT"
+    )
+    eventually(lambda: escalation(app).state == "in_progress", what="assigned")
+    return esc_id
 
-    # A member who is not a lead, the owner or the raiser may not move it.
-    slack.click("esc_acknowledge", value=esc_id, user="UHOME2")
+
+def test_only_leads_the_owner_or_the_raiser_move_it_and_each_move_shows_on_its_message(friday, slack, fake, app):
+    set_up_partnership(slack, fake, app)
+    raise_escalation(slack, fake, app, user="UEXT1", team="T_EXT")  # raiser: vendor side
+    esc_id = button_values(fake.next("chat.postMessage"))["esc_acknowledge"]
+
+    slack.click("esc_acknowledge", value=esc_id, user="UHOME2")  # a member: not a lead, the owner or the raiser
     refusal = fake.next("response_url")
     assert refusal["response_type"] == "ephemeral"
     assert "Only leads, the owner or the person who raised it can move escalation #1" in refusal["text"]
@@ -111,77 +126,56 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
     assert "esc_acknowledge" not in button_values(update)
     thread = fake.next("chat.postMessage")
     assert thread["text"] == "<@ULEAD> moved #1 to *acknowledged*" and thread["thread_ts"] == update["ts"]
+    assert escalation(app).acknowledged_at == datetime(2026, 11, 27, 15, 20, tzinfo=UTC)
 
     slack.click("esc_assign", value=esc_id, user="UEXT1", team="T_EXT")  # the raiser assigns
-    modal = slack.next_modal()
     slack.submit_view(
-        modal,
-        {"owner": {"type": "users_select", "selected_user": "UEXT2"}, "note": text("Ravi's team handles tier 2")},
-        user="UEXT1",
-        team="T_EXT",
+        slack.next_modal(), {"owner": "UEXT2", "note": "Ravi's team handles tier 2"}, user="UEXT1", team="T_EXT"
     )
     eventually(lambda: escalation(app).state == "in_progress", what="assigned")
     assert (escalation(app).owner_user, escalation(app).owner_team) == ("UEXT2", "T_EXT")
+    assert escalation(app).transitions[-1].note == "Ravi's team handles tier 2"
 
-    # Thread replies and 'Add update' are the timeline.
+
+def test_thread_replies_and_add_update_are_its_timeline(friday, slack, fake, app):
+    esc_id = raised_by_vendor_and_assigned(friday, slack, fake, app)
     ts = fake.calls_to("chat.update")[0].args["ts"]
-    reply(
-        slack,
-        "Two more agents on tier 2 from tomorrow",
-        thread_ts=ts,
-        ts="1800000009.000001",
-        user="UEXT2",
-        team="T_EXT",
-    )
+    reply(slack, "Two more agents on tier 2 from tomorrow", thread_ts=ts, ts="1800000009.000001", user="UEXT2",
+          team="T_EXT")  # fmt: skip
     slack.click("esc_update", value=esc_id, user="UHOME2")
-    modal = slack.next_modal()
-    slack.submit_view(modal, {"text": text("Customer calmed down")}, user="UHOME2")
+    slack.submit_view(slack.next_modal(), {"text": "Customer calmed down"}, user="UHOME2")
     eventually(lambda: count(app, EscalationUpdate) == 2, what="updates recorded")
 
-    # Resolve needs all three fields; the owner resolves.
-    slack.click("esc_resolve", value=esc_id, user="UEXT2", team="T_EXT")
+
+def test_resolving_needs_the_root_cause_and_closing_is_for_leads_or_the_raiser(friday, slack, fake, app):
+    esc_id = raised_by_vendor_and_assigned(friday, slack, fake, app)
+    slack.click("esc_resolve", value=esc_id, user="UEXT2", team="T_EXT")  # the owner resolves
     modal = slack.next_modal()
-    missing = slack.submit_view(
-        modal,
-        {
-            "root_cause_category": {"type": "static_select", "selected_option": None},
-            "root_cause": text(""),
-            "corrective_action": text(" "),
-        },
-        user="UEXT2",
-        team="T_EXT",
-    ).json["errors"]
+    empty = {"root_cause_category": "", "root_cause": "", "corrective_action": " "}
+    missing = slack.submit_view(modal, empty, user="UEXT2", team="T_EXT").json["errors"]
     assert set(missing) == {"root_cause_category", "root_cause", "corrective_action"}
     assert escalation(app).state == "in_progress"
-    slack.submit_view(
-        modal,
-        {
-            "root_cause_category": chosen("capacity"),
-            "root_cause": text("Two agents left"),
-            "corrective_action": text("Hire and cross-train"),
-        },
-        user="UEXT2",
-        team="T_EXT",
-    )
+    fix = {
+        "root_cause_category": "capacity",
+        "root_cause": "Two agents left",
+        "corrective_action": "Hire and cross-train",
+    }
+    slack.submit_view(modal, fix, user="UEXT2", team="T_EXT")
     eventually(lambda: escalation(app).state == "resolved", what="resolved")
+    assert (escalation(app).root_cause_category, escalation(app).corrective_action) == (
+        "capacity",
+        "Hire and cross-train",
+    )
 
-    # The owner alone may not close (closing confirms the fix); the raiser may.
+    # The owner alone may not close (closing confirms the fix); the raiser may; a lead may reopen.
     slack.click("esc_close", value=esc_id, user="UEXT2", team="T_EXT")
-    refusal = fake.next("response_url")["text"]
-    assert "Only leads or the person who raised it can move escalation #1 to closed" in refusal
+    assert (
+        "Only leads or the person who raised it can move escalation #1 to closed" in fake.next("response_url")["text"]
+    )
     slack.click("esc_close", value=esc_id, user="UEXT1", team="T_EXT")
     eventually(lambda: escalation(app).state == "closed", what="closed")
     slack.click("esc_reopen", value=esc_id)
     eventually(lambda: escalation(app).state == "open", what="reopened")
-
-    raise_escalation(slack, fake, app, title=text("Same as #1"))
-    second = str(escalation(app, 2).id)
-    slack.click("esc_duplicate", value=second)
-    modal = slack.next_modal()
-    bad = slack.submit_view(modal, {"duplicate_of": text("#9")})
-    assert bad.json["errors"] == {"duplicate_of": "There is no escalation #9 here."}
-    slack.submit_view(modal, {"duplicate_of": text("#1")})
-    eventually(lambda: escalation(app, 2).state == "duplicate", what="duplicate")
 
     trail = [(t.from_state, t.to_state, t.user_id) for t in escalation(app).transitions]
     assert trail == [
@@ -192,11 +186,19 @@ def test_every_move_with_its_guard_and_the_audit_trail(friday, slack, fake, app)
         ("resolved", "closed", "UEXT1"),
         ("closed", "open", "ULEAD"),
     ]
-    first = escalation(app)
-    assert first.transitions[2].note == "Ravi's team handles tier 2"
-    assert first.acknowledged_at == datetime(2026, 11, 27, 15, 20, tzinfo=UTC)
-    assert (first.root_cause_category, first.corrective_action) == ("capacity", "Hire and cross-train")
-    assert first.resolved_at is None  # reopened
+    assert escalation(app).resolved_at is None  # reopened
+
+
+def test_an_escalation_marked_duplicate_of_another(friday, slack, fake, app):
+    raised_by_vendor_and_assigned(friday, slack, fake, app)
+    raise_escalation(slack, fake, app, title=text("Same as #1"))
+    slack.click("esc_duplicate", value=str(escalation(app, 2).id))
+    modal = slack.next_modal()
+    assert slack.submit_view(modal, {"duplicate_of": "#9"}).json["errors"] == {
+        "duplicate_of": "There is no escalation #9 here."
+    }
+    slack.submit_view(modal, {"duplicate_of": "#1"})
+    eventually(lambda: escalation(app, 2).state == "duplicate", what="duplicate")
     assert escalation(app, 2).transitions[-1].note == "duplicate of #1"
 
 
