@@ -25,11 +25,11 @@ from bot.actions.models import Action
 from bot.db import Database
 from bot.escalations.models import Escalation
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
-from bot.governance import appraisal as appraisals
 from bot.governance import charts
 from bot.governance import home as homes
+from bot.governance import preread as prereads
 from bot.governance import service as governance
-from bot.governance.blocks import home_view
+from bot.governance.home_blocks import home_view
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone
 from bot.partnerships import service as partnerships
@@ -276,7 +276,7 @@ def main() -> None:
     def preread():
         with db.session() as session:
             p = session.get(Partnership, pid)
-            appraisals.pre_read(session, p, NOW - timedelta(days=91), NOW)
+            prereads.pre_read(session, p, NOW - timedelta(days=91), NOW)
 
     results = {
         name: measure(fn, args.runs)
@@ -288,7 +288,7 @@ def main() -> None:
         ]
     }
     with db.session() as session:
-        pre = appraisals.pre_read(session, session.get(Partnership, pid), NOW - timedelta(days=91), NOW)
+        pre = prereads.pre_read(session, session.get(Partnership, pid), NOW - timedelta(days=91), NOW)
     for chart in (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart):
         results[f"chart {chart.__name__}"] = measure(lambda chart=chart: chart(pre), max(5, args.runs // 5))
     base = statistics.median(results["baseline SELECT 1"])

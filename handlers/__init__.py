@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
     from handlers import (
         actions,
+        appraisal,
         commands,
         context,
         decisions,
@@ -35,6 +36,6 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
     context.provide(app, rt, scheduler)
     app.middleware(people.rosters_first)
     areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, governance)
-    areas += (decisions, kpis, incentives)
+    areas += (appraisal, decisions, kpis, incentives)
     for area in (*areas, commands):
         area.register(app)

@@ -13,16 +13,11 @@ from bot.governance import appraisal as appraisals
 from bot.governance import charts
 from bot.governance import digest as digests
 from bot.governance import home as homes
+from bot.governance import preread as prereads
 from bot.governance import service as governance
-from bot.governance.blocks import (
-    answers_blocks,
-    chart_comment,
-    digest_blocks,
-    form_ask,
-    home_view,
-    preread_blocks,
-    tally_text,
-)
+from bot.governance.appraisal_blocks import answers_blocks, chart_comment, form_ask, preread_blocks, tally_text
+from bot.governance.blocks import digest_blocks
+from bot.governance.home_blocks import home_view
 from bot.governance.models import Appraisal
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Charter, Partnership
@@ -103,7 +98,7 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
         if appraisal is None or appraisal.preread_ts:
             return "dropped"
         partnership = session.get(Partnership, appraisal.partnership_id)
-        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        pre = prereads.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
         members = governance.council(session, partnership)
         text, blocks = preread_blocks(partnership, appraisal, pre, [m.user_id for m in members])
         channel = partnership.governance_channel_id or partnership.channel_id
@@ -135,7 +130,7 @@ def send_chart(rt: Runtime, job: SendJob) -> str | None:
         if appraisal is None or not appraisal.preread_ts:
             return "dropped"
         partnership = session.get(Partnership, appraisal.partnership_id)
-        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        pre = prereads.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
         channel, thread = appraisal.preread_channel, appraisal.preread_ts
     chart = CHARTS[job.payload["index"]](pre)
     rt.gateway.upload_file(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.claims import SendJob, schedule_send
 from bot.escalations import sla
+from bot.kpis import periods
 from bot.kpis import service as kpis
 from bot.kpis.blocks import ask_blocks, nudge_blocks
 from bot.kpis.models import Kpi
@@ -37,10 +38,10 @@ def plan_kpi_asks(rt: Runtime, now: datetime) -> None:
             if partnership_id not in calendars:
                 calendars[partnership_id] = work_calendar(session, session.get(Partnership, partnership_id))
             calendar = calendars[partnership_id]
-            start = kpis.last_closed_start(period, local_date(now, calendar.timezone))
-            if kpis.period_end(period, start) < local_date(created_at, calendar.timezone):
+            start = periods.last_closed_start(period, local_date(now, calendar.timezone))
+            if periods.period_end(period, start) < local_date(created_at, calendar.timezone):
                 continue  # the KPI did not exist during that period
-            asked = kpis.ask_at(period, start, calendar)
+            asked = periods.ask_at(period, start, calendar)
             if asked > now:
                 continue
             key = f"kpi:{partnership_id}:{side}:{period}:{start.isoformat()}"

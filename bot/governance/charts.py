@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
 
 from bot.escalations.models import CATEGORIES  # noqa: E402
-from bot.governance.appraisal import PreRead  # noqa: E402
+from bot.governance.preread import PreRead  # noqa: E402
 
 SIZE = (6.4, 3.2)
 DPI = 100

@@ -7,7 +7,8 @@ from datetime import date
 
 from bot.kpis.ids import Action, ActualsState, Form, KpiState
 from bot.kpis.models import Kpi, KpiActual
-from bot.kpis.service import ScoreRow, period_label
+from bot.kpis.periods import period_label
+from bot.kpis.service import ScoreRow
 from bot.partnerships.models import Partnership
 from bot.slack.forms import button, modal, option, radio_buttons, section, text_input
 from bot.slack.text import channel_link, escape, mention
