@@ -289,7 +289,7 @@ def main() -> None:
     }
     with db.session() as session:
         pre = prereads.pre_read(session, session.get(Partnership, pid), NOW - timedelta(days=91), NOW)
-    for chart in (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart):
+    for chart in charts.ALL:
         results[f"chart {chart.__name__}"] = measure(lambda chart=chart: chart(pre), max(5, args.runs // 5))
     base = statistics.median(results["baseline SELECT 1"])
     print(f"{'what':40} {'median ms':>10} {'p95 ms':>8} {'× baseline':>11}")

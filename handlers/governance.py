@@ -29,7 +29,7 @@ from bot.governance.blocks import (
     referral_text,
 )
 from bot.governance.export import write_export
-from bot.governance.home_blocks import escalation_modal
+from bot.governance.home_blocks import escalation_modal, home_decision_modal
 from bot.governance.ids import Action
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member
@@ -38,6 +38,7 @@ from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.text import mention
 from bot.workdays import local_date
+from handlers import decisions as decision_handlers
 from handlers import escalations as escalation_handlers
 from handlers.context import Actor, actor_of, runtime, scheduler
 from handlers.people import look_up, member_for
@@ -253,8 +254,18 @@ def on_open_escalation(rt: Runtime, body: dict, action: dict) -> None:
     open_modal(rt, body, build)
 
 
+def on_open_decision(rt: Runtime, body: dict, action: dict) -> None:
+    def build(session):
+        decision, partnership = decision_handlers.load(session, int(action["value"]))
+        member_for(session, partnership, actor_of(body), rt.clock.now())
+        return home_decision_modal(partnership, decision)
+
+    open_modal(rt, body, build)
+
+
 def register(app: App) -> None:
     app.event("app_home_opened")(on_home_opened)
+    app.action(Action.OPEN_DECISION)(button(on_open_decision))
     app.action(Action.OPEN_ESCALATION)(button(on_open_escalation))
     app.action(EscalationAction.REFER)(button(on_refer))
     app.action(EscalationAction.COUNCIL_DECISION)(button(on_decision_button))

@@ -105,7 +105,7 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
         # Posted inside the transaction: if Slack refuses, nothing is recorded and the send is retried.
         appraisal.preread_ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
         appraisal.preread_channel = channel
-        for index, _ in enumerate(CHARTS):
+        for index in charts.drawn(pre):
             schedule_send(session, key=f"{job.key}:chart:{index}", kind="appraisal_chart", due_at=job.due_at,
                           subject_id=appraisal.id, payload={"index": index})  # fmt: skip
         schedule_send(session, key=f"{job.key}:tally", kind="appraisal_tally", due_at=job.due_at,
@@ -120,9 +120,6 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
     return None
 
 
-CHARTS = (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart)
-
-
 def send_chart(rt: Runtime, job: SendJob) -> str | None:
     """One chart as an image in the pre-read's thread (Slack's external upload flow), with its words beside it."""
     with rt.db.session() as session:
@@ -132,7 +129,7 @@ def send_chart(rt: Runtime, job: SendJob) -> str | None:
         partnership = session.get(Partnership, appraisal.partnership_id)
         pre = prereads.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
         channel, thread = appraisal.preread_channel, appraisal.preread_ts
-    chart = CHARTS[job.payload["index"]](pre)
+    chart = charts.ALL[job.payload["index"]](pre)
     rt.gateway.upload_file(
         channel=channel,
         thread_ts=thread,

@@ -13,7 +13,7 @@ from bot.kpis import periods
 from bot.kpis import service as kpis
 from bot.kpis.blocks import ask_blocks, nudge_blocks
 from bot.kpis.models import Kpi
-from bot.partnerships import service as partnerships
+from bot.kpis.reporting import reporters
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import Target
 from bot.runtime import Runtime
@@ -59,12 +59,6 @@ def plan_kpi_asks(rt: Runtime, now: datetime) -> None:
             )
 
 
-def _reporters(partnership: Partnership, side: str) -> list[tuple[str, str]]:
-    """Who is asked: the side's leads, or everyone of the side while it has none."""
-    people = partnerships.leads(partnership, side) or [m for m in partnership.members if m.side == side]
-    return [(m.team_id, m.user_id) for m in people]
-
-
 def _perform(rt: Runtime, job: SendJob, nudge: bool) -> str | None:
     side, period, start = job.payload["side"], job.payload["period"], date.fromisoformat(job.payload["start"])
     with rt.db.session() as session:
@@ -81,7 +75,7 @@ def _perform(rt: Runtime, job: SendJob, nudge: bool) -> str | None:
             key=job.key,
             due_at=job.due_at,
             partnership=partnership,
-            people=_reporters(partnership, side),
+            people=[(m.team_id, m.user_id) for m in reporters(partnership, side)],
             text=text,
             blocks=blocks,
         )

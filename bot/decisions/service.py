@@ -276,3 +276,49 @@ def awaiting_side(session: Session, partnership: Partnership, side: str) -> list
         for d in active
         if (d.side != side and d.state in ("open", "awaiting")) or (d.side == side and d.state == "objected")
     ]
+
+
+def awaiting_member(session: Session, partnership: Partnership, member: Member) -> list[Decision]:
+    """What awaits `member` on their App Home: what awaits their side, less the decisions they already said
+    Aligned to in the window now open (saying it keeps the decision open for the rest of their side)."""
+    found = awaiting_side(session, partnership, member.side)
+    if not found:
+        return []
+    said = set(
+        session.scalars(
+            select(DecisionMove.decision_id)
+            .join(Decision, Decision.id == DecisionMove.decision_id)
+            .where(
+                DecisionMove.decision_id.in_([d.id for d in found]),
+                DecisionMove.team_id == member.team_id,
+                DecisionMove.user_id == member.user_id,
+                DecisionMove.event == "aligned",
+                DecisionMove.at >= Decision.window_opened_at,
+            )
+        )
+    )
+    return [d for d in found if d.id not in said]
+
+
+ANSWERS = ("aligned", "objected", "agreed", "declined")
+
+
+def answers_open_to(decision: Decision, actor: Member) -> list[str]:
+    """The answers (aligned, not aligned, agree, decline) `actor` may give `decision` now: the buttons a Home
+    shows them. The same table and roles as check_event."""
+    roles = roles_toward(decision, actor)
+    return [
+        event
+        for event in ANSWERS
+        if (move := ALLOWED.get((decision.state, event))) is not None and move.who != WINDOW and move.who in roles
+    ]
+
+
+def of_period(session: Session, partnership: Partnership, start: datetime, end: datetime) -> list[Decision]:
+    """Decisions shared or settled in (start, end], and those shared before and still in play: the appraisal
+    pre-read's, oldest first."""
+    in_period = (Decision.shared_at > start) & (Decision.shared_at <= end)
+    settled = (Decision.settled_at > start) & (Decision.settled_at <= end)
+    in_play = Decision.state.in_(ACTIVE) & (Decision.shared_at <= end)
+    mine = Decision.partnership_id == partnership.id
+    return list(session.scalars(select(Decision).where(mine, in_period | settled | in_play).order_by(Decision.number)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.decisions.blocks import period_text
 from bot.escalations.models import CATEGORIES
 from bot.governance.appraisal import DECISION_SLOTS
 from bot.governance.blocks import CADENCE_WORDS, health_headline
@@ -11,6 +12,9 @@ from bot.governance.ids import Action, AppraisalState, Form, ScheduleState
 from bot.governance.models import RATINGS, VERDICTS, Appraisal, AppraisalAnswer
 from bot.governance.preread import PreRead
 from bot.governance.service import GovernanceSettings
+from bot.incentives.blocks import misalignment_text, side_by_side
+from bot.kpis.blocks import scorecard_state_text
+from bot.kpis.service import scorecard_state
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import SEVERITIES
 from bot.slack.forms import (
@@ -95,6 +99,7 @@ def preread_blocks(
         ),
         section("\n".join(lines[:4])),
         section("\n".join(lines[4:])),
+        *_governance_blocks(partnership, pre),
         context(
             f"Period {date_token(now.start, '{date_short}')} – {date_token(now.end, '{date_short}')}, against the "
             "period before and the charter's escalation targets. Charts follow in the thread; each council member "
@@ -102,6 +107,22 @@ def preread_blocks(
         ),
     ]
     return f"Appraisal #{appraisal.number} pre-read: {escape(partnership.name)}", blocks
+
+
+def _governance_blocks(partnership: Partnership, pre: PreRead) -> list[dict]:
+    """The KPI scorecard's state, the decisions of the period and the latest incentive review, both sides side
+    by side with misalignment flagged."""
+    scorecard = scorecard_state_text(scorecard_state(pre.scorecard) if pre.scorecard else None)
+    blocks = [
+        section(
+            f"*KPI scorecard:* {scorecard}" + (" (chart in the thread)" if pre.scorecard else "") + "\n"
+            f"*Decisions of the period:* {period_text(pre.decisions)}"
+        ),
+        section(f"*Incentives:* {misalignment_text(pre.incentives)}"),
+    ]
+    if pre.incentives is not None:
+        blocks.append(side_by_side(partnership, pre.incentives))
+    return blocks
 
 
 def chart_comment(chart_text: str) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.decisions.blocks import awaiting_text
 from bot.escalations.ids import EscalationState
 from bot.escalations.ids import Form as EscalationForm
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation
 from bot.governance.digest import Digest
 from bot.governance.health import WEIGHTS, WINDOW_DAYS, Health, Part
 from bot.governance.service import HealthReading
+from bot.incentives.blocks import misalignment_text
+from bot.kpis.blocks import scorecard_state_text
 from bot.partnerships.models import Member, Partnership
 from bot.slack.forms import (
     context,
@@ -224,10 +227,16 @@ def digest_blocks(partnership: Partnership, digest: Digest, cadence: str, today:
         f"*Kudos:* client→vendor {digest.kudos['client→vendor']} · vendor→client {digest.kudos['vendor→client']}",
         f"*Overdue actions:* {actions}",
     ]
+    governance = [
+        f"*Decisions:* {awaiting_text(partnership, digest.decisions_awaiting)}",
+        f"*KPIs:* {scorecard_state_text(digest.scorecard)}",
+        f"*Incentives:* {misalignment_text(digest.incentives)}",
+    ]
     blocks = [
         section(f":bookmark_tabs: *{word} digest* — {escape(partnership.name)}"),
         section(health_headline(digest.health)),
         section("\n".join(lines)),
+        section("\n".join(governance)),
         context(f"From {date_token(digest.since)} to {date_token(digest.until)}. `/partner digest` shows it any time."),
     ]
     return f"{word} digest of {escape(partnership.name)}: health {digest.health.now.score}/100", blocks

@@ -108,5 +108,44 @@ def health_chart(pre: PreRead) -> Chart:
     return Chart("health-trend.png", "Health trend", _render(draw), f"Health trend week by week: {words}.")
 
 
-def charts(pre: PreRead) -> list[Chart]:
-    return [response_chart(pre), feedback_chart(pre), escalations_chart(pre), health_chart(pre)]
+RATING_COLOURS = {
+    "green": (0.20, 0.63, 0.33),
+    "amber": (0.96, 0.73, 0.18),
+    "red": (0.84, 0.19, 0.15),
+    None: (0.85,) * 3,
+}
+
+
+def scorecard_chart(pre: PreRead) -> Chart:
+    """Each KPI a row, its last six periods as coloured cells (one image artist, however many KPIs)."""
+    rows = pre.scorecard
+    kinds = {row.kpi.period for row in rows}
+
+    def draw(axes):
+        axes.imshow([[RATING_COLOURS[c.rating] for c in row.cells] for row in rows], aspect="auto")
+        axes.set_yticks(range(len(rows)), [row.kpi.name[:24] for row in rows], fontsize=7)
+        if len(kinds) == 1 and rows:
+            fmt = "%d %b" if kinds == {"weekly"} else "%b %Y"
+            labels = [c.start.strftime(fmt) for c in rows[0].cells]
+        else:
+            labels = [f"{n} ago" for n in range(len(rows[0].cells) - 1, 0, -1)] + ["latest"] if rows else []
+        axes.set_xticks(range(len(labels)), labels, fontsize=7)
+        axes.set_title("KPI scorecard: green / amber / red, grey = missing")
+
+    def cells(row) -> str:
+        words = ", ".join(c.rating or "missing" for c in row.cells)
+        streak = f" (red {row.red_streak} in a row)" if row.red_streak >= 3 else ""
+        return f"{row.kpi.name} {words}{streak}"
+
+    words = "; ".join(cells(row) for row in rows) or "no KPIs"
+    return Chart("kpi-scorecard.png", "KPI scorecard", _render(draw),
+                 f"KPI scorecard, last six periods oldest first: {words}.")  # fmt: skip
+
+
+# Every chart by its place, which keys its claimed send; the scorecard's is drawn only for partnerships with KPIs.
+ALL = (response_chart, feedback_chart, escalations_chart, health_chart, scorecard_chart)
+
+
+def drawn(pre: PreRead) -> list[int]:
+    """The places in ALL of the charts this pre-read has."""
+    return [index for index, chart in enumerate(ALL) if chart is not scorecard_chart or pre.scorecard]

@@ -1,5 +1,7 @@
-"""What someone's App Home shows: the partnerships they belong to, what waits on them, what comes next, and for
-leads and sponsors the governance rhythm. Plus a fingerprint of what waits, so a change republishes it. No Slack."""
+"""What someone's App Home shows: the partnerships they belong to, what waits on them (check-ins, feedback,
+actions, escalations, appraisal forms, decisions awaiting their side, KPI actuals their side owes, an incentive
+review to answer), what comes next, and for leads and sponsors the governance rhythm. Plus a fingerprint of
+what waits, so a change republishes it. No Slack."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from sqlalchemy.orm import Session
 from bot.actions.models import Action
 from bot.claims import schedule_send
 from bot.db import insert_once
+from bot.decisions import service as decisions
+from bot.decisions.models import Decision
 from bot.escalations.lifecycle import ACTIVE
 from bot.escalations.models import Escalation
 from bot.feedback.models import FeedbackCycle, FeedbackResponse
@@ -20,10 +24,13 @@ from bot.feedback.service import giver_key
 from bot.governance import appraisal as appraisals
 from bot.governance.models import Appraisal, HomeView
 from bot.governance.service import HealthReading, is_council, reading
+from bot.incentives import service as incentives
+from bot.incentives.models import IncentiveReview
+from bot.kpis.reporting import Owed, owed_actuals, reporters
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.models import Answer, Checkin
-from bot.workdays import local_date
+from bot.workdays import local_date, work_calendar
 
 
 @dataclass
@@ -41,6 +48,9 @@ class Waiting:
     actions: list[tuple[Partnership, Action, bool]] = field(default_factory=list)  # overdue?
     escalations: list[tuple[Partnership, Escalation, str]] = field(default_factory=list)  # why: owner | acknowledge
     forms: list[tuple[Partnership, Appraisal]] = field(default_factory=list)
+    decisions: list[tuple[Partnership, Decision, list[str]]] = field(default_factory=list)  # answers they may give
+    actuals: list[tuple[Partnership, Owed]] = field(default_factory=list)
+    reviews: list[tuple[Partnership, IncentiveReview]] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         keys = [
@@ -49,6 +59,9 @@ class Waiting:
             *(f"a{a.id}:{int(late)}" for _, a, late in self.actions),
             *(f"e{e.id}:{why}:{e.state}" for _, e, why in self.escalations),
             *(f"p{a.id}" for _, a in self.forms),
+            *(f"d{d.id}:{d.state}:{','.join(answers)}" for _, d, answers in self.decisions),
+            *(f"k{o.button_value}:{','.join(str(k.id) for k in o.kpis)}" for _, o in self.actuals),
+            *(f"i{r.id}" for _, r in self.reviews),
         ]
         return hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()
 
@@ -127,6 +140,15 @@ def waiting_on(session: Session, mine: list[Belonging], now: datetime, key_secre
                 waiting.escalations.append((p, escalation, "acknowledge"))
         if b.council:
             waiting.forms.extend((p, a) for a in appraisals.waiting_forms(session, p, m, today))
+        waiting.decisions.extend(
+            (p, d, decisions.answers_open_to(d, m)) for d in decisions.awaiting_member(session, p, m)
+        )
+        if m in reporters(p, m.side):
+            calendar = work_calendar(session, p)
+            waiting.actuals.extend((p, owed) for owed in owed_actuals(session, p, m.side, calendar, now))
+        review = incentives.waiting_answer(session, p, m)
+        if review is not None:
+            waiting.reviews.append((p, review))
     waiting.actions.sort(key=lambda item: (not item[2], item[1].due_date, item[1].number))
     return waiting
 

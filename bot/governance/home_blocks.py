@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.decisions.blocks import ICONS, decision_message, move_buttons
+from bot.decisions.lifecycle import STATES
+from bot.decisions.models import Decision
 from bot.escalations.blocks import escalation_message
 from bot.escalations.models import Escalation
 from bot.feedback.ids import Action as FeedbackAction
@@ -11,6 +14,9 @@ from bot.governance.blocks import health_headline
 from bot.governance.home import Home as HomeData
 from bot.governance.home import Waiting
 from bot.governance.ids import Action, Form
+from bot.incentives.ids import Action as IncentiveAction
+from bot.kpis.ids import Action as KpiAction
+from bot.kpis.periods import period_label
 from bot.partnerships.models import Partnership
 from bot.rhythms.ids import Action as RhythmAction
 from bot.slack.forms import (
@@ -111,7 +117,52 @@ def _waiting_blocks(waiting: Waiting) -> list[dict]:
                 accessory=button("Fill the form", Action.FILL_FORM, str(appraisal.id)),
             )
         )
+    for p, decision, answers in waiting.decisions:
+        blocks.extend(_decision_blocks(p, decision, answers))
+    for p, owed in waiting.actuals:
+        names = ", ".join(escape(k.name) for k in owed.kpis)
+        blocks.append(
+            section(
+                f"KPI actuals your side ({owed.side}) owes in {escape(p.name)} for the "
+                f"{period_label(owed.period, owed.start)}: {names}",
+                accessory=button("Enter actuals", KpiAction.ENTER_ACTUALS, owed.button_value, "primary"),
+            )
+        )
+    for p, review in waiting.reviews:
+        blocks.append(
+            section(
+                f"Incentive review in {escape(p.name)}, open until {date_token(review.closes_at)}: is what is paid "
+                "for still what we want?",
+                accessory=button("Answer", IncentiveAction.ANSWER, str(review.id), "primary"),
+            )
+        )
     return blocks
+
+
+def _decision_blocks(p: Partnership, decision: Decision, answers: list[str]) -> list[dict]:
+    """A decision awaiting the person's side: the answers they may give as buttons, else a button to open it."""
+    if decision.state in ("open", "awaiting"):
+        when = f", {'objection window closes' if decision.state == 'open' else 'agreement needed by'} "
+        when += date_token(decision.closes_at)
+    else:
+        when = " — the other side is not aligned"
+    head = section(
+        f"{ICONS[decision.state]} Decision {decision.number} in {escape(p.name)} by {mention(decision.author_user)} "
+        f"({decision.side}): {escape(decision.what[:200])} — *{STATES[decision.state]}*{when}",
+        accessory=None if answers else button("Open", Action.OPEN_DECISION, str(decision.id)),
+    )
+    if not answers:
+        return [head]
+    return [head, {"type": "actions", "elements": move_buttons(decision, answers)}]
+
+
+def home_decision_modal(partnership: Partnership, decision: Decision) -> dict:
+    """A decision opened from the Home tab: its message, with the buttons that move it."""
+    _, blocks = decision_message(partnership, decision)
+    view = modal(Form.DECISION, f"Decision {decision.number}", blocks)
+    view.pop("submit")
+    view["close"] = plain("Close", 24)
+    return view
 
 
 def escalation_modal(partnership: Partnership, escalation: Escalation, now: datetime) -> dict:

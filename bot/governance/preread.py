@@ -11,12 +11,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
+from bot.decisions import service as decisions
+from bot.decisions.models import Decision
 from bot.escalations.models import CATEGORIES, Escalation
 from bot.escalations.service import targets as escalation_targets
 from bot.escalations.sla import target_duration
 from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackResponse
 from bot.feedback.service import scores_visible
 from bot.governance.service import HealthReading, health_trend
+from bot.incentives import service as incentives
+from bot.incentives.service import ReviewReport
+from bot.kpis import service as kpis
+from bot.kpis.service import ScoreRow
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Partnership
@@ -76,6 +82,9 @@ class PreRead:
     previous: PeriodFigures
     health: list[tuple[datetime, int]] = field(default_factory=list)
     reading: HealthReading | None = None  # the score at the period's end, its change and what pulls it down
+    scorecard: list[ScoreRow] = field(default_factory=list)  # the KPIs' last six periods at the period's end
+    incentives: ReviewReport | None = None  # the latest incentive review by the period's end
+    decisions: list[Decision] = field(default_factory=list)  # shared or settled in the period
 
 
 def period_figures(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PeriodFigures:
@@ -200,7 +209,8 @@ def period_figures(session: Session, partnership: Partnership, start: datetime, 
 
 
 def pre_read(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PreRead:
-    """The period's figures, the same figures for the period before, and the health trend week by week."""
+    """The period's figures, the same figures for the period before, the health trend week by week, the KPI
+    scorecard, the latest incentive review and the decisions of the period."""
     length = max(end - start, timedelta(days=7))
     weeks = max(2, min(26, round(length / timedelta(days=7)) + 1))
     trend, now = health_trend(session, partnership, end, weeks, timedelta(days=7))
@@ -209,4 +219,7 @@ def pre_read(session: Session, partnership: Partnership, start: datetime, end: d
         previous=period_figures(session, partnership, start - length, start),
         health=trend,
         reading=now,
+        scorecard=kpis.scorecard(session, partnership, end),
+        incentives=incentives.latest_report(session, partnership, end),
+        decisions=decisions.of_period(session, partnership, start, end),
     )

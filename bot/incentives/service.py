@@ -358,6 +358,27 @@ def status(session: Session, partnership: Partnership, calendar: WorkCalendar, n
     return (review_report(latest) if latest else None), next_review(partnership, terms, calendar, now)
 
 
+def latest_report(session: Session, partnership: Partnership, until: datetime) -> ReviewReport | None:
+    """The report of the latest review opened by `until`: what the digest and the appraisal pre-read show."""
+    review = session.scalar(
+        select(IncentiveReview)
+        .where(IncentiveReview.partnership_id == partnership.id, IncentiveReview.opened_at <= until)
+        .order_by(IncentiveReview.opened_at.desc(), IncentiveReview.id.desc())
+        .limit(1)
+    )
+    return review_report(review) if review else None
+
+
+def waiting_answer(session: Session, partnership: Partnership, member: Member) -> IncentiveReview | None:
+    """The open review `member` is asked and has not answered: their App Home's form to fill."""
+    if member.role not in ("lead", "sponsor"):
+        return None
+    review = latest_review(session, partnership, open_only=True)
+    if review is None or any((a.team_id, a.user_id) == (member.team_id, member.user_id) for a in review.answers):
+        return None
+    return review
+
+
 def find_review(session: Session, review_id: int) -> IncentiveReview:
     review = session.get(IncentiveReview, review_id)
     if review is None:

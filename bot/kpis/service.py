@@ -353,3 +353,24 @@ def scorecard(session: Session, partnership: Partnership, now: datetime) -> list
             streak += 1
         rows.append(ScoreRow(kpi, cells, trend, streak))
     return rows
+
+
+@dataclass(frozen=True)
+class ScorecardState:
+    """The scorecard in a few figures, for the digest and the appraisal pre-read."""
+
+    counts: dict[str, int]  # the latest colour of each KPI: green, amber, red
+    recurring: list[ScoreRow]  # red RED_STREAK periods or more in a row
+    missing: list[ScoreRow]  # no actual for the last closed period
+
+
+def scorecard_state(rows: list[ScoreRow]) -> ScorecardState:
+    counts = {colour: 0 for colour in ("green", "amber", "red")}
+    for row in rows:
+        if row.latest:
+            counts[row.latest.rating] += 1
+    return ScorecardState(
+        counts=counts,
+        recurring=[row for row in rows if row.red_streak >= RED_STREAK],
+        missing=[row for row in rows if row.cells[-1].actual is None],
+    )
