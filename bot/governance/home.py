@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.actions.models import Action
 from bot.claims import schedule_send
@@ -97,30 +97,48 @@ def waiting_on(session: Session, mine: list[Belonging], now: datetime, key_secre
     for b in mine:
         p, m = b.partnership, b.member
         today = local_date(now, p.timezone)
-        for checkin in session.scalars(
-            select(Checkin).where(Checkin.partnership_id == p.id, Checkin.status == "sent", Checkin.closes_at > now)
-        ):
-            asked = any(person["user"] == m.user_id for person in checkin.expected)
-            answered = session.scalar(
-                select(Answer.id).where(Answer.checkin_id == checkin.id, Answer.user_id == m.user_id).limit(1)
+        # Read what is open, then which of it this person has answered, in one statement each (no read per item).
+        asked = [
+            c
+            for c in session.scalars(
+                select(Checkin)
+                .options(joinedload(Checkin.rhythm))
+                .where(Checkin.partnership_id == p.id, Checkin.status == "sent", Checkin.closes_at > now)
             )
-            if asked and not answered:
-                waiting.checkins.append((p, checkin))
-        for cycle in session.scalars(
-            select(FeedbackCycle).where(
-                FeedbackCycle.partnership_id == p.id,
-                FeedbackCycle.status == "open",
-                FeedbackCycle.opens_at <= now,
-                FeedbackCycle.closes_at > now,
-            )
-        ):
-            given = session.scalar(
-                select(FeedbackResponse.id).where(
-                    FeedbackResponse.cycle_id == cycle.id, FeedbackResponse.giver_key == giver_key(key_secret, cycle, m)
+            if any(person["user"] == m.user_id for person in c.expected)
+        ]
+        answered = set(
+            session.scalars(
+                select(Answer.checkin_id).where(
+                    Answer.checkin_id.in_([c.id for c in asked]), Answer.user_id == m.user_id
                 )
             )
-            if not given:
-                waiting.cycles.append((p, cycle))
+            if asked
+            else ()
+        )
+        waiting.checkins.extend((p, c) for c in asked if c.id not in answered)
+        cycles = {
+            giver_key(key_secret, cycle, m): cycle
+            for cycle in session.scalars(
+                select(FeedbackCycle).where(
+                    FeedbackCycle.partnership_id == p.id,
+                    FeedbackCycle.status == "open",
+                    FeedbackCycle.opens_at <= now,
+                    FeedbackCycle.closes_at > now,
+                )
+            )
+        }
+        given = set(
+            session.scalars(
+                select(FeedbackResponse.giver_key).where(
+                    FeedbackResponse.cycle_id.in_([c.id for c in cycles.values()]),
+                    FeedbackResponse.giver_key.in_(list(cycles)),
+                )
+            )
+            if cycles
+            else ()
+        )
+        waiting.cycles.extend((p, cycle) for key, cycle in cycles.items() if key not in given)
         for action in session.scalars(
             select(Action).where(Action.partnership_id == p.id, Action.status == "open", Action.owner_user == m.user_id)
         ):

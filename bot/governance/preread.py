@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
@@ -87,38 +87,42 @@ class PreRead:
     decisions: list[Decision] = field(default_factory=list)  # shared or settled in the period
 
 
-def period_figures(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PeriodFigures:
+def period_figures(
+    session: Session, partnership: Partnership, start: datetime, end: datetime, previous_start: datetime
+) -> tuple[PeriodFigures, PeriodFigures]:
+    """The figures of (start, end] and of the period before it, (previous_start, start]: each table read once
+    over both (rows split by the period they fall in), action counts aggregated in SQL."""
     pid, tz = partnership.id, partnership.timezone
+    bounds = ((start, end), (previous_start, start))
+
+    def period_of(moment: datetime) -> int | None:
+        return next((n for n, (low, high) in enumerate(bounds) if low < moment <= high), None)
+
     # Check-ins: each person's first answer decides their standing.
-    checkins = session.execute(
-        select(Checkin.id, Checkin.closes_at, Checkin.expected).where(
-            Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > start, Checkin.closes_at <= end
-        )
-    ).all()
+    in_stretch = (Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > previous_start,
+                  Checkin.closes_at <= end)  # fmt: skip
+    checkins = session.execute(select(Checkin.id, Checkin.closes_at, Checkin.expected).where(*in_stretch)).all()
     firsts: dict[tuple[int, str], bool] = {}
     for checkin_id, user, late in session.execute(
         select(Answer.checkin_id, Answer.user_id, Answer.late)
         .join(Checkin, Checkin.id == Answer.checkin_id)
-        .where(Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > start,
-               Checkin.closes_at <= end)
+        .where(*in_stretch)
         .order_by(Answer.answered_at)
-    ).all():  # fmt: skip
+    ).all():
         firsts.setdefault((checkin_id, user), late)
-    weeks: dict[date, list[int]] = {}
+    weeks: tuple[dict[date, list[int]], ...] = ({}, {})
     for checkin_id, closes_at, expected in checkins:
         day = local_date(closes_at, tz)
-        week = weeks.setdefault(day - timedelta(days=day.weekday()), [0, 0])
+        week = weeks[period_of(closes_at)].setdefault(day - timedelta(days=day.weekday()), [0, 0])
         week[0] += len(expected)
         week[1] += sum(firsts.get((checkin_id, p["user"])) is False for p in expected)
-    by_week = [(monday, round(100 * ok / asked, 1) if asked else None) for monday, (asked, ok) in sorted(weeks.items())]
-    asked, ok = sum(w[0] for w in weeks.values()), sum(w[1] for w in weeks.values())
 
     # Feedback: each cycle's score of each side by the other, as its report showed it.
     overall = sum(getattr(FeedbackResponse, d) for d in DIMENSIONS) / float(len(DIMENSIONS))
     cycles = session.execute(
-        select(FeedbackCycle.id, FeedbackCycle.number, FeedbackCycle.anonymous)
+        select(FeedbackCycle.id, FeedbackCycle.number, FeedbackCycle.anonymous, FeedbackCycle.closes_at)
         .where(FeedbackCycle.partnership_id == pid, FeedbackCycle.status == "closed",
-               FeedbackCycle.closes_at > start, FeedbackCycle.closes_at <= end)
+               FeedbackCycle.closes_at > previous_start, FeedbackCycle.closes_at <= end)
         .order_by(FeedbackCycle.number)
     ).all()  # fmt: skip
     scores = {
@@ -134,15 +138,75 @@ def period_figures(session: Session, partnership: Partnership, start: datetime, 
         count, mean = scores.get((cycle_id, side), (0, None))
         return round(float(mean), 2) if count and scores_visible(anonymous, count) else None
 
-    feedback = [(number, shown(cid, anon, "client"), shown(cid, anon, "vendor")) for cid, number, anon in cycles]
+    feedback: tuple[list, list] = ([], [])
+    for cycle_id, number, anonymous, closes_at in cycles:
+        feedback[period_of(closes_at)].append(
+            (number, shown(cycle_id, anonymous, "client"), shown(cycle_id, anonymous, "vendor"))
+        )
 
-    # Escalations raised in the period.
-    rows = session.execute(
+    # Escalations raised in each period.
+    escalations = session.execute(
         select(Escalation.category, Escalation.severity, Escalation.raised_at, Escalation.acknowledged_at,
                Escalation.resolved_at, Escalation.ack_breached_at, Escalation.resolve_breached_at)
-        .where(Escalation.partnership_id == pid, Escalation.state != "duplicate", Escalation.raised_at > start,
-               Escalation.raised_at <= end)
+        .where(Escalation.partnership_id == pid, Escalation.state != "duplicate",
+               Escalation.raised_at > previous_start, Escalation.raised_at <= end)
     ).all()  # fmt: skip
+    landed = session.execute(
+        select(Milestone.done_at, Milestone.planned_date).where(
+            Milestone.partnership_id == pid, Milestone.done_at > previous_start, Milestone.done_at <= end
+        )
+    ).all()
+    kudos: tuple[dict, dict] = ({}, {})
+    for giver, receiver, now, before in session.execute(
+        select(Kudos.giver_side, Kudos.receiver_side, func.count(case((Kudos.given_at > start, 1))),
+               func.count(case((Kudos.given_at <= start, 1))))
+        .where(Kudos.partnership_id == pid, Kudos.given_at > previous_start, Kudos.given_at <= end)
+        .group_by(Kudos.giver_side, Kudos.receiver_side)
+    ).all():  # fmt: skip
+        kudos[0][(giver, receiver)], kudos[1][(giver, receiver)] = now, before
+
+    def counted(low: datetime, high: datetime) -> list:
+        last_day = local_date(high, tz)
+        overdue = (Action.due_date < last_day) & (Action.done_at.is_(None) | (Action.done_at > high))
+        return [
+            func.count(case(((Action.created_at > low) & (Action.created_at <= high), 1))),
+            func.count(case(((Action.done_at > low) & (Action.done_at <= high), 1))),
+            func.count(case((overdue & (Action.created_at <= high), 1))),
+        ]
+
+    actions = session.execute(
+        select(*counted(start, end), *counted(previous_start, start)).where(Action.partnership_id == pid)
+    ).one()
+    goals = {s: escalation_targets(partnership, s) for s in SEVERITIES}
+    figures = []
+    for n, (low, high) in enumerate(bounds):
+        by_week = [(monday, round(100 * ok / asked, 1) if asked else None) for monday, (asked, ok) in
+                   sorted(weeks[n].items())]  # fmt: skip
+        asked, ok = sum(w[0] for w in weeks[n].values()), sum(w[1] for w in weeks[n].values())
+        late = [local_date(done, tz) > planned for done, planned in landed if period_of(done) == n]
+        figures.append(
+            PeriodFigures(
+                start=low,
+                end=high,
+                response_by_week=by_week,
+                response_rate=round(100 * ok / asked, 1) if asked else None,
+                feedback=feedback[n],
+                escalations=_escalation_figures([r for r in escalations if period_of(r.raised_at) == n], goals),
+                milestones_on_time=late.count(False),
+                milestones_late=late.count(True),
+                actions_opened=actions[3 * n],
+                actions_closed=actions[3 * n + 1],
+                actions_overdue=actions[3 * n + 2],
+                kudos={
+                    "client→vendor": kudos[n].get(("client", "vendor"), 0),
+                    "vendor→client": kudos[n].get(("vendor", "client"), 0),
+                },
+            )
+        )
+    return figures[0], figures[1]
+
+
+def _escalation_figures(rows: list, goals: dict) -> EscalationFigures:
     by_category = {c: 0 for c in CATEGORIES}
     by_severity = {s: 0 for s in SEVERITIES}
     acks: dict[str, list[float]] = {s: [] for s in SEVERITIES}
@@ -156,8 +220,7 @@ def period_figures(session: Session, partnership: Partnership, start: datetime, 
         if resolved:
             fixes[severity].append((resolved - raised).total_seconds())
         breaches += bool(ack_breach) + bool(resolve_breach)
-    goals = {s: escalation_targets(partnership, s) for s in SEVERITIES}
-    escalations = EscalationFigures(
+    return EscalationFigures(
         by_category={c: n for c, n in by_category.items() if n},
         by_severity=by_severity,
         median_ack={s: statistics.median(v) if v else None for s, v in acks.items()},
@@ -167,46 +230,6 @@ def period_figures(session: Session, partnership: Partnership, start: datetime, 
         breaches=breaches,
     )
 
-    landed = session.execute(
-        select(Milestone.done_at, Milestone.planned_date).where(
-            Milestone.partnership_id == pid, Milestone.done_at > start, Milestone.done_at <= end
-        )
-    ).all()
-    late = sum(local_date(done, tz) > planned for done, planned in landed)
-    mine = Action.partnership_id == pid
-    last_day = local_date(end, tz)
-
-    def count(*where) -> int:
-        return session.scalar(select(func.count()).select_from(Action).where(mine, *where))
-
-    kudos = dict(
-        ((g, r), n)
-        for g, r, n in session.execute(
-            select(Kudos.giver_side, Kudos.receiver_side, func.count())
-            .where(Kudos.partnership_id == pid, Kudos.given_at > start, Kudos.given_at <= end)
-            .group_by(Kudos.giver_side, Kudos.receiver_side)
-        ).all()
-    )
-    return PeriodFigures(
-        start=start,
-        end=end,
-        response_by_week=by_week,
-        response_rate=round(100 * ok / asked, 1) if asked else None,
-        feedback=feedback,
-        escalations=escalations,
-        milestones_on_time=len(landed) - late,
-        milestones_late=late,
-        actions_opened=count(Action.created_at > start, Action.created_at <= end),
-        actions_closed=count(Action.done_at > start, Action.done_at <= end),
-        actions_overdue=count(
-            Action.due_date < last_day, (Action.done_at.is_(None)) | (Action.done_at > end), Action.created_at <= end
-        ),  # fmt: skip
-        kudos={
-            "client→vendor": kudos.get(("client", "vendor"), 0),
-            "vendor→client": kudos.get(("vendor", "client"), 0),
-        },
-    )
-
 
 def pre_read(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PreRead:
     """The period's figures, the same figures for the period before, the health trend week by week, the KPI
@@ -214,9 +237,10 @@ def pre_read(session: Session, partnership: Partnership, start: datetime, end: d
     length = max(end - start, timedelta(days=7))
     weeks = max(2, min(26, round(length / timedelta(days=7)) + 1))
     trend, now = health_trend(session, partnership, end, weeks, timedelta(days=7))
+    current, previous = period_figures(session, partnership, start, end, start - length)
     return PreRead(
-        current=period_figures(session, partnership, start, end),
-        previous=period_figures(session, partnership, start - length, start),
+        current=current,
+        previous=previous,
         health=trend,
         reading=now,
         scorecard=kpis.scorecard(session, partnership, end),

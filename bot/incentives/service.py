@@ -370,13 +370,24 @@ def latest_report(session: Session, partnership: Partnership, until: datetime) -
 
 
 def waiting_answer(session: Session, partnership: Partnership, member: Member) -> IncentiveReview | None:
-    """The open review `member` is asked and has not answered: their App Home's form to fill."""
+    """The open review `member` is asked and has not answered: their App Home's form to fill (one statement)."""
     if member.role not in ("lead", "sponsor"):
         return None
-    review = latest_review(session, partnership, open_only=True)
-    if review is None or any((a.team_id, a.user_id) == (member.team_id, member.user_id) for a in review.answers):
-        return None
-    return review
+    answered = select(IncentiveAnswer.id).where(
+        IncentiveAnswer.review_id == IncentiveReview.id,
+        IncentiveAnswer.team_id == member.team_id,
+        IncentiveAnswer.user_id == member.user_id,
+    )
+    return session.scalar(
+        select(IncentiveReview)
+        .where(
+            IncentiveReview.partnership_id == partnership.id,
+            IncentiveReview.closed_at.is_(None),
+            ~answered.exists(),
+        )
+        .order_by(IncentiveReview.opened_at.desc(), IncentiveReview.id.desc())
+        .limit(1)
+    )
 
 
 def find_review(session: Session, review_id: int) -> IncentiveReview:
