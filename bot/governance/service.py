@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ValidationError
@@ -43,6 +44,16 @@ class HealthRows:
     actions: list[tuple[date, datetime, datetime | None]]  # due_date, created_at, done_at
     kudos: list[tuple[datetime, str, str]]  # given_at, giver side, receiver side
 
+    @cached_property
+    def checkin_counts(self) -> list[tuple[datetime, int, int]]:
+        """Each check-in's closing time, how many were asked and how many answered on time: counted once for
+        every window a trend computes from these rows."""
+        return [
+            (closes, len(people), sum(self.first_answers.get((checkin_id, *person)) is False for person in people))
+            for checkin_id, closes, people in self.checkins
+        ]
+
+    @cached_property
     def by_direction(self) -> dict[tuple[int, str], list[tuple[float, datetime]]]:
         """Each cycle's scores by the side that gave them."""
         grouped: dict[tuple[int, str], list[tuple[float, datetime]]] = {}
@@ -140,10 +151,10 @@ def facts_from(rows: HealthRows, timezone: str, end: datetime, days: int = WINDO
     """The facts of the `days` before `end`, as they stood at `end`."""
     start = end - timedelta(days=days)
     expected = on_time = 0
-    for checkin_id, closes, people in rows.checkins:
+    for closes, asked, answered in rows.checkin_counts:
         if start < closes <= end:
-            expected += len(people)
-            on_time += sum(rows.first_answers.get((checkin_id, *person)) is False for person in people)
+            expected += asked
+            on_time += answered
     due = met = overdue = 0
     for raised, ack_due, resolve_due, acked, resolved, closed in rows.escalations:
         if raised > end:
@@ -161,7 +172,7 @@ def facts_from(rows: HealthRows, timezone: str, end: datetime, days: int = WINDO
         if resolved is None and ((acked is None and ack_due < end) or resolve_due < end):
             overdue += 1
     scores: list[float | None] = []
-    by_direction = rows.by_direction()
+    by_direction = rows.by_direction
     for cycle_id, anonymous, closes in rows.cycles:
         if not start < closes <= end:
             continue
