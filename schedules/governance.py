@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload
 
 from bot.claims import SendJob, schedule_send
 from bot.governance import appraisal as appraisals
-from bot.governance import charts
 from bot.governance import digest as digests
 from bot.governance import home as homes
 from bot.governance import service as governance
@@ -125,7 +124,9 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
     return None
 
 
-CHARTS = (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart)
+# By name: bot.governance.charts imports matplotlib (a good part of a cold start), so it is imported only by
+# the send that draws a chart.
+CHARTS = ("response_chart", "feedback_chart", "escalations_chart", "health_chart")
 
 
 def send_chart(rt: Runtime, job: SendJob) -> str | None:
@@ -137,7 +138,9 @@ def send_chart(rt: Runtime, job: SendJob) -> str | None:
         partnership = session.get(Partnership, appraisal.partnership_id)
         pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
         channel, thread = appraisal.preread_channel, appraisal.preread_ts
-    chart = CHARTS[job.payload["index"]](pre)
+    from bot.governance import charts
+
+    chart = getattr(charts, CHARTS[job.payload["index"]])(pre)
     rt.gateway.upload_file(
         channel=channel,
         thread_ts=thread,

@@ -19,6 +19,19 @@ def channel_roster(rt: Runtime, channel: str) -> set[str] | None:
     with rt.db.session() as session:
         if not roster.needs_refresh(session, channel, rt.clock.now()):
             return roster.people_in_channel(session, channel)
+    return _refreshed(rt, channel)
+
+
+def keep_fresh(rt: Runtime, channel: str) -> None:
+    """The channel's roster made current (from Slack, when over an hour old) without reading who is in it: one
+    small read when it is fresh, which is nearly always."""
+    with rt.db.read() as session:
+        if not roster.needs_refresh(session, channel, rt.clock.now()):
+            return
+    _refreshed(rt, channel)
+
+
+def _refreshed(rt: Runtime, channel: str) -> set[str] | None:
     try:
         members = rt.gateway.channel_members(channel)
     except SlackApiError as exc:
