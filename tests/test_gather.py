@@ -55,11 +55,13 @@ def add_rhythm_and_checkin(session, partnership, hour: int) -> Checkin:
 
 def checkin_rows(gather: Gather, partnership_id: int):
     return gather.rows(
-        lambda p: select(
-            Checkin.id, Checkin.closes_at, Checkin.expected, Checkin.manual, Checkin.summary_ts, Rhythm.local_time
-        )
-        .join(Rhythm, Rhythm.id == Checkin.rhythm_id)
-        .where(Checkin.partnership_id == p.pid),
+        lambda p: (
+            select(
+                Checkin.id, Checkin.closes_at, Checkin.expected, Checkin.manual, Checkin.summary_ts, Rhythm.local_time
+            )
+            .join(Rhythm, Rhythm.id == Checkin.rhythm_id)
+            .where(Checkin.partnership_id == p.pid)
+        ),
         pid=partnership_id,
     )
 
