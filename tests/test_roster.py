@@ -88,3 +88,18 @@ def test_workers_needing_one_stale_roster_together_ask_slack_once(fake, app):
         worker.join()
     assert len(fake.calls_to("conversations.members")) == 1
     assert found == [set(fake.channel_members["C_PARTNER"])] * 4
+
+
+def test_check_ins_do_not_ask_slack_about_the_bots_in_the_channel_each_time(clock, slack, fake, app):
+    clock.set(NOON)
+    fake.add_user("UOTHERBOT", "T_HOME", is_bot=True)
+    fake.channel_members["C_PARTNER"].append("UOTHERBOT")  # this bot (UBOT) is in the channel too
+    set_up_partnership(slack, fake, app)
+    add_rhythm(slack, fake, app)
+    for n in (1, 2, 3):
+        clock.advance(minutes=10)  # a run now is one occurrence: each run at its own moment
+        slack.command("rhythm run 1")
+        eventually(lambda n=n: len(checkin_posts(fake)) == n, what=f"check-in {n}")
+    asked = [call.args.get("user") for call in fake.calls_to("users.info")]
+    assert "UBOT" not in asked  # ourselves: known from auth.test
+    assert asked.count("UOTHERBOT") <= 1  # another bot: asked once, then remembered
