@@ -18,7 +18,7 @@ from bot.gather import Gather
 from bot.governance import service as governance
 from bot.governance.blocks import health_headline
 from bot.incentives import blocks as incentive_blocks
-from bot.incentives import service as incentives
+from bot.incentives import status as incentives
 from bot.kpis import blocks as kpi_blocks
 from bot.kpis import service as kpis
 from bot.kudos import blocks as kudos_blocks

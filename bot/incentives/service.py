@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select
@@ -15,13 +14,12 @@ from bot.claims import schedule_send
 from bot.db import insert_once
 from bot.errors import UserError
 from bot.escalations import sla
-from bot.gather import Gather
 from bot.incentives.models import PRIORITIES, STILL_WANTED, IncentiveAnswer, IncentiveReview, IncentiveTerms
 from bot.partnerships.models import SIDES, CharterEdit, Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
 from bot.partnerships.targets import Target
 from bot.validation import Typed
-from bot.workdays import WorkCalendar, local_date, local_instant, work_calendar_read
+from bot.workdays import WorkCalendar, local_date, local_instant
 
 REVIEW_WINDOW = Target(5, "bd")
 OPENS_AT = time(10, 0)  # local, on the first business day of a review month
@@ -351,50 +349,6 @@ def review_report(review: IncentiveReview) -> ReviewReport:
         if view.silent:
             points.append(Point("silence", view.side, f"The {view.side} side did not answer."))
     return ReviewReport(review, sides, points)
-
-
-def status_read(
-    gather: Gather, partnership: Partnership, now: datetime
-) -> Callable[[], tuple[ReviewReport | None, datetime]]:
-    """`status` as part of a gathered read: the terms, the latest review with its answers and the holidays
-    (transient copies, for reading)."""
-    pid = partnership.id
-    terms = gather.entities(
-        IncentiveTerms, lambda p: select(IncentiveTerms).where(IncentiveTerms.partnership_id == p.pid), first=1, pid=pid
-    )
-    latest = gather.entities(
-        IncentiveReview,
-        lambda p: select(IncentiveReview).where(IncentiveReview.id == _latest_id(p.pid)),
-        first=1,
-        pid=pid,
-    )
-    answers = gather.entities(
-        IncentiveAnswer,
-        lambda p: select(IncentiveAnswer).where(IncentiveAnswer.review_id == _latest_id(p.pid)),
-        sort=lambda a: a.id,
-        pid=pid,
-    )
-    calendar = work_calendar_read(gather, partnership)
-
-    def finish() -> tuple[ReviewReport | None, datetime]:
-        review = next(iter(latest.get()), None)
-        if review is not None:
-            review.answers = answers.get()
-        written = next(iter(terms.get()), None) or IncentiveTerms(partnership_id=pid, paid_for="")
-        return (review_report(review) if review else None), next_review(partnership, written, calendar(), now)
-
-    return finish
-
-
-def _latest_id(partnership_id):
-    return (
-        select(IncentiveReview.id)
-        .where(IncentiveReview.partnership_id == partnership_id)
-        .order_by(IncentiveReview.opened_at.desc(), IncentiveReview.id.desc())
-        .limit(1)
-        .correlate(None)
-        .scalar_subquery()
-    )
 
 
 def find_review(session: Session, review_id: int) -> IncentiveReview:
