@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import DateTime, MetaData, Table, create_engine, delete, event, inspect
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -216,7 +215,11 @@ def insert_once(session: Session, table: Table, **values):
     decides who got there first, so restarts and replicas never do the same work twice.
     """
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # imported here: a start on SQLite need not load PostgreSQL's dialect (nor the reverse)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     # RETURNING, not rowcount: psycopg reports -1 for this statement under SQLAlchemy 2.1.
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     row = session.execute(statement).first()

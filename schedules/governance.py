@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload
 
 from bot.claims import SendJob, schedule_send
 from bot.governance import appraisal as appraisals
-from bot.governance import charts
 from bot.governance import digest as digests
 from bot.governance import home as homes
 from bot.governance import preread as prereads
@@ -105,6 +104,8 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
         # Posted inside the transaction: if Slack refuses, nothing is recorded and the send is retried.
         appraisal.preread_ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
         appraisal.preread_channel = channel
+        from bot.governance import charts  # matplotlib: imported only when a pre-read is sent (cold start)
+
         for index in charts.drawn(pre):
             schedule_send(session, key=f"{job.key}:chart:{index}", kind="appraisal_chart", due_at=job.due_at,
                           subject_id=appraisal.id, payload={"index": index})  # fmt: skip
@@ -129,6 +130,8 @@ def send_chart(rt: Runtime, job: SendJob) -> str | None:
         partnership = session.get(Partnership, appraisal.partnership_id)
         pre = prereads.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
         channel, thread = appraisal.preread_channel, appraisal.preread_ts
+    from bot.governance import charts  # matplotlib is a good part of a cold start: imported when a chart is owed
+
     chart = charts.ALL[job.payload["index"]](pre)
     rt.gateway.upload_file(
         channel=channel,

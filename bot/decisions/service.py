@@ -25,6 +25,7 @@ from bot.decisions.lifecycle import (
 from bot.decisions.models import Decision, DecisionMove
 from bot.errors import BadInput, UserError
 from bot.escalations import sla
+from bot.gather import Gather, Handle
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership, other_side
 from bot.partnerships.service import form_errors
@@ -265,6 +266,14 @@ def list_decisions(session: Session, partnership: Partnership, *, only_open: boo
     if only_open:
         query = query.where(Decision.state.in_(ACTIVE))
     return list(session.scalars(query.order_by(Decision.number.desc())))
+
+
+def open_states_read(gather: Gather, partnership: Partnership) -> Handle[list]:
+    """The state of each decision still in play (what `/partner status` counts), in a gathered read."""
+    return gather.rows(
+        lambda p: select(Decision.state).where(Decision.partnership_id == p.pid, Decision.state.in_(ACTIVE)),
+        pid=partnership.id,
+    )
 
 
 def awaiting_side(session: Session, partnership: Partnership, side: str) -> list[Decision]:

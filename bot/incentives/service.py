@@ -351,13 +351,6 @@ def review_report(review: IncentiveReview) -> ReviewReport:
     return ReviewReport(review, sides, points)
 
 
-def status(session: Session, partnership: Partnership, calendar: WorkCalendar, now: datetime):
-    """(the latest review's report or None, when the next review opens): for status, digests and App Home."""
-    terms = terms_of(session, partnership)
-    latest = latest_review(session, partnership)
-    return (review_report(latest) if latest else None), next_review(partnership, terms, calendar, now)
-
-
 def latest_report(session: Session, partnership: Partnership, until: datetime) -> ReviewReport | None:
     """The report of the latest review opened by `until`: what the digest and the appraisal pre-read show."""
     review = session.scalar(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Callable, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from bot.actions import service as actions
 from bot.actions.models import Action
 from bot.errors import BadInput, UserError
-from bot.kpis.models import Kpi, KpiActual
+from bot.gather import Gather, gathered
+from bot.kpis.models import PERIODS, Kpi, KpiActual
 from bot.kpis.periods import last_closed_start, previous_start, recent_starts
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import CharterEdit, Member, Partnership
@@ -332,10 +333,39 @@ class ScoreRow:
 def scorecard(session: Session, partnership: Partnership, now: datetime) -> list[ScoreRow]:
     """Per active KPI, its last six closed periods. The data of `/partner scorecard`, of status, and of the
     appraisal pre-read's KPI chart (the governance issue's seam)."""
+    return gathered(session, lambda gather: scorecard_read(gather, partnership, now))
+
+
+def scorecard_read(gather: Gather, partnership: Partnership, now: datetime) -> Callable[[], list[ScoreRow]]:
+    """`scorecard` in a gathered read: the active KPIs and the actuals of the last periods any of them shows."""
     today = local_date(now, partnership.timezone)
-    kpis = active_kpis(session, partnership)
+    kpis = gather.entities(
+        Kpi,
+        lambda p: select(Kpi).where(Kpi.partnership_id == p.pid, Kpi.retired_at.is_(None)),
+        sort=lambda k: k.number,
+        pid=partnership.id,
+    )
+    reported = gather.entities(
+        KpiActual,
+        lambda p: select(KpiActual).where(
+            KpiActual.kpi_id.in_(select(Kpi.id).where(Kpi.partnership_id == p.pid, Kpi.retired_at.is_(None))),
+            KpiActual.period_start >= p.since,
+        ),
+        sort=lambda a: a.id,
+        pid=partnership.id,
+        since=min(recent_starts(period, today)[0] for period in PERIODS),
+    )
+
+    def finish() -> list[ScoreRow]:
+        # the latest report of a period counts, as in current_actuals
+        actuals = {(row.kpi_id, row.period_start): row for row in reported.get()}
+        return _scorecard(kpis.get(), actuals, today)
+
+    return finish
+
+
+def _scorecard(kpis: list[Kpi], actuals: dict[tuple[int, date], KpiActual], today: date) -> list[ScoreRow]:
     starts = {period: recent_starts(period, today) for period in {k.period for k in kpis}}
-    actuals = current_actuals(session, kpis, min((s[0] for s in starts.values()), default=today))
     rows = []
     for kpi in kpis:
         cells = []
