@@ -118,6 +118,12 @@ class Scheduler:
         self._ticker.start()
         log.info("scheduler ticking every %ss", self.interval_seconds)
 
+    @property
+    def busy(self) -> bool:
+        """A tick (or a run_due) is under way."""
+        with self._idle:
+            return self._runs > 0
+
     def stop(self) -> None:
         """Take no new work from now on: no tick starts, no send is claimed. Safe in a signal handler."""
         if self._stopped_at is None:
