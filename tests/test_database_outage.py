@@ -4,6 +4,8 @@ that a database that does not answer is given up on instead of hanging the reque
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -11,6 +13,7 @@ from sqlalchemy import text
 
 from bot.db import MAX_OVERFLOW, POOL_SIZE, Database
 from bot.errors import DatabaseUnavailable
+from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, free_port
 
 
 def outcome_of(work) -> tuple[bool, object]:
@@ -74,3 +77,21 @@ def test_no_free_connection_is_told_like_an_outage(db_url):
         for connection in held:
             connection.close()
         db.engine.dispose()
+
+
+def test_partnerbot_run_without_its_database_says_so_in_one_line(tmp_path):
+    with socket.socket() as closed:  # bound but not listening: connections to it are refused
+        closed.bind(("127.0.0.1", 0))
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{closed.getsockname()[1]}/partnerbot",
+            "PORT": str(free_port()),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().startswith("partnerbot: can't reach the database ("), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
