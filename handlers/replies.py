@@ -120,12 +120,14 @@ def on_unhandled(error: Exception, body: dict, response: BoltResponse | None, co
     if not isinstance(error, DatabaseUnavailable):
         log.error("unhandled error in a listener: %s", error, exc_info=error)
         return None
-    log.warning("database unreachable (%s): told the %s instead of doing it", error, body.get("type") or "command")
-    if body.get("type") == "event_callback":
-        if context.get(EVENT_CLAIMED):  # acknowledged already: the claim could not even be given back
-            log.error("event %s was acknowledged before the outage met its work; it is lost", body.get("event_id"))
+    kind = body.get("type") or body.get("command") or "request"
+    if kind == "event_callback":
+        if context.get(EVENT_CLAIMED):  # Slack has had its 200 already: it will not deliver this event again
+            log.error("event %s met the database outage after its ack (%s); it is not handled", body["event_id"], error)
             return None
+        log.warning("database unreachable (%s): event %s refused, Slack delivers it again", error, body.get("event_id"))
         return BoltResponse(status=503, body="")  # not claimed: Slack's retry is handled as a first delivery
+    log.warning("database unreachable (%s): %s answered with the outage notice", error, kind)
     if response is None:  # the listener acknowledged before it met the outage
         tell(runtime(context), body, DatabaseUnavailable.message)
         return None
