@@ -156,8 +156,9 @@ BROKEN = -1  # what `attempt` returns when the database failed it: not tried aga
 
 def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: datetime, leases: Leases) -> int:
     """Claim one send and perform it; 0 when another worker or replica has it, or the process is closing.
-    Never raises: a send whose outcome could not be recorded is dropped, to be given back (Leases), and if even
-    that fails its lease runs out; either way it is tried again, looking for the post first."""
+    Never raises: a send whose outcome a database outage kept from being recorded is given back when the database
+    answers again (Leases); one that failed otherwise waits for its lease to run out. Either way it is tried
+    again, looking for the post first."""
     job = None
     try:
         if leases.closing.is_set():
@@ -172,10 +173,12 @@ def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: da
         return 1
     except DatabaseUnavailable as exc:  # the scheduler tells the outage once; no trace for each send
         log.warning("send %s stopped: database unreachable (%s); tried again when it is back", send_id, exc)
+        if job is not None:
+            leases.dropped(job)  # given back at the first tick the database answers
     except Exception:
-        log.exception("send %s could not be claimed or recorded; it is given back and tried again", send_id)
-    if job is not None:
-        leases.dropped(job)
+        log.exception("send %s could not be claimed or recorded; its lease will run out and it is retried", send_id)
+        if job is not None:
+            leases.done(job)  # not an outage: its lease decides, so a send that always fails never spins
     return BROKEN
 
 
