@@ -29,11 +29,13 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         milestones,
         partnerships,
         people,
+        replies,
         rhythms,
         time_off,
     )
 
     context.provide(app, rt, scheduler)
+    app.error(replies.on_unhandled)
     app.middleware(people.rosters_first)
     areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, governance)
     areas += (appraisal, decisions, kpis, incentives)
