@@ -46,6 +46,7 @@ from bot.partnerships.models import Member, Partnership
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
+from bot.slack.governance_posts import post_to_governance
 from bot.slack.text import mention
 from bot.workdays import local_date, work_calendar
 from handlers import escalations as escalation_handlers
@@ -294,7 +295,7 @@ def on_record_submitted(ack, body, view, context):
             channel = _load_appraisal(session, appraisal_id)[1].channel_id
         tell_in(rt, channel, actor.user_id, f":warning: That did not go through: {error.message}")
         return
-    rt.gateway.post_message(channel=where, text=text, blocks=blocks)
+    post_to_governance(rt, channel=where, text=text, blocks=blocks)
     if where != channel:
         rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
 
@@ -336,7 +337,7 @@ def on_refer(rt: Runtime, body: dict, action: dict) -> None:
         text, blocks = referral_text(partnership, escalation, actor.user_id, here)
         where = partnership.governance_channel_id or partnership.channel_id
         channel, thread = partnership.channel_id, escalation.message_ts
-    rt.gateway.post_message(channel=where, text=text, blocks=blocks)
+    post_to_governance(rt, channel=where, text=text, blocks=blocks)
     if away:
         rt.gateway.post_message(channel=channel, thread_ts=thread, text=" ".join(mention(u) for u in away) + " " + text)
 
@@ -402,7 +403,7 @@ def on_decision_submitted(ack, body, view, context):
         escalation, partnership = escalation_handlers.load(session, escalation_id)
         text = decision_text(partnership, escalation, actor.user_id, to, decision)
         where = partnership.governance_channel_id or partnership.channel_id
-    rt.gateway.post_message(channel=where, text=text)
+    post_to_governance(rt, channel=where, text=text)
 
 
 # -- the App Home ----------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from bot.errors import NoSide
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
@@ -30,5 +31,9 @@ def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_
         except SlackApiError as exc:  # one person Slack cannot describe must not hold up everyone else
             log.warning("skipping %s in %s: %s", user_id, partnership.channel_id, exc.response.get("error"))
             continue
-        if not info.is_bot:
+        if info.is_bot:
+            continue
+        try:
             partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id, now=rt.clock.now())
+        except NoSide:  # a further organisation's people wait for a lead to say which company they are
+            continue
