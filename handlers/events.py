@@ -81,7 +81,7 @@ def on_message(event, context):
         if not roster.is_in_channel(session, event["channel"], user_id):
             roster.note_joined(session, event["channel"], user_id, rt.clock.now())
     # A bot joining (a `channel_join` message without bot_id) is looked up and left out like any bot.
-    learn_people(rt, event["channel"], [user_id])
+    learn_people(rt, event["channel"], [user_id], tolerant=False)
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != event["ts"]:
         actor = Actor(user_id=user_id, team_id=event.get("user_team") or home_team_of(rt, user_id))
@@ -109,7 +109,7 @@ def on_member_joined(event, context):
     with rt.db.session() as session:
         roster.note_joined(session, event["channel"], event["user"], rt.clock.now())
     # This event's `team` is not reliably the joiner's home team: Slack is asked, which also says who is a bot.
-    learn_people(rt, event["channel"], [event["user"]])
+    learn_people(rt, event["channel"], [event["user"]], tolerant=False)
 
 
 def on_member_left(event, context):

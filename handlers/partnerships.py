@@ -268,8 +268,8 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
         rt.gateway.pin(channel=channel_id, ts=card_ts)
     except SlackApiError as exc:
         log.warning("could not pin the card in %s: %s", channel_id, exc.response.get("error"))
-    rt.gateway.post_message(channel=channel_id, thread_ts=card_ts, text=charter_text, blocks=charter)
     learn_people(rt, channel_id, channel_roster(rt, channel_id) or ())  # everyone already in the channel
+    rt.gateway.post_message(channel=channel_id, thread_ts=card_ts, text=charter_text, blocks=charter)
 
 
 def register(app: App) -> None:

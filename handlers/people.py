@@ -71,11 +71,11 @@ def look_up(rt: Runtime, user_ids) -> dict[str, Actor]:
     return people
 
 
-def learn_people(rt: Runtime, channel_id: str, user_ids) -> None:
+def learn_people(rt: Runtime, channel_id: str, user_ids, *, tolerant: bool = True) -> None:
     """People seen in a partnership channel (at setup, joining, speaking) become members of the side their team
     implies. Slack is asked about each newcomer first, outside any unit of work: bots, apps' users and
     deactivated accounts are never members, and someone of a team without a side stays out until a lead assigns
-    it (they are told when they try to act)."""
+    it (they are told when they try to act). Not `tolerant`: a failed look-up raises."""
     with rt.db.read() as session:
         partnership = partnerships.find_partnership(session, channel_id)
         known = {m.user_id for m in partnership.members} if partnership is not None else set()
@@ -85,17 +85,21 @@ def learn_people(rt: Runtime, channel_id: str, user_ids) -> None:
     for user_id in [u for u in dict.fromkeys(user_ids) if u and u not in known and u != rt.identity.user_id]:
         try:
             info = rt.gateway.user_info(user_id)
-        except SlackApiError as exc:  # one person Slack cannot describe must not hold up the others
+        except SlackApiError as exc:  # one person Slack cannot describe must not hold up the others...
+            if not tolerant:  # ...but an event about one person fails, so Slack's retry of it is handled
+                raise
             log.warning("could not look up %s in %s: %s", user_id, channel_id, exc.response.get("error"))
             continue
         if not info.is_bot:
             people.append(info)
     if not people:
         return
-    # When several other organisations show up at once (a setup in a channel shared three ways), the one with the
-    # most people here is taken as the other company; the rest wait for a lead. Deterministic, never set order.
+    # The installing team's people first; then, when several other organisations show up at once (a setup in a
+    # channel shared three ways), the one with the most people here is taken as the other company and the rest
+    # wait for a lead. Deterministic, never a set's order.
     sizes = Counter(info.team_id for info in people)
-    people.sort(key=lambda info: (-sizes[info.team_id], info.team_id, info.user_id))
+    home = rt.identity.team_id
+    people.sort(key=lambda info: (info.team_id != home, -sizes[info.team_id], info.team_id, info.user_id))
     with rt.db.session() as session:
         partnership = partnerships.require_partnership(session, channel_id)
         for info in people:
