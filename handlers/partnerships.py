@@ -79,10 +79,8 @@ def status(ctx: CommandContext) -> Reply:
 def members(ctx: CommandContext) -> Reply:
     rt = ctx.runtime
     with rt.db.read() as session:
-        partnerships.require_partnership(session, ctx.channel_id)
-    in_channel = channel_roster(rt, ctx.channel_id)
-    with rt.db.read() as session:
         known = {m.user_id for m in partnerships.require_partnership(session, ctx.channel_id).members}
+    in_channel = channel_roster(rt, ctx.channel_id)
     if in_channel and in_channel - known - {rt.identity.user_id}:
         ctx.ack()  # newcomers are looked up in Slack (bots left out) first: answer Slack, then reply
         learn_people(rt, ctx.channel_id, sorted(in_channel))

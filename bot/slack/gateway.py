@@ -233,12 +233,13 @@ class SlackGateway:
     def join_channel(self, channel: str) -> None:
         """Be in `channel` to post there: nothing when already in it, else join it (public channels only,
         `channels:join`). Slack refuses a private channel the bot was not invited to (`channel_not_found`
-        or `method_not_supported_for_channel_type`) or an archived one (`is_archived`): SlackApiError."""
-        facts = self.client.conversations_info(channel=channel)["channel"]
+        or `method_not_supported_for_channel_type`) or an archived one (`is_archived`): SlackApiError.
+        Asked before a form's ack, so never retried (a 429's wait could outlast the 3 seconds)."""
+        facts = self._owed_client.conversations_info(channel=channel)["channel"]
         if facts.get("is_archived"):
             raise SlackApiError("archived", {"ok": False, "error": "is_archived"})
         if not facts.get("is_member", False):
-            self.client.conversations_join(channel=channel)
+            self._owed_client.conversations_join(channel=channel)
 
     def publish_home(self, *, user_id: str, view: dict) -> None:
         self._pacer.wait(f"home:{user_id}")  # a burst of changes republishes one person's Home at a steady pace
