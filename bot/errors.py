@@ -65,3 +65,26 @@ class DatabaseUnavailable(Exception):
     it out. Raised by the engine itself (bot.db), so every unit of work sees the same error."""
 
     message = "partnerbot can't reach its database right now — nothing was changed, try again in a minute"
+
+
+class NoSide(UserError):
+    """Someone of a team beyond the two companies (a third organisation in the channel, another workspace of an
+    Enterprise Grid): nobody is put on a side silently, a lead says which company that team is."""
+
+    def __init__(self, team_id: str, user_id: str):
+        self.team_id = team_id
+        super().__init__(
+            f"<@{user_id}>'s organisation (team `{team_id}`) has no side in this partnership yet, so nothing was "
+            "recorded: nobody of it takes part until a lead says which company it belongs to with "
+            f"`/partner team assign {team_id} client|vendor`."
+        )
+
+
+class FormNotOpened(UserError):
+    """Slack would not open a form (an error, a 5xx, the 3-second trigger expired): the person is told, and
+    pressing again gets a fresh trigger. Never retried: a retry would come after the trigger's life."""
+
+    def __init__(self, reason: str):
+        super().__init__(
+            f"I couldn't open the form (Slack said {reason}); nothing was changed. Please try again in a moment."
+        )

@@ -11,7 +11,7 @@ from bot.incentives.models import IncentiveAnswer, IncentiveReview, IncentiveTer
 from bot.kpis.models import Kpi, KpiActual
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
-from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership
+from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership, TeamSide
 from bot.partnerships.roster import RosterEntry, RosterRefresh
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
 
@@ -52,5 +52,6 @@ __all__ = [
     "RosterEntry",
     "RosterRefresh",
     "ScheduledSend",
+    "TeamSide",
     "Transition",
 ]

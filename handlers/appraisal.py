@@ -25,6 +25,7 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
+from bot.slack.governance_posts import post_to_governance
 from bot.workdays import local_date, work_calendar
 from handlers.context import Actor, actor_of, runtime
 from handlers.people import ensure_people, look_up, member_for
@@ -183,7 +184,7 @@ def on_record_submitted(ack, body, view, context):
             channel = _load_appraisal(session, appraisal_id)[1].channel_id
         tell_in(rt, channel, actor.user_id, f":warning: That did not go through: {error.message}")
         return
-    rt.gateway.post_message(channel=where, text=text, blocks=blocks)
+    post_to_governance(rt, channel=where, text=text, blocks=blocks)
     if where != channel:
         rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
 

@@ -21,14 +21,16 @@ from bot.feedback.blocks import (
     feedback_thanks_text,
     no_report_text,
     report_blocks,
+    running_cycle_text,
 )
 from bot.feedback.ids import Action, CycleState, Form, GiveState, PointState
 from bot.feedback.models import FeedbackCycle, FeedbackPoint
+from bot.feedback.progress import answers_by_side, running_cycle
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from bot.slack.forms import state_values
+from bot.slack.forms import section, state_values
 from bot.slack.gateway import SlackApiError
 from bot.workdays import local_date
 from handlers.context import Actor, actor_of, channel_of, runtime
@@ -74,11 +76,17 @@ def report(ctx: CommandContext) -> Reply:
     with rt.db.session() as session:
         partnership = partnerships.require_partnership(session, ctx.channel_id)
         _member(ctx, session, partnership)
+        running = running_cycle(session, partnership, now)
+        progress = None
+        if running is not None:
+            people = {side: len(members) for side, members in partnerships.members_by_side(partnership).items()}
+            progress = running_cycle_text(partnership, running, answers_by_side(session, running), people)
         cycle = feedback.latest_closed_cycle(session, partnership)
         if cycle is None:
-            return Reply(no_report_text())
+            return Reply(progress or no_report_text())
         built = feedback.build_report(session, partnership, cycle)
-        return Reply(*report_blocks(partnership, built, local_date(now, partnership.timezone)))
+        text, blocks = report_blocks(partnership, built, local_date(now, partnership.timezone))
+        return Reply(text, [section(progress), *blocks] if progress else blocks)
 
 
 def give_view(session, partnership: Partnership, member, cycle_id: int | None, now) -> dict:

@@ -36,6 +36,7 @@ from bot.partnerships.models import Member
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
+from bot.slack.governance_posts import post_to_governance
 from bot.slack.text import mention
 from bot.workdays import local_date
 from handlers import decisions as decision_handlers
@@ -156,7 +157,7 @@ def on_refer(rt: Runtime, body: dict, action: dict) -> None:
         text, blocks = referral_text(partnership, escalation, actor.user_id, here)
         where = partnership.governance_channel_id or partnership.channel_id
         channel, thread = partnership.channel_id, escalation.message_ts
-    rt.gateway.post_message(channel=where, text=text, blocks=blocks)
+    post_to_governance(rt, channel=where, text=text, blocks=blocks)
     if away:
         rt.gateway.post_message(channel=channel, thread_ts=thread, text=" ".join(mention(u) for u in away) + " " + text)
 
@@ -222,7 +223,7 @@ def on_decision_submitted(ack, body, view, context):
         escalation, partnership = escalation_handlers.load(session, escalation_id)
         text = decision_text(partnership, escalation, actor.user_id, to, decision)
         where = partnership.governance_channel_id or partnership.channel_id
-    rt.gateway.post_message(channel=where, text=text)
+    post_to_governance(rt, channel=where, text=text)
 
 
 # -- the App Home ----------------------------------------------------------------------------------------------

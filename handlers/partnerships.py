@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from slack_bolt import App
 
@@ -14,11 +15,13 @@ from bot.partnerships.blocks import (
     charter_blocks,
     charter_edited_text,
     charter_modal,
+    governance_channel_refused,
     member_changed_text,
     members_blocks,
     partnership_card,
     setup_failed_text,
     setup_modal,
+    team_assigned_text,
 )
 from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
 from bot.partnerships.models import ROLES, SIDES, Partnership
@@ -26,14 +29,17 @@ from bot.rhythms import service as rhythms
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
+from bot.slack.rosters import channel_roster
 from bot.status import status_blocks
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
-from handlers.people import asked_in, look_up, member_for
+from handlers.people import asked_in, learn_people, look_up, member_for
 from handlers.replies import answer_for, button, open_modal, post_stored, tell
-from handlers.router import CommandContext, CommandSet, Reply, choice, person
+from handlers.router import CommandContext, CommandSet, Reply, choice, person, word
 
 log = logging.getLogger(__name__)
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 commands = CommandSet()
 
@@ -69,11 +75,41 @@ def status(ctx: CommandContext) -> Reply:
         return Reply(*status_blocks(session, partnership, rt.clock.now()))
 
 
-@commands.add("members", summary="members with their side and role", example="/partner members")
+@commands.add("members", summary="everyone in the channel with their side and role", example="/partner members")
 def members(ctx: CommandContext) -> Reply:
-    with ctx.runtime.db.session() as session:
+    rt = ctx.runtime
+    with rt.db.read() as session:
+        known = {m.user_id for m in partnerships.require_partnership(session, ctx.channel_id).members}
+    in_channel = channel_roster(rt, ctx.channel_id)
+    if in_channel and in_channel - known - {rt.identity.user_id}:
+        ctx.ack()  # newcomers are looked up in Slack (bots left out) first: answer Slack, then reply
+        learn_people(rt, ctx.channel_id, sorted(in_channel))
+    with rt.db.session() as session:
         partnership = partnerships.require_partnership(session, ctx.channel_id)
-        return Reply(*members_blocks(partnership, partnerships.members_by_side(partnership)))
+        by_side = partnerships.members_by_side(partnership)
+        if in_channel is not None:  # people who left the channel are not listed (their history stays)
+            by_side = {side: [m for m in people if m.user_id in in_channel] for side, people in by_side.items()}
+        return Reply(*members_blocks(partnership, by_side))
+
+
+@commands.add(
+    "team assign",
+    word("TEAM_ID|@user", missing="Say which team: its id (T0123ABCD) or @someone of it."),
+    choice(*SIDES, what="side"),
+    summary="say which company a further organisation in the channel belongs to (leads only)",
+    example="/partner team assign T0123ABCD vendor",
+)
+def team_assign(ctx: CommandContext, team: str, side: str) -> Reply:
+    rt, now = ctx.runtime, ctx.runtime.clock.now()
+    with asked_in(ctx) as (session, partnership, actor):  # refused before any look-up when not a lead
+        partnerships.require_lead(actor, "say which company a team belongs to")
+    user_id = MENTION.fullmatch(team)
+    if user_id:  # someone of that team: Slack says which team is theirs
+        ctx.ack()
+        team = look_up(rt, [user_id.group(1)])[user_id.group(1)].team_id
+    with asked_in(ctx) as (session, partnership, actor):
+        people = partnerships.assign_team(session, partnership, actor, team_id=team, side=side, now=now)
+        return Reply(team_assigned_text(partnership, team, side, people))
 
 
 @commands.add(
@@ -133,6 +169,10 @@ def on_setup_submitted(ack, body, view, context):
         ack(response_action="errors", errors=errors)
         return
     channel_id = SetupState.of(view).channel_id
+    refused = governance_refusal(rt, settings.governance_channel_id)
+    if refused:
+        ack(response_action="errors", errors={"governance_channel_id": refused})
+        return
     ack()
     actor = actor_of(body)
     try:
@@ -142,6 +182,19 @@ def on_setup_submitted(ack, body, view, context):
     except SlackApiError as exc:
         log.warning("setup in %s failed: %s", channel_id, exc.response.get("error"))
         rt.gateway.post_message(channel=actor.user_id, text=setup_failed_text(channel_id, exc.response.get("error")))
+
+
+def governance_refusal(rt: Runtime, channel: str | None) -> str | None:
+    """Before the setup form closes: the bot must be able to post in the governance channel. It joins a public
+    one (`channels:join`); a private one it was not invited to, or an archived one, is an inline error."""
+    if not channel:
+        return None
+    try:
+        rt.gateway.join_channel(channel)
+    except SlackApiError as exc:
+        log.info("governance channel %s refused: %s", channel, exc.response.get("error"))
+        return governance_channel_refused(exc.response.get("error"))
+    return None
 
 
 def on_charter_edit(rt: Runtime, body: dict, action: dict) -> None:
@@ -213,6 +266,7 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
         rt.gateway.pin(channel=channel_id, ts=card_ts)
     except SlackApiError as exc:
         log.warning("could not pin the card in %s: %s", channel_id, exc.response.get("error"))
+    learn_people(rt, channel_id, channel_roster(rt, channel_id) or ())  # everyone already in the channel
     rt.gateway.post_message(channel=channel_id, thread_ts=card_ts, text=charter_text, blocks=charter)
 
 

@@ -3,6 +3,8 @@ with every Slack look-up done before the database unit of work that stores them.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Iterator
@@ -10,7 +12,7 @@ from typing import Iterator
 from slack_bolt import BoltContext
 from sqlalchemy.orm import Session
 
-from bot.errors import NotAPerson, NotInChannel, UnknownPerson
+from bot.errors import NoSide, NotAPerson, NotInChannel, UnknownPerson
 from bot.partnerships import roster
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member, Partnership
@@ -19,6 +21,8 @@ from bot.slack.gateway import SlackApiError
 from bot.slack.modal_state import channel_of_form
 from bot.slack.rosters import keep_fresh
 from handlers.context import Actor, channel_of, runtime
+
+log = logging.getLogger(__name__)
 
 
 def member_for(session: Session, partnership: Partnership, actor: Actor, now: datetime) -> Member:
@@ -65,6 +69,46 @@ def look_up(rt: Runtime, user_ids) -> dict[str, Actor]:
             raise NotAPerson(user_id)
         people[user_id] = Actor(user_id=user_id, team_id=info.team_id)
     return people
+
+
+def learn_people(rt: Runtime, channel_id: str, user_ids, *, tolerant: bool = True) -> None:
+    """People seen in a partnership channel (at setup, joining, speaking) become members of the side their team
+    implies. Slack is asked about each newcomer first, outside any unit of work: bots, apps' users and
+    deactivated accounts are never members, and someone of a team without a side stays out until a lead assigns
+    it (they are told when they try to act). Not `tolerant`: a failed look-up raises."""
+    with rt.db.read() as session:
+        partnership = partnerships.find_partnership(session, channel_id)
+        known = {m.user_id for m in partnership.members} if partnership is not None else set()
+    if partnership is None:
+        return
+    people = []
+    for user_id in [u for u in dict.fromkeys(user_ids) if u and u not in known and u != rt.identity.user_id]:
+        try:
+            info = rt.gateway.user_info(user_id)
+        except SlackApiError as exc:  # one person Slack cannot describe must not hold up the others...
+            if not tolerant:  # ...but an event about one person fails, so Slack's retry of it is handled
+                raise
+            log.warning("could not look up %s in %s: %s", user_id, channel_id, exc.response.get("error"))
+            continue
+        if not info.is_bot:
+            people.append(info)
+    if not people:
+        return
+    # The installing team's people first; then, when several other organisations show up at once (a setup in a
+    # channel shared three ways), the one with the most people here is taken as the other company and the rest
+    # wait for a lead. Deterministic, never a set's order.
+    sizes = Counter(info.team_id for info in people)
+    home = rt.identity.team_id
+    people.sort(key=lambda info: (info.team_id != home, -sizes[info.team_id], info.team_id, info.user_id))
+    with rt.db.session() as session:
+        partnership = partnerships.require_partnership(session, channel_id)
+        for info in people:
+            try:
+                partnerships.ensure_member(
+                    session, partnership, team_id=info.team_id, user_id=info.user_id, now=rt.clock.now()
+                )
+            except NoSide:
+                continue
 
 
 def ensure_people(session: Session, partnership: Partnership, people: dict[str, Actor], now: datetime) -> dict:

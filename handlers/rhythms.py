@@ -220,6 +220,17 @@ def on_thread_edit(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: 
     return True
 
 
+def on_thread_delete(rt: Runtime, channel_id: str, thread_ts: str, ts: str) -> bool:
+    """A check-in answer deleted from its thread is withdrawn (and its blocker); a posted summary follows."""
+    with rt.db.session() as session:
+        checkin = partnerships.find_by_thread(session, Checkin, channel_id, thread_ts)
+        if checkin is None or not answers.withdraw_answer(session, checkin, ts):
+            return False
+        checkin_id = checkin.id
+    refresh_summary(rt, checkin_id)
+    return True
+
+
 def refresh_summary(rt: Runtime, checkin_id: int) -> None:
     """A late answer after the summary went out: move that person from missing to late in place."""
     with rt.db.session() as session:

@@ -102,9 +102,9 @@ class People:
         message = self.ws.add_message(channel, user=user, text=self.with_mentions(text), thread_ts=thread_ts)
         event = {k: v for k, v in message.items() if k in ("type", "ts", "text", "thread_ts", "user")}
         event.update(channel=channel, team=person["team_id"], user_team=person["team_id"], event_ts=message["ts"])
-        event["channel_type"] = "channel"
-        if not channel.startswith("D"):  # the app subscribes to channel messages only (manifest.yml)
-            self._event(event)
+        # The app subscribes to channel messages and to its own DMs (message.im in manifest.yml).
+        event["channel_type"] = "im" if channel.startswith("D") else "channel"
+        self._event(event)
         return message
 
     def edit(self, user: str, channel: str, ts: str, text: str) -> None:

@@ -92,6 +92,9 @@ class FakeSlack:
         self.attempts: list[Call] = []
         self.users: dict[str, dict] = {}
         self.channel_members: dict[str, list[str]] = {}  # conversations.members answers from this
+        # Channels the fake knows as Slack does (public or private, archived, whether the bot is in): joins,
+        # infos and posts there are answered as Slack would. Channels not listed here accept everything.
+        self.channels: dict[str, dict] = {}
         # Slack's external upload flow: files.getUploadURLExternal hands out an upload_url (served here);
         # the bytes posted there wait under their file id until files.completeUploadExternal shares them.
         self.uploads: dict[str, bytes] = {}
@@ -190,8 +193,10 @@ class FakeSlack:
 
     # -- scripting -------------------------------------------------------
     def add_user(
-        self, user_id: str, team_id: str, name: str | None = None, is_bot: bool = False, tz: str = "UTC"
+        self, user_id: str, team_id: str, name: str | None = None, is_bot: bool = False, tz: str = "UTC", **extra
     ) -> None:
+        """A user as users.info describes them; `extra` adds Slack's other fields (is_app_user, deleted,
+        enterprise_user...)."""
         with self._lock:
             self.users[user_id] = {
                 "id": user_id,
@@ -200,7 +205,23 @@ class FakeSlack:
                 "real_name": name or user_id,
                 "is_bot": is_bot,
                 "tz": tz,
+                **extra,
             }
+
+    def add_channel(
+        self, channel_id: str, *, private: bool = False, archived: bool = False, bot_in: bool = True
+    ) -> None:
+        with self._lock:
+            self.channels[channel_id] = {"private": private, "archived": archived, "bot_in": bot_in}
+
+    def archive(self, channel_id: str) -> None:
+        with self._lock:
+            self.channels.setdefault(channel_id, {"private": False, "bot_in": True})["archived"] = True
+
+    def remove_bot(self, channel_id: str) -> None:
+        """The bot is kicked out of (or was never in) a channel the fake knows."""
+        with self._lock:
+            self.channels.setdefault(channel_id, {"private": False, "archived": False})["bot_in"] = False
 
     def fail(
         self, method: str, status: int, times: int = 1, retry_after: int | None = None, body: dict | None = None
@@ -341,11 +362,38 @@ class FakeSlack:
         self._store(method, args, answer)
         return answer
 
+    def _channel_answer(self, method: str, channel) -> dict | None:
+        """Slack's answers for a channel the fake knows (None: answer as usual). A private channel the bot is
+        not in does not exist for it; a public one it may join (`channels:join`) but not post in."""
+        with self._lock:
+            known = dict(self.channels[channel]) if isinstance(channel, str) and channel in self.channels else None
+        if known is None or method not in ("chat.postMessage", "conversations.join", "conversations.info"):
+            return None
+        if known["private"] and not known["bot_in"]:
+            return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.info":
+            facts = {"is_private": known["private"], "is_archived": known["archived"], "is_member": known["bot_in"]}
+            return {"ok": True, "channel": {"id": channel, **facts}}
+        if known["archived"]:
+            return {"ok": False, "error": "is_archived"}
+        if method == "conversations.join":
+            if known["private"]:
+                return {"ok": False, "error": "method_not_supported_for_channel_type"}
+            with self._lock:
+                self.channels[channel]["bot_in"] = True
+            return {"ok": True, "channel": {"id": channel, "is_member": True}}
+        if not known["bot_in"]:
+            return {"ok": False, "error": "not_in_channel"}
+        return None
+
     def _answer_only(self, method: str, args: dict) -> dict:
         if self.workspace is not None:
             answer = self.workspace.answer(method, args)
             if answer is not None:
                 return answer
+        refused = self._channel_answer(method, args.get("channel"))
+        if refused is not None:
+            return refused
         if method in ("conversations.history", "conversations.replies"):
             return self._read(method, args)
         channel = args.get("channel")
@@ -387,6 +435,8 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + first.strip()}}
         if method == "conversations.info":
             return {"ok": True, "channel": {"id": channel, "is_member": True, "is_ext_shared": False}}
+        if method == "conversations.join":
+            return {"ok": True, "channel": {"id": channel, "is_member": True}}
         if method == "conversations.members":  # paged like Slack's, so callers must follow the cursor
             with self._lock:
                 everyone = list(self.channel_members.get(channel, []))

@@ -10,6 +10,7 @@ from bot.decisions.models import Decision, DecisionMove
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import other_side
 from bot.runtime import Runtime
+from bot.slack.governance_posts import owe_governance_post
 from schedules.messages import tell
 
 
@@ -84,7 +85,7 @@ def referral(rt: Runtime, job: SendJob) -> str | None:
         if move is None or not move.decision.partnership.governance_channel_id:
             return "dropped"
         partnership = move.decision.partnership
-        owe_post(
+        owe_governance_post(
             session,
             key=f"{job.key}:governance",
             due_at=job.due_at,

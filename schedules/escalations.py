@@ -8,6 +8,7 @@ from bot.escalations.lifecycle import ACTIVE
 from bot.escalations.models import Escalation
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
+from bot.slack.governance_posts import owe_governance_post
 from schedules.messages import tell
 
 
@@ -65,7 +66,7 @@ def breach(rt: Runtime, job: SendJob) -> str | None:
             text=in_thread,
         )
         if partnership.governance_channel_id:
-            owe_post(
+            owe_governance_post(
                 session,
                 key=f"{job.key}:governance",
                 due_at=job.due_at,

@@ -21,6 +21,8 @@ from bot.governance.models import Appraisal
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Charter, Partnership
 from bot.runtime import Runtime
+from bot.slack.gateway import SlackApiError
+from bot.slack.governance_posts import note_refusal, post_to_governance
 from bot.workdays import local_date, work_calendar
 from schedules.messages import tell
 
@@ -70,7 +72,7 @@ def send_digest(rt: Runtime, job: SendJob) -> str | None:
             tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text,
                  blocks=blocks)  # fmt: skip
             return None
-    rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
+    post_to_governance(rt, channel=channel, text=text, blocks=blocks)
     return None
 
 
@@ -92,6 +94,19 @@ def plan_appraisals(rt: Runtime, now: datetime) -> None:
 def send_preread(rt: Runtime, job: SendJob) -> str | None:
     """The pre-read in the governance channel (or the partnership's), the council mentioned; then the charts, the
     tally and the forms are owed, each its own claimed send."""
+    try:
+        return _send_preread(rt, job)
+    except SlackApiError as exc:  # posted inside the transaction: told once it has rolled back
+        with rt.db.session() as session:
+            appraisal = session.get(Appraisal, job.subject_id)
+            partnership = session.get(Partnership, appraisal.partnership_id) if appraisal else None
+            channel = partnership.governance_channel_id if partnership else None
+        if channel:
+            note_refusal(rt, channel, exc)
+        raise
+
+
+def _send_preread(rt: Runtime, job: SendJob) -> str | None:
     with rt.db.session() as session:
         appraisal = session.get(Appraisal, job.subject_id)
         if appraisal is None or appraisal.preread_ts:

@@ -11,6 +11,8 @@ from bot.claims import SendJob, owe_post, schedule_send
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.slack.forms import section
+from bot.slack.governance_posts import KIND as GOVERNANCE_POST
+from bot.slack.governance_posts import post_to_governance
 from bot.slack.text import mention
 
 
@@ -66,4 +68,8 @@ def tell(
         )
 
 
-PERFORMERS = {"dm": send_dm, "post": send_post}
+def send_governance_post(rt: Runtime, job: SendJob) -> None:
+    post_to_governance(rt, channel=job.payload["channel"], text=job.payload["text"], **job.once)
+
+
+PERFORMERS = {"dm": send_dm, "post": send_post, GOVERNANCE_POST: send_governance_post}

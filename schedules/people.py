@@ -6,6 +6,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from bot.errors import NoSide
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
@@ -38,5 +39,8 @@ def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_
             continue
         if info.is_bot:
             _bots.add(user_id)
-        else:
+            continue
+        try:
             partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id, now=rt.clock.now())
+        except NoSide:  # a further organisation's people wait for a lead to say which company they are
+            continue

@@ -2,9 +2,11 @@
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from bot.partnerships.models import CharterEdit, Member, Partnership
+from tests.harness.flows import set_up_partnership
 from tests.harness.slack_driver import text
 from tests.harness.waiting import eventually
 
@@ -12,6 +14,14 @@ from tests.harness.waiting import eventually
 def member(app, user_id):
     with app.runtime.db.session() as session:
         return session.scalar(select(Member).where(Member.user_id == user_id))
+
+
+@pytest.fixture
+def early(slack, fake, app) -> str:
+    """A partnership set up while only its lead was in the channel (setup makes everyone in the channel a member):
+    the others arrive later, which is how these tests see people learned after setup."""
+    fake.channel_members["C_PARTNER"] = ["ULEAD", "UBOT"]
+    return set_up_partnership(slack, fake, app)
 
 
 def test_help_lists_every_subcommand_with_an_example(slack):
@@ -49,7 +59,7 @@ def test_commands_in_a_channel_that_is_not_set_up(slack, fake):
     assert fake.calls_to("users.info") == []
 
 
-def test_status_shows_the_partnership(slack, partnership):
+def test_status_shows_the_partnership(slack, early):
     response = slack.command("status")
     rendered = json.dumps(response.json["blocks"])
     assert "Acme support with Globex" in rendered
@@ -57,7 +67,8 @@ def test_status_shows_the_partnership(slack, partnership):
     assert "*Vendor* Globex: 0 member(s), no lead yet" in rendered
 
 
-def test_members_learns_sides_from_home_teams_in_a_shared_channel(slack, app, partnership):
+def test_members_learns_sides_from_home_teams_in_a_shared_channel(slack, app, early):
+    partnership = early
     slack.event(
         {
             "type": "message",
@@ -78,7 +89,7 @@ def test_members_learns_sides_from_home_teams_in_a_shared_channel(slack, app, pa
     assert "*Vendor · Globex*\n<@UEXT1> — member" in sections
 
 
-def test_a_lead_sets_side_and_role_of_an_external_person(slack, fake, app, partnership):
+def test_a_lead_sets_side_and_role_of_an_external_person(slack, fake, app, early):
     response = slack.command("role <@UEXT1|eve> lead")
     assert response.status == 200 and response.body == ""  # a newcomer is looked up in Slack after the ack
     assert fake.next("response_url")["text"] == "<@UEXT1> is now a lead (vendor lead)."
@@ -96,7 +107,7 @@ def test_a_lead_sets_side_and_role_of_an_external_person(slack, fake, app, partn
     assert member(app, "UEXT1").role == "sponsor"
 
 
-def test_side_and_role_errors_change_nothing(slack, fake, app, partnership):
+def test_side_and_role_errors_change_nothing(slack, fake, app, early):
     cases = {
         "side <@UEXT1>": "Usage: `/partner side @user client|vendor`",
         "side dana vendor": "'dana' is not a person",
@@ -108,6 +119,8 @@ def test_side_and_role_errors_change_nothing(slack, fake, app, partnership):
         assert expected in slack.command(words).text, words
     slack.command("role <@UNOBODY> sponsor")
     assert "I can't find <@UNOBODY> in Slack" in fake.next("response_url")["text"]
+    slack.event({"type": "member_joined_channel", "channel": early, "user": "UHOME3", "team": "T_HOME"})
+    eventually(lambda: member(app, "UHOME3"), what="UHOME3 joined the channel")
     not_lead = slack.command("role <@UHOME2> lead", user="UHOME3")
     assert "Only leads can change a member's role" in not_lead.text
     assert member(app, "UHOME2") is None

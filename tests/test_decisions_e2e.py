@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.models import Decision, DecisionMove, Partnership, ScheduledSend
 from tests.harness.app_server import AppServer
-from tests.harness.flows import count, set_up_partnership
+from tests.harness.flows import count, said, set_up_partnership
 from tests.harness.slack_driver import shown
 from tests.harness.waiting import eventually
 
@@ -134,8 +134,7 @@ def test_within_scope_decided_by_silence_once_with_two_schedulers(friday, slack,
 
 def test_objected_to_then_amended_referred_and_escalated(friday, slack, fake, app):
     set_up_partnership(slack, fake, app)
-    slack.command("role <@UEXT2> lead")
-    assert "is now a lead" in fake.next("response_url")["text"]
+    assert "is now a lead" in said(slack, "role <@UEXT2> lead")
     fake.reset()
     # The vendor shares from the card (the other organisation has no slash commands).
     _, post = share(slack, fake, app, user="UEXT1", team="T_EXT", what="Switch QA sampling to 5%", via_card=True)
@@ -220,8 +219,7 @@ def test_objected_to_then_amended_referred_and_escalated(friday, slack, fake, ap
 
 def test_needing_agreement_is_reminded_halfway_and_expires(friday, slack, fake, app):
     set_up_partnership(slack, fake, app)
-    slack.command("role <@UEXT2> lead")
-    assert "is now a lead" in fake.next("response_url")["text"]
+    assert "is now a lead" in said(slack, "role <@UEXT2> lead")
     fake.reset()
     _, post = share(slack, fake, app, what="Add Saturday shift", scope="agreement", window="2")
     shared = decision(app)

@@ -27,6 +27,7 @@ from tests.harness.flows import (
     count,
     give_feedback,
     raise_escalation,
+    said,
     set_feedback_cycle,
     set_up_partnership,
 )
@@ -86,8 +87,7 @@ def test_status_opens_with_health_and_health_shows_every_part(monday, slack, fak
 
 
 def test_the_council_holds_leads_and_sponsors_and_only_leads_change_it(monday, slack, fake, app, partnership):
-    assert slack.command("role <@UEXT1> sponsor").status == 200
-    fake.wait_for("response_url")  # answered once UEXT1 is looked up and made a sponsor
+    assert "is now a sponsor" in said(slack, "role <@UEXT1> sponsor")
     shown = "\n".join(texts(slack.command("council").json["blocks"]))
     assert "*Client* Acme: <@ULEAD> (lead)" in shown and "*Vendor* Globex: <@UEXT1> (sponsor)" in shown
 
@@ -95,8 +95,7 @@ def test_the_council_holds_leads_and_sponsors_and_only_leads_change_it(monday, s
     assert "Only leads can change the governance council" in refused
     assert count(app, CouncilSeat) == 0
 
-    slack.command("council add <@UHOME2>")  # someone not met yet: answered after looking them up
-    assert fake.wait_for("response_url", 2)[-1].args["text"] == "<@UHOME2> joined the governance council."
+    assert said(slack, "council add <@UHOME2>") == "<@UHOME2> joined the governance council."
     assert "<@UEXT1> left the governance council." in slack.command("council remove <@UEXT1>").text
     assert "<@UEXT1> is not on the governance council." in slack.command("council remove <@UEXT1>").text
     shown = "\n".join(texts(slack.command("council").json["blocks"]))
@@ -108,8 +107,7 @@ def test_the_council_holds_leads_and_sponsors_and_only_leads_change_it(monday, s
 def test_a_lead_refers_a_dispute_to_the_council_and_a_member_records_its_decision(
     monday, slack, fake, app, partnership
 ):
-    slack.command("role <@UEXT1> lead")
-    fake.wait_for("response_url")
+    assert "is now a lead" in said(slack, "role <@UEXT1> lead")
     raise_escalation(slack, fake, app, user="UEXT2", team="T_EXT")
     esc_id = str(escalation(app).id)
     assert "esc_refer" in button_ids(fake.calls_to("chat.postMessage")[0].args)
@@ -188,8 +186,7 @@ def test_the_digest_goes_out_once_however_many_schedulers_run(monday, slack, fak
 
 def test_without_a_governance_channel_the_digest_goes_to_the_home_sponsors(monday, slack, fake, app):
     set_up_partnership(slack, fake, app, governance_channel_id=conversation(None))
-    slack.command("role <@UHOME2> sponsor")
-    fake.wait_for("response_url")
+    assert "is now a sponsor" in said(slack, "role <@UHOME2> sponsor")
     fake.reset()
     monday.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
     app.scheduler.tick()
@@ -242,8 +239,7 @@ def test_a_lead_exports_the_partnership_by_dm_and_anonymous_feedback_stays_anony
 def test_the_appraisal_pre_read_with_charts_forms_from_both_companies_and_the_recorded_outcome(
     monday, slack, fake, app, partnership
 ):
-    slack.command("role <@UEXT1> lead")
-    fake.wait_for("response_url")
+    assert "is now a lead" in said(slack, "role <@UEXT1> lead")
     raise_escalation(slack, fake, app, user="UEXT2", team="T_EXT", category=chosen("quality"))
     fake.reset()
 
@@ -347,8 +343,7 @@ def published(fake, user: str) -> list[dict]:
 
 
 def test_the_home_tab_for_a_client_lead_a_vendor_member_and_a_sponsor(monday, slack, fake, app, partnership):
-    slack.command("role <@UHOME2> sponsor")
-    fake.wait_for("response_url")
+    assert "is now a sponsor" in said(slack, "role <@UHOME2> sponsor")
     add_rhythm(slack, fake, app)
     slack.command("rhythm run 1")
     fake.wait_for("chat.postMessage")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Decision, DecisionMove, IncentiveAnswer, IncentiveReview, Kpi, KpiActual
-from tests.harness.flows import count, set_up_partnership
+from tests.harness.flows import count, said, set_up_partnership
 from tests.harness.slack_driver import shown, texts
 from tests.harness.waiting import eventually
 
@@ -86,8 +86,7 @@ def review_id(app) -> int:
 
 def test_the_digest_and_the_home_tab_show_decisions_kpis_and_incentives_to_both_companies(friday, slack, fake, app):
     set_up_partnership(slack, fake, app)
-    slack.command("role <@UEXT2> lead")
-    assert "is now a lead" in fake.next("response_url")["text"]
+    assert "is now a lead" in said(slack, "role <@UEXT2> lead")
     add_csat(slack, app)
     mine = share(slack, fake, app, user="ULEAD", team="T_HOME", what="Move weekend cover to Manila", scope="within")
     theirs = share(slack, fake, app, user="UEXT2", team="T_EXT", what="Raise the tier-2 rate", scope="agreement",
@@ -188,8 +187,7 @@ def test_the_pre_read_carries_the_scorecard_chart_the_incentive_review_and_the_p
     friday, slack, fake, app
 ):
     set_up_partnership(slack, fake, app)
-    slack.command("role <@UEXT1> lead")
-    assert "is now a lead" in fake.next("response_url")["text"]
+    assert "is now a lead" in said(slack, "role <@UEXT1> lead")
     add_csat(slack, app)
     share(slack, fake, app, user="UEXT1", team="T_EXT", what="Pilot chat support", scope="within", via_card=True)
     slack.command("incentives run")

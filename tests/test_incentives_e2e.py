@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.models import Action, CharterEdit, IncentiveAnswer, IncentiveReview, IncentiveTerms
-from tests.harness.flows import count, set_up_partnership
+from tests.harness.flows import count, said, set_up_partnership
 from tests.harness.slack_driver import shown
 from tests.harness.waiting import eventually
 
@@ -47,8 +47,7 @@ def answer(slack, app, review_id, user, team, **values):
 def test_terms_a_quarterly_review_with_misalignment_and_actions(friday, slack, fake, app):
     set_up_partnership(slack, fake, app)
     for words in ("role <@UEXT2> lead", "role <@UHOME3> sponsor", "role <@UEXT3> sponsor"):
-        slack.command(words)
-        assert "is now a" in fake.next("response_url")["text"]
+        assert "is now a" in said(slack, words)
 
     # Only leads write the incentives down; each side's leads set that side's priorities.
     assert "Only leads can change what is paid for" in slack.command("incentives edit", user="UHOME2").text

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.models import Action, CharterEdit, Kpi, KpiActual
 from tests.harness.app_server import AppServer
-from tests.harness.flows import count, set_up_partnership
+from tests.harness.flows import count, said, set_up_partnership
 from tests.harness.slack_driver import shown
 from tests.harness.waiting import eventually
 
@@ -78,8 +78,7 @@ def report(slack, fake, app, value: str, button: str, comment: str = "", user="U
 
 def test_kpis_actuals_scorecard_and_a_red_streak_flagged_once(friday, slack, fake, app, db_url):
     set_up_partnership(slack, fake, app)
-    slack.command("role <@UEXT2> lead")
-    assert "is now a lead" in fake.next("response_url")["text"]
+    assert "is now a lead" in said(slack, "role <@UEXT2> lead")
 
     # Only leads add KPIs; the form refuses what is not a number.
     assert "Only leads can add KPIs" in slack.command("kpi add", user="UHOME2").text

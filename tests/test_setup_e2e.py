@@ -54,8 +54,15 @@ def test_setup_opens_modal_then_posts_and_pins_the_card(slack, fake, app):
         assert partnership.governance_channel_id == "C_GOV"
         assert partnership.business_days == [1, 2, 3, 4, 5]
         assert partnership.card_ts == pin.args["timestamp"]
-        [creator] = partnership.members
-        assert (creator.user_id, creator.side, creator.role) == ("ULEAD", "client", "lead")
+        # Whoever set it up leads their side; everyone else in the channel is a member of their company's side.
+        assert {m.user_id: (m.side, m.role) for m in partnership.members} == {
+            "ULEAD": ("client", "lead"),
+            "UHOME2": ("client", "member"),
+            "UHOME3": ("client", "member"),
+            "UEXT1": ("vendor", "member"),
+            "UEXT2": ("vendor", "member"),
+            "UEXT3": ("vendor", "member"),
+        }
 
 
 def test_setup_modal_errors_are_shown_and_nothing_is_stored(slack, fake, app):

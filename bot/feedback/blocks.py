@@ -252,3 +252,16 @@ def no_report_text() -> str:
 
 def action_not_created_text(reason: str) -> str:
     return f":warning: The action was not created: {reason}"
+
+
+def running_cycle_text(
+    partnership: Partnership, cycle: FeedbackCycle, answered: dict[str, int], people: dict[str, int]
+) -> str:
+    """`/partner feedback report` while a cycle runs: when it closes and how many of each side answered so far."""
+    sides = " and ".join(
+        f"{answered[side]} of {people[side]} {escape(partnership.org_of(side))} ({side})" for side in answered
+    )
+    return (
+        f":hourglass_flowing_sand: *Feedback cycle {cycle.number} is running* until "
+        f"{date_token(cycle.closes_at)}: so far {sides} people have answered. Its report comes when it closes."
+    )

@@ -104,7 +104,10 @@ def members_blocks(partnership: Partnership, by_side: dict[str, list[Member]]) -
         ] or ["_nobody yet_"]
         blocks.append(section(heading + "\n" + "\n".join(lines)))
     blocks.append(
-        context("People join as they take part; leads change sides and roles with `/partner side` and `/partner role`.")
+        context(
+            "Everyone in the channel, bots left out. Leads change sides and roles with `/partner side` and "
+            "`/partner role`, and say which company a further organisation is with `/partner team assign`."
+        )
     )
     return f"Members of {escape(partnership.name)}", blocks
 
@@ -285,3 +288,41 @@ def holiday_added_text(day: date) -> str:
 
 def holiday_removed_text(day: date) -> str:
     return f"{day.isoformat()} is no longer a holiday."
+
+
+def governance_channel_refused(error: str | None) -> str:
+    """The setup form's inline error when the bot cannot be in the chosen governance channel (plain text)."""
+    if error == "is_archived":
+        return "That channel is archived: pick another governance channel."
+    return (
+        "I can't join that channel: it is private (or I can't see it). Invite me there first with "
+        f"/invite @partnerbot, or pick a public channel. (Slack said {error}.)"
+    )
+
+
+def governance_unreachable_text(partnership: Partnership, error: str | None) -> str:
+    """Told to the leads once when the governance channel stops taking the bot's posts."""
+    who = " ".join(mention(m.user_id) for m in partnership_leads(partnership)) or "Leads,"
+    return (
+        f"{who} I can no longer post in the governance channel {channel_link(partnership.governance_channel_id)} "
+        f"(Slack said {error}), so breaches, digests and referrals meant for it are not reaching it. Invite me "
+        "there with `/invite @partnerbot`, or pick another governance channel with `/partner setup`."
+    )
+
+
+def team_assigned_text(partnership: Partnership, team_id: str, side: str, members: list[Member]) -> str:
+    people = f" ({', '.join(mention(m.user_id) for m in members)})" if members else ""
+    return (
+        f"Team `{escape(team_id)}`{people} is now on the {side} side "
+        f"({escape(partnership.org_of(side))}): its people can take part."
+    )
+
+
+def direct_message_answer() -> str:
+    """What a direct message to the bot gets back: partnerbot works in a partnership's shared channel."""
+    return (
+        "Hi! I'm partnerbot: I keep a client–vendor partnership healthy from its shared Slack channel — check-ins, "
+        "feedback both ways, escalations, milestones and kudos.\n"
+        "I don't read direct messages: run `/partner help` in the partnership's shared channel to see every "
+        "command (or `/partner setup` there to start one). Your check-ins and reminders show on my Home tab."
+    )

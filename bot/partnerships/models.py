@@ -44,13 +44,19 @@ class Partnership(Base):
     name: Mapped[str] = mapped_column(String(150))
     client_org: Mapped[str] = mapped_column(String(150))
     vendor_org: Mapped[str] = mapped_column(String(150))
-    # The workspace that installed the app, and which side it is: every other team is the other side.
+    # The workspace that installed the app, and which side it is. The first other team seen in the channel is
+    # the other company (`other_team_id`); any further team (a channel shared by more than two organisations,
+    # another workspace of an Enterprise Grid) has no side until a lead assigns it (`TeamSide`).
     home_team_id: Mapped[str] = mapped_column(String(32))
     home_side: Mapped[str] = mapped_column(String(8))
+    other_team_id: Mapped[str | None] = mapped_column(String(32))
     timezone: Mapped[str] = mapped_column(String(64))
     # ISO weekday numbers (1 = Monday) on which the partnership works.
     business_days: Mapped[list[int]] = mapped_column(JSON)
     governance_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Set when a post to the governance channel was refused for good (the bot was removed, the channel archived):
+    # the leads are told once, and again only after a post there went through (or the setup changed it).
+    governance_unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     card_ts: Mapped[str | None] = mapped_column(String(32))
     # Feedback cycles: every N weeks (0 = off), attributed or anonymous to the other side.
     feedback_weeks: Mapped[int] = mapped_column(default=2)
@@ -65,12 +71,31 @@ class Partnership(Base):
 
     members: Mapped[list[Member]] = relationship(back_populates="partnership", order_by="Member.id")
     charter: Mapped[Charter] = relationship(back_populates="partnership", uselist=False)
+    team_sides: Mapped[list[TeamSide]] = relationship(order_by="TeamSide.team_id")
 
     def org_of(self, side: str) -> str:
         return self.client_org if side == "client" else self.vendor_org
 
-    def side_of_team(self, team_id: str) -> str:
-        return self.home_side if team_id == self.home_team_id else other_side(self.home_side)
+    def side_of_team(self, team_id: str) -> str | None:
+        """The side a team's people are on; None for a further team no lead has assigned yet (the first other
+        team becomes the other company in `bot.partnerships.service.side_for_team`)."""
+        if team_id == self.home_team_id:
+            return self.home_side
+        if team_id == self.other_team_id:
+            return other_side(self.home_side)
+        return next((t.side for t in self.team_sides if t.team_id == team_id), None)
+
+
+class TeamSide(Base):
+    """A lead's answer to "which company is this team?" for a team beyond the first two."""
+
+    __tablename__ = "team_sides"
+
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    side: Mapped[str] = mapped_column(String(8))
+    assigned_by: Mapped[str] = mapped_column(String(32))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Member(Base):

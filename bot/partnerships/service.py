@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, time, timedelta
 from typing import Callable, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from bot.db import insert_once
-from bot.errors import LastLead, NotALead, NotSetUp, UserError
+from bot.errors import BadInput, LastLead, NoSide, NotALead, NotSetUp, UserError
 from bot.gather import Gather
-from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
+from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership, TeamSide
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, EscalationTargets
 from bot.validation import Typed
 from bot.workdays import next_weekday_at
@@ -118,13 +119,14 @@ def ensure_member(session: Session, partnership: Partnership, *, team_id: str, u
         select(Member).where(Member.partnership_id == partnership.id, Member.user_id == user_id).limit(1)
     )
     if member is None:
+        side = side_for_team(session, partnership, team_id, user_id)
         insert_once(
             session,
             Member.__table__,
             partnership_id=partnership.id,
             team_id=team_id,
             user_id=user_id,
-            side=partnership.side_of_team(team_id),
+            side=side,
             side_explicit=False,
             role="member",
             joined_at=now,
@@ -132,6 +134,55 @@ def ensure_member(session: Session, partnership: Partnership, *, team_id: str, u
         session.expire(partnership, ["members"])
         member = find_member(session, partnership, team_id, user_id)
     return member
+
+
+def side_for_team(session: Session, partnership: Partnership, team_id: str, user_id: str) -> str:
+    """The side of a team's people. The first team other than the installing one is the other company (taken
+    once, under a condition, so two first sightings agree); any further team has none until a lead assigns it:
+    NoSide, and nobody of it is made a member meanwhile."""
+    side = partnership.side_of_team(team_id)
+    if side is None and partnership.other_team_id is None and team_id:
+        session.execute(
+            update(Partnership)
+            .where(Partnership.id == partnership.id, Partnership.other_team_id.is_(None))
+            .values(other_team_id=team_id)
+        )
+        session.refresh(partnership, ["other_team_id"])
+        side = partnership.side_of_team(team_id)
+    if side is None:
+        raise NoSide(team_id, user_id)
+    return side
+
+
+TEAM_ID = re.compile(r"[TE][A-Z0-9]{2,31}")
+
+
+def assign_team(
+    session: Session, partnership: Partnership, actor: Member, *, team_id: str, side: str, now: datetime
+) -> list[Member]:
+    """A lead says which company a further team belongs to; its people who were on a side by their team follow.
+    The installing team and the other company are fixed by setup. Returns the team's members."""
+    lock_leads(session, partnership, actor)
+    require_lead(actor, "say which company a team belongs to")
+    if team_id in (partnership.home_team_id, partnership.other_team_id):
+        fixed = partnership.side_of_team(team_id)
+        raise UserError(f"Team `{team_id}` is the {partnership.org_of(fixed)} organisation itself ({fixed} side).")
+    if not TEAM_ID.fullmatch(team_id):
+        raise BadInput(f"`{team_id}` is not a Slack team id (they look like T0123ABCD).")
+    assigned = session.get(TeamSide, (partnership.id, team_id))
+    if assigned is None:
+        session.add(TeamSide(partnership_id=partnership.id, team_id=team_id, side=side, assigned_by=actor.user_id,
+                             assigned_at=now))  # fmt: skip
+    else:
+        assigned.side, assigned.assigned_by, assigned.assigned_at = side, actor.user_id, now
+    session.flush()
+    session.expire(partnership, ["team_sides"])
+    team = [m for m in partnership.members if m.team_id == team_id]
+    for member in team:
+        if not member.side_explicit and member.side != side:
+            keep_a_lead(session, partnership, member)
+            member.side = side
+    return team
 
 
 def require_lead(member: Member, what: str) -> None:
@@ -200,10 +251,11 @@ def update_settings(session: Session, partnership: Partnership, actor: Member, s
     require_lead(actor, "change the partnership's settings")
     for field, value in settings.model_dump().items():
         setattr(partnership, field, value)
+    partnership.governance_unreachable_since = None  # the setup form just checked the bot can post there
     # Members whose side came from their team follow a change of which side this workspace is.
     for member in partnership.members:
         if not member.side_explicit:
-            member.side = partnership.side_of_team(member.team_id)
+            member.side = partnership.side_of_team(member.team_id) or member.side
 
 
 def set_side(

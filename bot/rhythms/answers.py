@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import UserError
@@ -102,6 +102,19 @@ def edit_answer(session: Session, checkin: Checkin, message_ts: str, text: str, 
         else:
             session.delete(blocker)
     return answer
+
+
+def withdraw_answer(session: Session, checkin: Checkin, message_ts: str) -> bool:
+    """A thread answer deleted in Slack is withdrawn, with the blocker it named: the person counts as not having
+    answered (unless another answer of theirs stands). False when that message was no answer."""
+    answer = session.scalar(select(Answer).where(Answer.checkin_id == checkin.id, Answer.message_ts == message_ts))
+    if answer is None:
+        return False
+    session.execute(delete(Blocker).where(Blocker.answer_id == answer.id))
+    session.delete(answer)
+    session.flush()
+    session.expire(checkin, ["answers"])
+    return True
 
 
 def modal_answer(questions: list[str], replies: list[str]) -> tuple[str, str | None]:

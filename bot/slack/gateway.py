@@ -18,6 +18,7 @@ from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
+from bot.errors import FormNotOpened
 from bot.slack.pacing import ChannelPacer, TierPacer
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class Identity:
 class UserInfo:
     user_id: str
     team_id: str
-    is_bot: bool
+    is_bot: bool  # a bot user, an app's user, Slackbot, or a deactivated account: never a member
 
 
 class SlackGateway:
@@ -218,7 +219,27 @@ class SlackGateway:
             log.warning("response_url answered %s: %s", response.status_code, response.body)
 
     def open_view(self, *, trigger_id: str, view: dict) -> str:
-        return self.client.views_open(trigger_id=trigger_id, view=view)["view"]["id"]
+        """Never retried: the trigger expires 3 s after the click, so a retry after a 5xx or a 429's wait
+        would only fail later (`expired_trigger_id`); the caller tells the person instead."""
+        try:
+            return self._owed_client.views_open(trigger_id=trigger_id, view=view)["view"]["id"]
+        except SlackApiError as exc:
+            log.warning("views.open refused: %s", exc.response.get("error") or exc.response.status_code)
+            raise FormNotOpened(exc.response.get("error") or f"HTTP {exc.response.status_code}") from exc
+        except NETWORK_ERRORS as exc:
+            log.warning("views.open failed: %s", exc)
+            raise FormNotOpened("no answer") from exc
+
+    def join_channel(self, channel: str) -> None:
+        """Be in `channel` to post there: nothing when already in it, else join it (public channels only,
+        `channels:join`). Slack refuses a private channel the bot was not invited to (`channel_not_found`
+        or `method_not_supported_for_channel_type`) or an archived one (`is_archived`): SlackApiError.
+        Asked before a form's ack, so never retried (a 429's wait could outlast the 3 seconds)."""
+        facts = self._owed_client.conversations_info(channel=channel)["channel"]
+        if facts.get("is_archived"):
+            raise SlackApiError("archived", {"ok": False, "error": "is_archived"})
+        if not facts.get("is_member", False):
+            self._owed_client.conversations_join(channel=channel)
 
     def publish_home(self, *, user_id: str, view: dict) -> None:
         self._pacer.wait(f"home:{user_id}")  # a burst of changes republishes one person's Home at a steady pace
@@ -301,7 +322,8 @@ class SlackGateway:
         return UserInfo(
             user_id=user["id"],
             team_id=user.get("team_id", ""),
-            is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+            is_bot=bool(user.get("is_bot") or user.get("is_app_user") or user.get("deleted"))
+            or user["id"] == "USLACKBOT",
         )
 
     def channel_members(self, channel: str) -> set[str]:

@@ -26,6 +26,13 @@ def setup_values(**overrides) -> dict:
     return values
 
 
+def said(slack, words: str, **kwargs) -> str:
+    """What a command answered: in its ack, or through its response_url when it first asked Slack (e.g. about a
+    person it has not met; everyone in the channel is met at setup)."""
+    response = slack.command(words, **kwargs)
+    return response.text or slack.fake.next("response_url")["text"]
+
+
 def count(app, model, *where) -> int:
     with app.runtime.db.session() as session:
         return session.scalar(query(func.count()).select_from(model).where(*where))
