@@ -1,6 +1,8 @@
 """The request thread is woken by ack() instead of checking for it every 10 ms (Bolt's thread runner)."""
 
+import ast
 import time
+from pathlib import Path
 
 import slack_bolt.listener.thread_runner as thread_runner
 
@@ -21,3 +23,36 @@ def test_a_command_is_answered_without_polling_for_its_ack(slack, partnership, m
         response = slack.command(words)
         assert response.status == 200 and response.json["text"]
     assert polls == []
+
+
+UNITS_OF_WORK = ("session(", "read(", "asked_in(")
+
+
+def acks_inside_a_unit_of_work(source: str) -> list[int]:
+    """Lines where a listener calls ack() inside `with rt.db.session()` / `read()` / `asked_in(...)`."""
+    found: list[int] = []
+
+    def visit(node, inside: bool) -> None:
+        if isinstance(node, ast.With):
+            inside = inside or any(u in ast.unparse(i.context_expr) for i in node.items for u in UNITS_OF_WORK)
+        if isinstance(node, ast.Call) and inside:
+            called = ast.unparse(node.func)
+            if called == "ack" or called.endswith(".ack"):
+                found.append(node.lineno)
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside)
+
+    visit(ast.parse(source), False)
+    return found
+
+
+def test_no_listener_acks_inside_a_unit_of_work():
+    # A listener that acks waits for a work slot (bot/ack_runner.py): doing so with a transaction open would
+    # hold a database connection (on SQLite, the write lock) that the slots' holders may be waiting for.
+    assert acks_inside_a_unit_of_work("with rt.db.read() as s:\n    if x:\n        ack(errors=1)\n") == [3]
+    offenders = {
+        path.name: lines
+        for path in sorted((Path(__file__).parent.parent / "handlers").glob("*.py"))
+        if (lines := acks_inside_a_unit_of_work(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}

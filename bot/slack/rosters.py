@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
+import threading
+import zlib
 
 from bot.partnerships import roster
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 
 log = logging.getLogger(__name__)
+
+# One refresh of a channel at a time in this process: a burst that finds the roster stale asks Slack once, and
+# the rest of it waits for that answer instead of each asking (and queueing on the method's rate limit) before
+# its ack. Striped by channel, so other channels are not held up.
+_REFRESHING = [threading.Lock() for _ in range(64)]
+
+
+def _refreshing(channel: str) -> threading.Lock:
+    return _REFRESHING[zlib.crc32(channel.encode()) % len(_REFRESHING)]
 
 
 def channel_roster(rt: Runtime, channel: str) -> set[str] | None:
@@ -19,6 +30,14 @@ def channel_roster(rt: Runtime, channel: str) -> set[str] | None:
     with rt.db.session() as session:
         if not roster.needs_refresh(session, channel, rt.clock.now()):
             return roster.people_in_channel(session, channel)
+    with _refreshing(channel):
+        with rt.db.session() as session:  # whoever held the lock before may just have refreshed it
+            if not roster.needs_refresh(session, channel, rt.clock.now()):
+                return roster.people_in_channel(session, channel)
+        return _refresh(rt, channel)
+
+
+def _refresh(rt: Runtime, channel: str) -> set[str] | None:
     try:
         members = rt.gateway.channel_members(channel)
     except SlackApiError as exc:
