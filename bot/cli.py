@@ -26,9 +26,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(port=args.port)
     try:
-        settings = load_settings()
-        if args.command in ("run", "check"):
-            settings.require_slack()
+        settings = load_settings(require_slack=args.command in ("run", "check"))
         configure_logging(settings)
         if args.command == "run":
             return run(settings)

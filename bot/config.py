@@ -26,7 +26,7 @@ HOW_TO_GET = {
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message is one line a person can act on."""
+    """Settings are missing or malformed; the message names each one and how to fix it."""
 
 
 class Settings(BaseSettings):
@@ -104,27 +104,50 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
-    def require_slack(self) -> None:
-        """Serving needs a bot token, and HTTP mode also needs the signing secret."""
-        if self.slack_bot_token is None:
-            raise ConfigError(_missing("SLACK_BOT_TOKEN"))
+    def missing_for_slack(self) -> list[str]:
+        """The settings serving Slack needs that are not set: a bot token, and in HTTP mode the signing secret."""
+        missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
         if not self.socket_mode and self.slack_signing_secret is None:
-            raise ConfigError(_missing("SLACK_SIGNING_SECRET"))
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing
+
+    def require_slack(self) -> None:
+        problems = [_missing(name) for name in self.missing_for_slack()]
+        if problems:
+            raise ConfigError(_report(problems))
 
 
 def _missing(name: str) -> str:
     return f"{name} is not set: {HOW_TO_GET[name]}."
 
 
-def load_settings(**overrides) -> Settings:
-    """Build settings, turning pydantic's report into one line that names the setting."""
+def _report(problems: list[str]) -> str:
+    """One line for one problem; every problem on a line of its own when there are more, so a person fixes
+    them all in one go instead of one per start."""
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} settings need fixing:\n" + "\n".join(f"  - {problem}" for problem in problems)
+
+
+def load_settings(*, require_slack: bool = False, **overrides) -> Settings:
+    """Build settings, naming every malformed setting (and with `require_slack`, every missing one) at once."""
+    problems, broken = [], set()
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
-        reason = error["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{name} is malformed ({reason}): {HOW_TO_GET.get(name, 'see .env.example')}.") from None
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+            reason = error["msg"].removeprefix("Value error, ")
+            broken.add(name)
+            problems.append(f"{name} is malformed ({reason}): {HOW_TO_GET.get(name, 'see .env.example')}.")
+        # The rest is still checked: the broken ones stand at their defaults for that (never used otherwise).
+        defaults = {f.alias: f.default for f in Settings.model_fields.values() if f.alias in broken}
+        settings = Settings(**{**overrides, **defaults})
+    if require_slack:
+        problems += [_missing(name) for name in settings.missing_for_slack() if name not in broken]
+    if problems:
+        raise ConfigError(_report(problems))
+    return settings
 
 
 def configure_logging(settings: Settings) -> None:
