@@ -11,6 +11,7 @@ millisecond still waited for the next check. Here the request thread is woken th
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -96,7 +97,8 @@ class ListenerPool(Executor):
             finally:
                 self._slots.give_back()
 
-        return self._threads.submit(run)
+        # Log lines of the listener carry what its request is about (bot.logs): run it in a copy of its context.
+        return self._threads.submit(contextvars.copy_context().run, run)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._threads.shutdown(wait, cancel_futures=cancel_futures)

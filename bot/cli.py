@@ -91,9 +91,9 @@ def run(settings) -> int:
         else:
             import uvicorn
 
-            log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
+            log.info("serving HTTP on port %s (POST /slack/events, GET /healthz, GET /metrics)", settings.port)
             uvicorn.run(
-                build_http_app(app, runtime.db),
+                build_http_app(app, runtime.db, runtime.metrics),
                 host="0.0.0.0",
                 port=settings.port,
                 log_level=settings.log_level.lower(),

@@ -21,6 +21,7 @@ HOW_TO_GET = {
     "SLACK_API_URL": "leave it unset for Slack's public Web API, or give an http(s) URL ending in /api/",
     "PORT": "give a TCP port number between 1 and 65535",
     "LOG_LEVEL": "use one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_FORMAT": "use text (the default) or json (one JSON object a line)",
     "DEFAULT_TIMEZONE": "use an IANA timezone name such as Europe/London or America/New_York",
 }
 
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     port: int = Field(default=3000, ge=1, le=65535, alias="PORT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: str = Field(default="text", alias="LOG_FORMAT")
     default_timezone: str = Field(default="UTC", alias="DEFAULT_TIMEZONE")
 
     def answer_key_secret(self) -> bytes:
@@ -90,6 +92,13 @@ class Settings(BaseSettings):
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ValueError(f"unknown level {value!r}")
         return level
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format_known(cls, value: str):
+        if value.lower() not in ("text", "json"):
+            raise ValueError(f"unknown format {value!r}")
+        return value.lower()
 
     @field_validator("default_timezone")
     @classmethod
@@ -151,9 +160,10 @@ def load_settings(*, require_slack: bool = False, **overrides) -> Settings:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import handler
+
+    secrets = [s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret) if s]
+    secrets += [settings.slack_app_token.get_secret_value()] if settings.slack_app_token else []
+    logging.basicConfig(level=getattr(logging, settings.log_level), handlers=[handler(settings.log_format, secrets)])
     # Alembic announces its plugins on import; that says nothing about our migrations.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

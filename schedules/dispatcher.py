@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Callable
 
+from bot import logs
 from bot.claims import SendJob, claim_send, due_send_ids, finish_send, next_due_at, retry_send
 from bot.runtime import Runtime
 from bot.slack.gateway import NETWORK_ERRORS, RateLimited, SlackApiError
@@ -117,7 +118,8 @@ def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: da
             job = claim_send(session, send_id, rt.clock.now(), LEASE)
         if job is None:
             return 0
-        perform(rt, performers, job, now)
+        with logs.context(send=job.key):
+            perform(rt, performers, job, now)
         return 1
     except Exception:
         log.exception("send %s could not be claimed or recorded; its lease will run out and it is retried", send_id)
@@ -131,6 +133,7 @@ def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: da
         with rt.db.session() as session:
             at = rt.clock.now() + timedelta(seconds=limited.retry_after)
             retry_send(session, job, at, "ratelimited", counted=False)
+        rt.metrics.send_done(job.kind, "ratelimited")
     except SlackApiError as exc:
         error = exc.response.get("error") or f"http {exc.response.status_code}"
         permanent = error in PERMANENT_ERRORS
@@ -144,6 +147,7 @@ def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: da
         with rt.db.session() as session:
             if not finish_send(session, job, rt.clock.now(), outcome):
                 log.warning("send %s outlived its lease; another worker took it over", job.key)
+        rt.metrics.send_done(job.kind, outcome)
 
 
 def _give_up_or_retry(rt: Runtime, job: SendJob, now: datetime, error: str, permanent: bool, unsure: bool) -> None:
@@ -154,3 +158,4 @@ def _give_up_or_retry(rt: Runtime, job: SendJob, now: datetime, error: str, perm
         else:
             log.warning("send %s will be retried: %s", job.key, error)
             retry_send(session, job, now + backoff(job.attempts), error, unsure=unsure)
+    rt.metrics.send_done(job.kind, "failed" if permanent or job.attempts >= MAX_ATTEMPTS else "retry")

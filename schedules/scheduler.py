@@ -11,6 +11,7 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import logs
 from bot.runtime import Runtime
 from schedules.dispatcher import WORKERS, Performer, run_due_sends
 
@@ -48,9 +49,11 @@ class Scheduler:
         now = self.rt.clock.now()
         for plan in self.planners:
             try:
-                plan(self.rt, now)
+                with logs.context():  # a planner's lines are about what it looks up, not the last planner's
+                    plan(self.rt, now)
             except Exception:
                 log.exception("planner %s failed; the next tick tries again", plan.__name__)
+                self.rt.metrics.planner_failed(plan.__name__)
         return run_due_sends(self.rt, self.performers, now, workers=self.pool, linger=self.linger)
 
     def run_due(self) -> int:
