@@ -27,7 +27,7 @@ def channel_roster(rt: Runtime, channel: str) -> set[str] | None:
 
     `conversations.members` is asked at most once an hour per channel: join and leave events keep the
     roster current in between."""
-    with rt.db.session() as session:
+    with rt.db.snapshot() as session:  # runs before every ack in a channel: a read that never waits for writers
         if not roster.needs_refresh(session, channel, rt.clock.now()):
             return roster.people_in_channel(session, channel)
     with _refreshing(channel):
