@@ -97,6 +97,7 @@ def run(settings) -> int:
                 host="0.0.0.0",
                 port=settings.port,
                 log_level=settings.log_level.lower(),
+                log_config=None,  # uvicorn's lines go through our handler too (JSON, redacted)
             )
     finally:
         scheduler.shutdown()

@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
+import urllib.request
 from datetime import datetime, timezone
 
 import pytest
@@ -13,8 +16,9 @@ import pytest
 from bot import logs
 from bot.config import load_settings
 from bot.models import Partnership
-from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET
+from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, free_port
 from tests.harness.flows import add_rhythm, set_feedback_cycle, set_up_partnership
+from tests.harness.slack_driver import SlackDriver
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -92,3 +96,41 @@ def test_log_format_is_text_or_json():
     assert load_settings(_env_file=None, LOG_FORMAT="JSON").log_format == "json"
     with pytest.raises(Exception, match="LOG_FORMAT is malformed"):
         load_settings(_env_file=None, LOG_FORMAT="xml")
+
+
+def test_partnerbot_run_logs_json_lines_and_serves_its_metrics(fake, tmp_path):
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/run.db",
+        "PORT": str(port),
+        "LOG_FORMAT": "json",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+    )
+
+    def metrics():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=1) as response:
+                return response.read().decode()
+        except OSError:
+            assert server.poll() is None
+            return None
+
+    try:
+        eventually(metrics, timeout=30, what="partnerbot run serving /metrics")
+        assert SlackDriver(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake).command("help").status == 200
+        scraped = metrics()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    assert 'partnerbot_requests_total{kind="command",outcome="ok"} 1.0' in scraped
+    lines = [json.loads(line) for line in server.stderr.read().splitlines() if line.strip()]
+    assert any(line["message"].startswith("serving HTTP on port") for line in lines)
+    assert any(line["logger"].startswith("uvicorn") for line in lines)  # uvicorn's own lines are JSON too
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    assert BOT_TOKEN not in json.dumps(lines) and SIGNING_SECRET not in json.dumps(lines)
