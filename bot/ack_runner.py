@@ -36,13 +36,24 @@ class WorkSlots:
     def __init__(self, workers: int = WORKERS):
         self._slots = threading.Semaphore(workers)
         self._held = threading.local()
+        self._count = threading.Lock()
+        self.waiting = 0  # listeners that acked and wait for a slot
 
     def take(self) -> None:
-        if not getattr(self._held, "slot", False):
+        """Wait for a slot, on a listener thread only (another thread would never give it back)."""
+        if getattr(self._held, "listener", False) and not getattr(self._held, "slot", False):
+            with self._count:
+                self.waiting += 1
             self._slots.acquire()
+            with self._count:
+                self.waiting -= 1
             self._held.slot = True
 
+    def enter(self) -> None:
+        self._held.listener = True
+
     def give_back(self) -> None:
+        self._held.listener = False
         if getattr(self._held, "slot", False):
             self._held.slot = False
             self._slots.release()
@@ -90,6 +101,7 @@ class ListenerPool(Executor):
         ack = getattr(self._submitting, "ack", None)
 
         def run():
+            self._slots.enter()
             try:
                 if ack is not None and ack.response is not None:
                     self._slots.take()
