@@ -93,7 +93,7 @@ def run(settings) -> int:
 
             log.info("serving HTTP on port %s (POST /slack/events, GET /healthz, GET /metrics)", settings.port)
             uvicorn.run(
-                build_http_app(app, runtime.db, runtime.metrics),
+                build_http_app(app, runtime.db, metrics=runtime.metrics),
                 host="0.0.0.0",
                 port=settings.port,
                 log_level=settings.log_level.lower(),

@@ -17,7 +17,7 @@ from bot.db import Database
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 
 
-def build_http_app(app: App, db: Database, metrics: Metrics | None = None) -> Starlette:
+def build_http_app(app: App, db: Database, *, metrics: Metrics | None = None) -> Starlette:
     async def slack_events(request: Request) -> Response:
         arrived = time.perf_counter()
         body = await request.body()
