@@ -8,6 +8,7 @@ from bot.ack_runner import wake_on_ack
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
+from bot.metrics import Metrics
 from bot.runtime import DueWork, Runtime
 from bot.slack.gateway import SlackGateway
 from bot.slack.pacing import ChannelPacer, TierPacer
@@ -20,16 +21,20 @@ def build_runtime(
     tiers: TierPacer | None = None,
 ) -> Runtime:
     settings.require_slack()
+    metrics, db, clock = Metrics(), Database(settings.database_url), clock or SystemClock()
+    metrics.watch_sends(db.read, clock.now)
     return Runtime(
         settings=settings,
-        db=Database(settings.database_url),
+        db=db,
         gateway=SlackGateway(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url,
             pacer=pacer,
             tiers=tiers,
+            metrics=metrics,
         ),
-        clock=clock or SystemClock(),
+        clock=clock,
+        metrics=metrics,
     )
 
 

@@ -32,9 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(port=args.port)
     try:
-        settings = load_settings()
-        if args.command in ("run", "check"):
-            settings.require_slack()
+        settings = load_settings(require_slack=args.command in ("run", "check"))
         configure_logging(settings)
         if args.command == "run":
             return run(settings)
@@ -120,7 +118,7 @@ def run(settings) -> int:
         if settings.socket_mode:
             serve_socket_mode(app, settings, shutdown)
         else:
-            serve_http(app, runtime.db, settings, shutdown, SHUTDOWN_GRACE)
+            serve_http(app, runtime, settings, shutdown, SHUTDOWN_GRACE)
     finally:
         shutdown()
         log.info("stopping: no new work; what is under way has %ss to finish", SHUTDOWN_GRACE)
@@ -146,7 +144,7 @@ def done_by(wait: Callable[[], None], deadline: float) -> bool:
     return not waiting.is_alive()
 
 
-def serve_http(app, db, settings, shutdown: Shutdown, grace: float) -> None:
+def serve_http(app, runtime, settings, shutdown: Shutdown, grace: float) -> None:
     import uvicorn
 
     from bot.http import build_http_app
@@ -156,12 +154,13 @@ def serve_http(app, db, settings, shutdown: Shutdown, grace: float) -> None:
             shutdown()  # the scheduler stops at the signal, while uvicorn finishes the requests under way
             super().handle_exit(sig, frame)
 
-    log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
+    log.info("serving HTTP on port %s (POST /slack/events, GET /healthz, GET /metrics)", settings.port)
     config = uvicorn.Config(
-        build_http_app(app, db),
+        build_http_app(app, runtime.db, metrics=runtime.metrics),
         host="0.0.0.0",
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's lines go through our handler too (JSON, redacted)
         timeout_graceful_shutdown=int(grace),
     )
     shutdown.server = Server(config)

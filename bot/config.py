@@ -21,12 +21,13 @@ HOW_TO_GET = {
     "SLACK_API_URL": "leave it unset for Slack's public Web API, or give an http(s) URL ending in /api/",
     "PORT": "give a TCP port number between 1 and 65535",
     "LOG_LEVEL": "use one of DEBUG, INFO, WARNING, ERROR",
+    "LOG_FORMAT": "use text (the default) or json (one JSON object a line)",
     "DEFAULT_TIMEZONE": "use an IANA timezone name such as Europe/London or America/New_York",
 }
 
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message is one line a person can act on."""
+    """Settings are missing or malformed; the message names each one and how to fix it."""
 
 
 class Settings(BaseSettings):
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     port: int = Field(default=3000, ge=1, le=65535, alias="PORT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+    log_format: str = Field(default="text", alias="LOG_FORMAT")
     default_timezone: str = Field(default="UTC", alias="DEFAULT_TIMEZONE")
 
     def answer_key_secret(self) -> bytes:
@@ -91,6 +93,13 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown level {value!r}")
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _log_format_known(cls, value: str):
+        if value.lower() not in ("text", "json"):
+            raise ValueError(f"unknown format {value!r}")
+        return value.lower()
+
     @field_validator("default_timezone")
     @classmethod
     def _timezone_known(cls, value: str):
@@ -104,33 +113,57 @@ class Settings(BaseSettings):
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
-    def require_slack(self) -> None:
-        """Serving needs a bot token, and HTTP mode also needs the signing secret."""
-        if self.slack_bot_token is None:
-            raise ConfigError(_missing("SLACK_BOT_TOKEN"))
+    def missing_for_slack(self) -> list[str]:
+        """The settings serving Slack needs that are not set: a bot token, and in HTTP mode the signing secret."""
+        missing = ["SLACK_BOT_TOKEN"] if self.slack_bot_token is None else []
         if not self.socket_mode and self.slack_signing_secret is None:
-            raise ConfigError(_missing("SLACK_SIGNING_SECRET"))
+            missing.append("SLACK_SIGNING_SECRET")
+        return missing
+
+    def require_slack(self) -> None:
+        problems = [_missing(name) for name in self.missing_for_slack()]
+        if problems:
+            raise ConfigError(_report(problems))
 
 
 def _missing(name: str) -> str:
     return f"{name} is not set: {HOW_TO_GET[name]}."
 
 
-def load_settings(**overrides) -> Settings:
-    """Build settings, turning pydantic's report into one line that names the setting."""
+def _report(problems: list[str]) -> str:
+    """One line for one problem; every problem on a line of its own when there are more, so a person fixes
+    them all in one go instead of one per start."""
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} settings need fixing:\n" + "\n".join(f"  - {problem}" for problem in problems)
+
+
+def load_settings(*, require_slack: bool = False, **overrides) -> Settings:
+    """Build settings, naming every malformed setting (and with `require_slack`, every missing one) at once."""
+    problems, broken = [], set()
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
-        reason = error["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"{name} is malformed ({reason}): {HOW_TO_GET.get(name, 'see .env.example')}.") from None
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+            reason = error["msg"].removeprefix("Value error, ")
+            broken.add(name)
+            problems.append(f"{name} is malformed ({reason}): {HOW_TO_GET.get(name, 'see .env.example')}.")
+        # The rest is still checked: the broken ones stand at their defaults for that (never used otherwise).
+        defaults = {f.alias: f.default for f in Settings.model_fields.values() if f.alias in broken}
+        settings = Settings(**{**overrides, **defaults})
+    if require_slack:
+        problems += [_missing(name) for name in settings.missing_for_slack() if name not in broken]
+    if problems:
+        raise ConfigError(_report(problems))
+    return settings
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import handler
+
+    secrets = [s.get_secret_value() for s in (settings.slack_bot_token, settings.slack_signing_secret) if s]
+    secrets += [settings.slack_app_token.get_secret_value()] if settings.slack_app_token else []
+    logging.basicConfig(level=getattr(logging, settings.log_level), handlers=[handler(settings.log_format, secrets)])
     # Alembic announces its plugins on import; that says nothing about our migrations.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

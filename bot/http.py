@@ -1,6 +1,8 @@
-"""HTTP mode: Slack's requests on POST /slack/events and a health check, served by uvicorn."""
+"""HTTP mode: Slack's requests on POST /slack/events, a health check, and metrics, served by uvicorn."""
 
 from __future__ import annotations
+
+import time
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -10,14 +12,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import logs
 from bot.db import Database
+from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 
 
-def build_http_app(app: App, db: Database) -> Starlette:
+def build_http_app(app: App, db: Database, *, metrics: Metrics | None = None) -> Starlette:
     async def slack_events(request: Request) -> Response:
+        arrived = time.perf_counter()
         body = await request.body()
-        # Bolt's dispatch blocks until the listener acks; keep it off the event loop.
-        bolt_response = await run_in_threadpool(app.dispatch, to_bolt_request(request, body))
+        bolt_request = to_bolt_request(request, body)
+        with logs.context(**about(bolt_request.body)):
+            # Bolt's dispatch blocks until the listener acks; keep it off the event loop.
+            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        if metrics is not None:
+            metrics.request_done(bolt_request.body, bolt_response.status, time.perf_counter() - arrived)
         return to_starlette_response(bolt_response)
 
     async def healthz(_request: Request) -> Response:
@@ -27,9 +36,28 @@ def build_http_app(app: App, db: Database) -> Starlette:
             status_code=200 if healthy else 503,
         )
 
-    return Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-        ]
-    )
+    async def scrape(_request: Request) -> Response:
+        exposition = await run_in_threadpool(metrics.exposition)  # pending sends are read from the database
+        return Response(exposition, media_type=CONTENT_TYPE_LATEST)
+
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]
+    if metrics is not None:
+        routes.append(Route("/metrics", scrape, methods=["GET"]))
+    return Starlette(routes=routes)
+
+
+def about(body: dict) -> dict:
+    """What a Slack request's log lines say it is about: its channel and its key (an event's id, else the
+    interaction's trigger)."""
+    if not isinstance(body, dict):
+        return {}
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    channel = (body.get("channel") or {}).get("id") if isinstance(body.get("channel"), dict) else None
+    channel = channel or body.get("channel_id") or event.get("channel")
+    return {
+        "channel": channel if isinstance(channel, str) else None,
+        "request": body.get("event_id") or body.get("trigger_id"),
+    }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.metrics import Metrics
 from bot.slack.gateway import Identity, SlackGateway
 
 
@@ -18,6 +19,7 @@ class Runtime:
     db: Database
     gateway: SlackGateway
     clock: Clock
+    metrics: Metrics = field(default_factory=Metrics)
 
     @cached_property
     def identity(self) -> Identity:

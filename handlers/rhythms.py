@@ -109,15 +109,15 @@ def run(ctx: CommandContext, rhythm_number: int) -> None:
 def on_rhythm_submitted(ack, body, view, context):
     rt = runtime(context)
     channel_id, actor, now = RhythmState.of(view).channel_id, actor_of(body), rt.clock.now()
-    with rt.db.read() as session:
+    with rt.db.read() as session:  # acks come after it: a listener that acks waits for a work slot
         partnership = partnerships.require_partnership(session, channel_id)
         try:
             partnerships.require_lead(member_for(session, partnership, actor, now), "manage rhythms")
         except UserError as error:
-            ack(response_action="errors", errors={"name": error.message})
-            return
-        calendar = work_calendar(session, partnership)
-        form, errors = rhythms.rhythm_from_form(state_values(view), calendar, local_date(now, calendar.timezone))
+            form, errors = None, {"name": error.message}
+        else:
+            calendar = work_calendar(session, partnership)
+            form, errors = rhythms.rhythm_from_form(state_values(view), calendar, local_date(now, calendar.timezone))
     if errors:
         ack(response_action="errors", errors=errors)
         return

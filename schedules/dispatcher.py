@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Callable
 
+from bot import logs
 from bot.claims import SendJob, claim_send, due_send_ids, finish_send, give_back, next_due_at, retry_send
 from bot.errors import DatabaseUnavailable
 from bot.runtime import Runtime
@@ -168,7 +169,8 @@ def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: da
         if job is None:
             return 0
         leases.took(job)
-        perform(rt, performers, job, now)
+        with logs.context(send=job.key):
+            perform(rt, performers, job, now)
         leases.done(job)
         return 1
     except DatabaseUnavailable as exc:  # the scheduler tells the outage once; no trace for each send
@@ -189,6 +191,7 @@ def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: da
         with rt.db.session() as session:
             at = rt.clock.now() + timedelta(seconds=limited.retry_after)
             retry_send(session, job, at, "ratelimited", counted=False)
+        rt.metrics.send_done(job.kind, "ratelimited")
     except SlackApiError as exc:
         error = exc.response.get("error") or f"http {exc.response.status_code}"
         permanent = error in PERMANENT_ERRORS
@@ -204,6 +207,7 @@ def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: da
         with rt.db.session() as session:
             if not finish_send(session, job, rt.clock.now(), outcome):
                 log.warning("send %s outlived its lease; another worker took it over", job.key)
+        rt.metrics.send_done(job.kind, outcome)
 
 
 def _give_up_or_retry(rt: Runtime, job: SendJob, now: datetime, error: str, permanent: bool, unsure: bool) -> None:
@@ -214,3 +218,4 @@ def _give_up_or_retry(rt: Runtime, job: SendJob, now: datetime, error: str, perm
         else:
             log.warning("send %s will be retried: %s", job.key, error)
             retry_send(session, job, now + backoff(job.attempts), error, unsure=unsure)
+    rt.metrics.send_done(job.kind, "failed" if permanent or job.attempts >= MAX_ATTEMPTS else "retry")

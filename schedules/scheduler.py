@@ -14,6 +14,7 @@ from typing import Callable, Iterator
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import logs
 from bot.errors import DatabaseUnavailable
 from bot.runtime import Runtime
 from schedules.dispatcher import WORKERS, Leases, Performer, run_due_sends
@@ -77,11 +78,13 @@ class Scheduler:
         now = self.rt.clock.now()
         for plan in self.planners:
             try:
-                plan(self.rt, now)
+                with logs.context():  # a planner's lines are about what it looks up, not the last planner's
+                    plan(self.rt, now)
             except DatabaseUnavailable:
                 raise
             except Exception:
                 log.exception("planner %s failed; the next tick tries again", plan.__name__)
+                self.rt.metrics.planner_failed(plan.__name__)
         return run_due_sends(self.rt, self.performers, now, workers=self.pool, linger=self.linger, leases=self.leases)
 
     def run_due(self) -> int:

@@ -24,6 +24,7 @@ SETTING_NAMES = (
     "SLACK_API_URL",
     "PORT",
     "LOG_LEVEL",
+    "LOG_FORMAT",
     "DEFAULT_TIMEZONE",
 )
 

@@ -60,3 +60,40 @@ def test_reads_dotenv(tmp_path, monkeypatch):
     assert loaded.slack_bot_token.get_secret_value() == "xoxb-from-file"
     assert "xoxb-from-file" not in repr(loaded)
     assert loaded.port == 4000 and loaded.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_every_missing_and_malformed_setting_is_named_at_once(monkeypatch):
+    monkeypatch.setenv("PORT", "http")
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "Europe/Atlantis")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xoxb-secret-wrong-kind")  # malformed, so HTTP mode: a secret is needed
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None, require_slack=True)
+    lines = str(error.value).splitlines()
+    assert lines[0] == "6 settings need fixing:"
+    named = [line.removeprefix("  - ").split(" ", 1)[0] for line in lines[1:]]
+    assert sorted(named) == sorted(
+        ["PORT", "LOG_LEVEL", "DEFAULT_TIMEZONE", "SLACK_APP_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+    )
+    assert "  - SLACK_BOT_TOKEN is not set: create the app from manifest.yml" in str(error.value)
+    assert "  - LOG_LEVEL is malformed (unknown level 'LOUD'): use one of DEBUG" in str(error.value)
+    assert "secret-wrong-kind" not in str(error.value)
+
+
+def test_start_up_prints_every_problem_and_stops(monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.chdir(__import__("tempfile").mkdtemp())  # no .env of the developer's
+    monkeypatch.setenv("PORT", "70000")
+    assert main(["run"]) == 2
+    printed = capsys.readouterr().err
+    assert printed.startswith("partnerbot: 3 settings need fixing:\n")
+    for name in ("PORT is malformed", "SLACK_BOT_TOKEN is not set", "SLACK_SIGNING_SECRET is not set"):
+        assert f"  - {name}" in printed
+
+
+def test_a_missing_setting_alone_is_still_one_line():
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None, require_slack=True, SLACK_BOT_TOKEN="xoxb-1")
+    assert str(error.value).startswith("SLACK_SIGNING_SECRET is not set: copy 'Signing Secret'")
+    assert "\n" not in str(error.value)

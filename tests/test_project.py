@@ -102,15 +102,28 @@ def test_db_upgrade_and_python_dash_m(tmp_path):
     assert (tmp_path / "cli.db").exists()
 
 
-def test_run_without_a_token_stops_with_one_line(tmp_path):
+def test_run_without_its_settings_names_each_and_starts_nothing(tmp_path):
+    # Issue 13: every missing setting at once (it used to name only the first, the bot token).
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "partnerbot: 2 settings need fixing:",
+        "  - SLACK_BOT_TOKEN is not set: create the app from manifest.yml (README, 'Create the Slack app'), "
+        "install it, and copy 'Bot User OAuth Token' (xoxb-...) from OAuth & Permissions into .env.",
+        "  - SLACK_SIGNING_SECRET is not set: copy 'Signing Secret' from the app's Basic Information page into .env.",
+    ]
+    assert not (tmp_path / "cli.db").exists()  # nothing was started
+    env["SLACK_SIGNING_SECRET"] = "s"  # one problem left: one line, as before
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 2
     assert done.stderr.strip().startswith("partnerbot: SLACK_BOT_TOKEN is not set: create the app from manifest.yml")
     assert len(done.stderr.strip().splitlines()) == 1
-    assert not (tmp_path / "cli.db").exists()  # nothing was started
+    assert not (tmp_path / "cli.db").exists()
 
 
 def test_partnerbot_run_serves_http_with_migrations_applied(fake, tmp_path):

@@ -9,9 +9,10 @@ from typing import Callable, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
+from bot import logs
 from bot.db import insert_once
 from bot.errors import BadInput, LastLead, NoSide, NotALead, NotSetUp, UserError
 from bot.gather import Gather
@@ -57,6 +58,12 @@ class CharterFields(BaseModel):
     response_targets: str = Field(default="", max_length=2500)
     update_rhythm: str = Field(default="", max_length=2500)
     escalation_targets: EscalationTargets
+
+
+@event.listens_for(Partnership, "load")
+def _lines_are_about(partnership: Partnership, _context) -> None:
+    """A request or a send that loads a partnership is about it: its log lines say which (bot.logs)."""
+    logs.note(partnership=partnership.id, channel=partnership.channel_id)
 
 
 def form_errors(exc: ValidationError) -> dict[str, str]:

@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Callable
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.webhook import WebhookClient
 
 from bot.errors import FormNotOpened
+from bot.metrics import Metrics
 from bot.slack.pacing import ChannelPacer, TierPacer
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,32 @@ class AnyServerErrorRetryHandler(RetryHandler):
         return response is not None and 500 <= response.status_code < 600
 
 
-def retry_handlers() -> list[RetryHandler]:
+class CallCounter(RetryHandler):
+    """Counts every attempt of a Web API call by method and error, 429s and retried ones included. It never
+    retries: slack-sdk asks its retry handlers in order about each answer, and this one is asked first."""
+
+    def __init__(self, count: Callable[[str, str], None], method: str | None = None):
+        super().__init__(max_retry_count=0)
+        self._count, self._method = count, method
+
+    def can_retry(self, *, state, request, response=None, error=None) -> bool:
+        method = self._method or request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        if response is None:
+            outcome = "connection_error"
+        elif response.status_code == 429:
+            outcome = "ratelimited"
+        elif response.status_code >= 400:
+            outcome = f"http_{response.status_code}"
+        else:
+            body = response.body if isinstance(response.body, dict) else {}
+            outcome = "ok" if body.get("ok", True) else str(body.get("error") or "unknown")
+        self._count(method, outcome)
+        return False
+
+
+def retry_handlers(counter: CallCounter | None = None) -> list[RetryHandler]:
     return [
+        *([counter] if counter else []),
         ConnectionErrorRetryHandler(max_retry_count=3),
         RateLimitErrorRetryHandler(max_retry_count=6),  # sleeps for Retry-After each time
         AnyServerErrorRetryHandler(max_retry_count=3),  # exponential back-off
@@ -84,11 +109,14 @@ class SlackGateway:
         timeout: int = 15,
         pacer: ChannelPacer | None = None,
         tiers: TierPacer | None = None,
+        metrics: Metrics | None = None,
     ):
-        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers())
+        self.metrics = metrics or Metrics()
+        counter = CallCounter(self.metrics.api_call)
+        self.client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers(counter))
         # Owed posts are never retried blindly: a 429 goes back to the dispatcher, and after a 5xx or a lost
         # answer the post is looked for first (see post_message).
-        self._owed_client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
+        self._owed_client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[counter])
         self._timeout = timeout
         self._pacer = pacer or ChannelPacer()
         self._tiers = tiers or TierPacer()
@@ -210,12 +238,15 @@ class SlackGateway:
 
     def respond(self, response_url: str, *, text: str, blocks: list[dict] | None = None) -> None:
         """An ephemeral answer through an interaction's response_url (works for external users)."""
-        webhook = WebhookClient(response_url, timeout=self._timeout, retry_handlers=retry_handlers())
+        counter = CallCounter(self.metrics.api_call, method="response_url")
+        webhook = WebhookClient(response_url, timeout=self._timeout, retry_handlers=retry_handlers(counter))
         payload: dict[str, Any] = {"text": text, "response_type": "ephemeral", "replace_original": False}
         if blocks is not None:
             payload["blocks"] = blocks
         response = webhook.send_dict(payload)
-        if response.status_code != 200:
+        if response.status_code == 200:  # slack-sdk asks a webhook's retry handlers about failures only
+            self.metrics.api_call("response_url", "ok")
+        else:
             log.warning("response_url answered %s: %s", response.status_code, response.body)
 
     def open_view(self, *, trigger_id: str, view: dict) -> str:

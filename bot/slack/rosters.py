@@ -17,7 +17,7 @@ def channel_roster(rt: Runtime, channel: str) -> set[str] | None:
 
     `conversations.members` is asked at most once an hour per channel: join and leave events keep the
     roster current in between."""
-    with rt.db.session() as session:
+    with rt.db.snapshot() as session:  # runs before every ack in a channel: a read that never waits for writers
         if not roster.needs_refresh(session, channel, rt.clock.now()):
             return roster.people_in_channel(session, channel)
     return _refreshed(rt, channel)
@@ -26,14 +26,16 @@ def channel_roster(rt: Runtime, channel: str) -> set[str] | None:
 def keep_fresh(rt: Runtime, channel: str) -> None:
     """The channel's roster made current (from Slack, when over an hour old) without reading who is in it: one
     small read when it is fresh, which is nearly always."""
-    with rt.db.read() as session:
+    with rt.db.snapshot() as session:
         if not roster.needs_refresh(session, channel, rt.clock.now()):
             return
     _refreshed(rt, channel)
 
 
-# One refresh of a channel at a time in this process: workers sending that channel's check-ins together would
-# otherwise each ask Slack for the same member list (Tier 4: about 100 a minute for the whole workspace).
+# One refresh of a channel at a time in this process: workers sending that channel's check-ins together, or a
+# burst of presses finding the roster stale before their acks, would otherwise each ask Slack for the same member
+# list (Tier 4: about 100 a minute for the whole workspace) and queue on its rate limit; the rest wait for that
+# one answer. Other channels are not held up.
 _refreshing: dict[str, threading.Lock] = {}
 _refreshing_guard = threading.Lock()
 
