@@ -95,7 +95,7 @@ def run(settings) -> int:
 
             log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
             uvicorn.run(
-                build_http_app(app, runtime.db),
+                build_http_app(app, runtime.db, settings.slack_signing_secret.get_secret_value()),
                 host="0.0.0.0",
                 port=settings.port,
                 log_level=settings.log_level.lower(),

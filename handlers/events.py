@@ -13,6 +13,7 @@ from bot.partnerships import roster
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member
 from bot.runtime import Runtime
+from bot.slack.text import from_slack
 from handlers import escalations, milestones, rhythms
 from handlers.context import Actor, runtime
 
@@ -56,7 +57,8 @@ def on_message(event, context):
     if event.get("subtype") == "message_changed":
         edited = event.get("message") or {}
         if edited.get("user") and not edited.get("bot_id") and edited.get("thread_ts") not in (None, edited["ts"]):
-            rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited.get("text", ""))
+            edited_text = from_slack(edited.get("text", ""))  # entity-escaped by Slack; stored as typed
+            rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited_text)
         return
     if event.get("bot_id") or event.get("subtype") in ("bot_message", "message_deleted"):
         return
@@ -69,7 +71,7 @@ def on_message(event, context):
     actor = Actor(user_id=user_id, team_id=event.get("user_team") or home_team_of(rt, user_id))
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != event["ts"]:
-        reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
+        reply = (event["channel"], thread_ts, event["ts"], from_slack(event.get("text", "")), actor)
         (
             rhythms.on_thread_reply(rt, *reply)
             or escalations.on_thread_reply(rt, *reply)

@@ -51,7 +51,7 @@ from bot.workdays import local_date, work_calendar
 from handlers import escalations as escalation_handlers
 from handlers.context import Actor, actor_of, runtime, scheduler
 from handlers.people import ensure_people, look_up, member_for
-from handlers.replies import button, failure_text, open_modal, tell_in
+from handlers.replies import button, failure_text, form, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, person
 
 log = logging.getLogger(__name__)
@@ -438,9 +438,9 @@ def register(app: App) -> None:
     app.event("app_home_opened")(on_home_opened)
     app.action(Action.OPEN_ESCALATION)(button(on_open_escalation))
     app.action(Action.FILL_FORM)(button(on_fill_form))
-    app.view(Form.APPRAISAL)(on_form_submitted)
-    app.view(Form.RECORD)(on_record_submitted)
-    app.view(Form.SCHEDULE)(on_schedule_submitted)
+    app.view(Form.APPRAISAL)(form(on_form_submitted))
+    app.view(Form.RECORD)(form(on_record_submitted))
+    app.view(Form.SCHEDULE)(form(on_schedule_submitted))
     app.action(EscalationAction.REFER)(button(on_refer))
     app.action(EscalationAction.COUNCIL_DECISION)(button(on_decision_button))
-    app.view(EscalationForm.COUNCIL_DECISION)(on_decision_submitted)
+    app.view(EscalationForm.COUNCIL_DECISION)(form(on_decision_submitted))

@@ -13,6 +13,7 @@ from typing import Any, Callable
 from bot.errors import BadInput, UserError
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
+from bot.slack.text import from_slack
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def _parse_choice(word: str, arg: Arg) -> str:
 
 
 def _parse_text(word: str, arg: Arg) -> str:
-    return word
+    return from_slack(word)  # Slack sends command text entity-escaped; stored text is as typed
 
 
 def _parse_problem(arg: Arg, word: str) -> str:
@@ -253,7 +254,7 @@ class Router:
                 typed = text[words[position].start :].strip() if position < len(words) else ""
                 if not typed and not arg.optional:
                     raise UserError(arg.missing or f"Say {arg.shown.lower()}.", usage=sub.usage)
-                values.append(typed)
+                values.append(from_slack(typed))
                 position = len(words)
             elif position >= len(words):
                 if not arg.optional:

@@ -10,6 +10,13 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def from_slack(text: str) -> str:
+    """Text as Slack delivers it in message events and slash commands, where `&`, `<` and `>` arrive as
+    entities, back to what the person typed: stored like a form's (raw) text, so `escape` runs once when shown
+    and "R&D" never reads "R&amp;D"."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 

@@ -50,7 +50,11 @@ class AppServer:
         self.runtime.db.upgrade()
         bolt = build_app(self.runtime, self.scheduler)
         config = uvicorn.Config(
-            build_http_app(bolt, self.runtime.db), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
+            build_http_app(bolt, self.runtime.db, SIGNING_SECRET),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"app-{self.port}", daemon=True)
