@@ -141,3 +141,12 @@ def test_a_response_window_under_an_hour_is_refused(slack, fake, app, partnershi
         errors = slack.submit_view(modal, values).json["errors"]
         assert list(errors) == [field], (window, nudge, errors)
     assert changes(before, snapshot(app)) == {}
+
+
+def test_mrkdwn_in_a_name_cannot_format_the_list_or_ping(slack, fake, app, partnership):
+    slack.command('milestone add "*Go* _live_ ```now <!channel>" 2027-02-01')
+    eventually(lambda: count(app, Milestone) == 1, what="milestone stored")
+    listing = slack.command("milestone list").shown
+    assert "*1.* ∗Go∗ ˍliveˍ ˋˋˋnow &lt;!channel&gt; — due 2027-02-01" in listing
+    announced = json.dumps([c.args for c in fake.calls_to("chat.postMessage")])
+    assert "<!channel>" not in announced and "```" not in announced
