@@ -11,9 +11,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.models import Blocker, Holiday, Milestone
+from bot.models import Blocker, Escalation, Holiday, Milestone
 from handlers.commands import ROUTER
-from tests.harness.flows import add_rhythm, checkins, count, escalation_values, reply, rhythm_values
+from tests.harness.flows import (
+    add_rhythm,
+    checkins,
+    count,
+    escalation_values,
+    raise_escalation,
+    reply,
+    rhythm_values,
+)
 from tests.harness.slack_driver import shown, text
 from tests.harness.tables import changes, snapshot
 from tests.harness.waiting import eventually
@@ -150,3 +158,41 @@ def test_mrkdwn_in_a_name_cannot_format_the_list_or_ping(slack, fake, app, partn
     assert "*1.* ∗Go∗ ˍliveˍ ˋˋˋnow &lt;!channel&gt; — due 2027-02-01" in listing
     announced = json.dumps([c.args for c in fake.calls_to("chat.postMessage")])
     assert "<!channel>" not in announced and "```" not in announced
+
+
+def test_the_duplicate_of_field_takes_only_a_number_of_ours(slack, fake, app, partnership):
+    raise_escalation(slack, fake, app)
+    raise_escalation(slack, fake, app, title=text("Same as #1"))
+    with app.runtime.db.session() as session:
+        second = session.scalar(select(Escalation.id).where(Escalation.number == 2))
+    slack.click("esc_duplicate", value=str(second))
+    modal = slack.next_modal()
+    before = snapshot(app)
+    for typed in ("²", "#①", "99999999999999999999", "2147483648", "#0", "-1", "1.0"):
+        answer = slack.submit_view(modal, {"duplicate_of": typed})
+        assert answer.status == 200 and answer.json["errors"] == {
+            "duplicate_of": f"There is no escalation {typed} here."
+        }, typed
+    assert changes(before, snapshot(app)) == {}
+
+
+def test_control_characters_never_reach_the_database(slack, fake, app, partnership):
+    slack.command("escalate")
+    values = {**escalation_values(), "title": text("Printer\x00 down"), "description": text("a\x00b\x1b[31m\nc")}
+    assert slack.submit_view(slack.next_modal(), values).body == ""
+    eventually(lambda: count(app, Escalation) == 1, what="escalation stored")
+    add_rhythm(slack, fake, app)
+    slack.command("rhythm run 1")
+    [checkin] = eventually(lambda: [c for c in checkins(app) if c.message_ts], what="check-in sent")
+    reply(
+        slack,
+        "Blocker: lab\x00 closed",
+        thread_ts=checkin.message_ts,
+        ts="1800000003.000001",
+        user="UEXT1",
+        team="T_EXT",
+    )
+    eventually(lambda: count(app, Blocker) == 1, what="blocker stored")
+    with app.runtime.db.session() as session:
+        assert session.execute(select(Escalation.title, Escalation.description)).one() == ("Printer down", "ab[31m\nc")
+        assert session.scalar(select(Blocker.text)) == "lab closed"

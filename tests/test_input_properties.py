@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 import bot
 from bot.models import Checkin, Escalation
+from bot.numbering import LARGEST_NUMBER
 from handlers.commands import ROUTER
-from handlers.router import LARGEST_NUMBER
 from tests.harness.flows import add_rhythm, raise_escalation, set_up_partnership
 from tests.harness.in_process import InProcessApp, InProcessDriver
 from tests.harness.tables import changes, snapshot

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.slack.text import without_control
+
 PLAIN_TEXT_LIMIT = 150  # labels, option texts, placeholders, hints
 OPTION_VALUE_LIMIT = 150
 BUTTON_LABEL_LIMIT = 75
@@ -38,8 +40,9 @@ def state_values(view: dict) -> dict[str, Any]:
                 values[block_id] = element.get("selected_time")
             elif kind == "datepicker":
                 values[block_id] = element.get("selected_date")
-            else:
-                values[block_id] = element.get("value")
+            else:  # text, as typed but for control characters (PostgreSQL refuses NUL in text)
+                value = element.get("value")
+                values[block_id] = without_control(value) if isinstance(value, str) else value
     return values
 
 

@@ -22,11 +22,24 @@ def name_text(text: str) -> str:
     return " ".join(escape(text).translate(_MARKERS).split())
 
 
+# Control characters but line breaks and tabs: PostgreSQL refuses NUL in text, and none of them is text.
+_CONTROL = dict.fromkeys(c for c in [*range(32), *range(127, 160)] if chr(c) not in "\n\t")  # Unicode's Cc
+
+
+def has_control(text: str) -> bool:
+    return text != text.translate(_CONTROL)
+
+
+def without_control(text: str) -> str:
+    """Text a person sent with no control characters (a NUL pasted into a form or a thread reply)."""
+    return text.translate(_CONTROL)
+
+
 def from_slack(text: str) -> str:
     """Text as Slack delivers it in message events and slash commands, where `&`, `<` and `>` arrive as
     entities, back to what the person typed: stored like a form's (raw) text, so `escape` runs once when shown
-    and "R&D" never reads "R&amp;D"."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    and "R&D" never reads "R&amp;D". Control characters are dropped."""
+    return without_control(text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def mention(user_id: str) -> str:
