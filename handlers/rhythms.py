@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.errors import UserError
+from bot.errors import Gone, UserError
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -161,7 +161,10 @@ def on_answer_submitted(ack, body, view, context):
     rt = runtime(context)
     checkin_id, values = AnswerState.of(view).checkin_id, state_values(view)
     with rt.db.session() as session:
-        questions = session.get(Checkin, checkin_id).rhythm.questions
+        checkin = session.get(Checkin, checkin_id)
+        if checkin is None:
+            raise Gone("check-in")
+        questions = checkin.rhythm.questions
     text, blocker = answers.modal_answer(questions, [values.get(f"q{i}") or "" for i in range(len(questions))])
     if not text:
         ack(response_action="errors", errors={"q0": "Answer at least one question."})
