@@ -7,8 +7,10 @@ The database must be empty (default: a new SQLite file). For PostgreSQL, e.g.
     psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE IF EXISTS bench' -c 'CREATE DATABASE bench'
 
 History: ~100 weekly check-ins × 10 answers, 200 escalations, 50 feedback cycles × 20 answers, 500 kudos,
-100 actions and 40 milestones over two years, 20 members. The baseline, measured in the same run, is one
-`SELECT 1` round trip in a unit of work; ratios are printed against it. Charts are timed apart."""
+100 actions and 40 milestones over two years, 20 members; and what feeds governance from the other areas: 10
+weekly KPIs with two years of actuals, 60 decisions, 8 incentive reviews. The baseline, measured in the same run, is one
+`SELECT 1` round trip in a unit of work; ratios are printed against it, with the SQL statements each sends.
+Charts are timed apart."""
 
 from __future__ import annotations
 
@@ -19,17 +21,21 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, text
+from sqlalchemy import event, insert, select, text
 
 from bot.actions.models import Action
 from bot.db import Database
+from bot.decisions.models import Decision
 from bot.escalations.models import Escalation
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
-from bot.governance import appraisal as appraisals
 from bot.governance import charts
 from bot.governance import home as homes
+from bot.governance import preread as prereads
 from bot.governance import service as governance
-from bot.governance.blocks import home_view
+from bot.governance.home_blocks import home_view
+from bot.incentives.models import IncentiveAnswer, IncentiveReview
+from bot.kpis import periods
+from bot.kpis.models import Kpi, KpiActual
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone
 from bot.partnerships import service as partnerships
@@ -233,7 +239,113 @@ def seed(db: Database) -> int:
                 for n in range(40)
             ],
         )
+        seed_areas(session, pid, rng)
     return pid
+
+
+RANKINGS = (["quality", "speed", "cost", "innovation"], ["cost", "quality", "speed", "innovation"])
+
+
+def seed_areas(session, pid: int, rng: random.Random) -> None:
+    """What feeds governance from the other areas: 10 weekly KPIs with two years of actuals (each side reports
+    half; the last week is missing), 60 decisions (the last few still in play), 8 quarterly incentive reviews
+    with 6 answers each, the latest open."""
+    # What is open now, so the App Home has something of each kind to check: two check-ins and a feedback cycle.
+    rhythm_id = session.scalar(select(Rhythm.id).where(Rhythm.partnership_id == pid))
+    expected = [{"team": "T_HOME", "user": f"UH{n}"} for n in range(10)]
+    for hours in (2, 30):
+        session.add(Checkin(rhythm_id=rhythm_id, partnership_id=pid, scheduled_for=NOW - timedelta(hours=hours),
+                            closes_at=NOW + timedelta(hours=24 - hours), status="sent", sent_at=NOW, expected=expected,
+                            away=[]))  # fmt: skip
+    session.add(FeedbackCycle(partnership_id=pid, number=51, opens_at=NOW - timedelta(days=2),
+                              closes_at=NOW + timedelta(days=12), anonymous=False, status="open"))  # fmt: skip
+    last_week = periods.last_closed_start("weekly", NOW.date())
+    for n in range(1, 11):
+        kpi = Kpi(
+            partnership_id=pid,
+            number=n,
+            name=f"KPI {n}",
+            unit="%",
+            target=90.0,
+            higher_is_better=n % 2 == 0,
+            amber_percent=5.0,
+            reporting_side="vendor" if n % 2 else "client",
+            period="weekly",
+            created_by="UH0",
+            created_at=START,
+        )
+        session.add(kpi)
+        session.flush()
+        session.execute(
+            insert(KpiActual),
+            [
+                {
+                    "kpi_id": kpi.id,
+                    "period_start": last_week - timedelta(weeks=week),
+                    "value": rng.uniform(70, 100),
+                    "comment": "",
+                    "reported_by_team": "T_HOME",
+                    "reported_by_user": "UH0",
+                    "reported_at": NOW - timedelta(weeks=week),
+                }
+                for week in range(1, 104)
+            ],
+        )
+    states = ["decided", "agreed", "declined", "expired", "withdrawn"]
+    session.execute(
+        insert(Decision),
+        [
+            {
+                "partnership_id": pid,
+                "number": n + 1,
+                "what": f"Decision {n}",
+                "why": "because",
+                "scope": "within" if n % 3 else "agreement",
+                "side": "client" if n % 2 else "vendor",
+                "author_team": "T_HOME" if n % 2 else "T_EXT",
+                "author_user": "UH0" if n % 2 else "UE0",
+                "window_days": 2,
+                "state": states[n % 5] if n < 55 else ("open", "awaiting", "objected")[n % 3],
+                "shared_at": START + timedelta(days=12 * n),
+                "window_opened_at": START + timedelta(days=12 * n),
+                "closes_at": START + timedelta(days=12 * n + 3),
+                "settled_at": START + timedelta(days=12 * n + 3) if n < 55 else None,
+                "message_ts": f"{n}.1",
+            }
+            for n in range(60)
+        ],
+    )
+    for n in range(8):
+        opened = NOW - timedelta(weeks=13 * (7 - n) + 1)
+        review = IncentiveReview(
+            partnership_id=pid,
+            key=f"bench-{n}",
+            opened_at=opened,
+            closes_at=opened + timedelta(days=14),
+            closed_at=opened + timedelta(days=7) if n < 7 else None,
+            paid_for="Per resolved ticket",
+            client_priorities=RANKINGS[0],
+            vendor_priorities=RANKINGS[1],
+        )
+        session.add(review)
+        session.flush()
+        session.execute(
+            insert(IncentiveAnswer),
+            [
+                {
+                    "review_id": review.id,
+                    "team_id": "T_HOME" if a % 2 else "T_EXT",
+                    "user_id": f"U{'H' if a % 2 else 'E'}{a + 1}",
+                    "side": "client" if a % 2 else "vendor",
+                    "still_wanted": ("yes", "partly", "no")[a % 3],
+                    "why": "why",
+                    "ranking": RANKINGS[a % 2],
+                    "unwanted_behaviour": "",
+                    "answered_at": opened + timedelta(days=1),
+                }
+                for a in range(6)
+            ],
+        )
 
 
 def measure(action, runs: int) -> list[float]:
@@ -244,6 +356,22 @@ def measure(action, runs: int) -> list[float]:
         action()
         found.append((time.perf_counter() - started) * 1000)
     return found
+
+
+def statements(db: Database, action) -> int:
+    """How many SQL statements one run of `action` sends (the unit of work's BEGIN included)."""
+    sent = 0
+
+    def count(*_):
+        nonlocal sent
+        sent += 1
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return sent
 
 
 def p95(values: list[float]) -> float:
@@ -276,27 +404,25 @@ def main() -> None:
     def preread():
         with db.session() as session:
             p = session.get(Partnership, pid)
-            appraisals.pre_read(session, p, NOW - timedelta(days=91), NOW)
+            prereads.pre_read(session, p, NOW - timedelta(days=91), NOW)
 
-    results = {
-        name: measure(fn, args.runs)
-        for name, fn in [
-            ("baseline SELECT 1", baseline),
-            ("health score + 30-day change", health),
-            ("App Home view (lead)", home),
-            ("pre-read figures (quarter)", preread),
-        ]
-    }
+    measured = [
+        ("baseline SELECT 1", baseline),
+        ("health score + 30-day change", health),
+        ("App Home view (lead)", home),
+        ("pre-read figures (quarter)", preread),
+    ]
+    sent = {name: statements(db, fn) for name, fn in measured}
+    results = {name: measure(fn, args.runs) for name, fn in measured}
     with db.session() as session:
-        pre = appraisals.pre_read(session, session.get(Partnership, pid), NOW - timedelta(days=91), NOW)
-    for chart in (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart):
+        pre = prereads.pre_read(session, session.get(Partnership, pid), NOW - timedelta(days=91), NOW)
+    for chart in charts.ALL:
         results[f"chart {chart.__name__}"] = measure(lambda chart=chart: chart(pre), max(5, args.runs // 5))
     base = statistics.median(results["baseline SELECT 1"])
-    print(f"{'what':40} {'median ms':>10} {'p95 ms':>8} {'× baseline':>11}")
+    print(f"{'what':40} {'median ms':>10} {'p95 ms':>8} {'× baseline':>11} {'statements':>11}")
     for name, values in results.items():
-        print(
-            f"{name:40} {statistics.median(values):10.2f} {p95(values):8.2f} {statistics.median(values) / base:11.1f}"
-        )
+        median = statistics.median(values)
+        print(f"{name:40} {median:10.2f} {p95(values):8.2f} {median / base:11.1f} {sent.get(name, ''):>11}")
     db.engine.dispose()
 
 

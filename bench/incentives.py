@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 
 from bot.incentives import service as incentives
 from bot.incentives.models import IncentiveAnswer, IncentiveReview
+from bot.kpis import periods
 from bot.kpis import service as kpis
 from bot.kpis.models import Kpi, KpiActual
 from bot.partnerships.models import Partnership
@@ -48,7 +49,7 @@ def seed(app: AppServer) -> None:
     rng = random.Random(7)
     with app.runtime.db.session() as session:
         partnership = session.scalar(select(Partnership))
-        first_week = kpis.last_closed_start("weekly", NOW.date()) - timedelta(weeks=WEEKS - 1)
+        first_week = periods.last_closed_start("weekly", NOW.date()) - timedelta(weeks=WEEKS - 1)
         for n in range(1, KPIS + 1):
             kpi = Kpi(
                 partnership_id=partnership.id,

@@ -197,6 +197,18 @@ def finish_send(session: Session, job: SendJob, now: datetime, status: str, erro
     )
 
 
+def give_back(session: Session, jobs: list[SendJob]) -> int:
+    """This holder stops working on `jobs` (it is shutting down, or could not record their outcome): free them
+    for anyone at once, instead of when the lease runs out. Each may have posted, so the next attempt looks first;
+    the attempt is not counted. Returns how many were still held by this holder."""
+    given = 0
+    for job in jobs:
+        given += session.execute(
+            _held(job).values(lease_until=None, lease_token=None, unsure=True, attempts=ScheduledSend.attempts - 1)
+        ).rowcount
+    return given
+
+
 def retry_send(
     session: Session, job: SendJob, at: datetime, error: str, *, unsure: bool = False, counted: bool = True
 ) -> None:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
+import threading
+import time
+from typing import Callable
 
 from bot.config import ConfigError, configure_logging, load_settings
+from bot.errors import DatabaseUnavailable
 
 log = logging.getLogger("partnerbot")
 
@@ -38,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"partnerbot: {error}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as error:
+        print(f"partnerbot: can't reach the database ({error}): check DATABASE_URL and the server", file=sys.stderr)
+        return 1
 
 
 def upgrade(settings) -> int:
@@ -74,32 +83,100 @@ def check(settings) -> int:
     return 0
 
 
+class Shutdown:
+    """What SIGTERM or SIGINT sets off (a signal handler: it only takes note, nothing that could block): the
+    scheduler takes no new work, and the HTTP server stops taking requests and finishes those under way."""
+
+    def __init__(self, scheduler) -> None:
+        self.scheduler = scheduler
+        self.at: float | None = None  # when it was asked for (monotonic)
+        self.server = None
+
+    def __call__(self, _signal=None, _frame=None) -> None:
+        if self.at is None:
+            self.at = time.monotonic()
+        self.scheduler.stop()
+        if self.server is not None:
+            self.server.should_exit = True
+
+
 def run(settings) -> int:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully: no new requests, no new ticks or claims; work
+    under way gets SHUTDOWN_GRACE seconds, and every send still held after that is given back at once for
+    another replica to take over. Exits well within 10 s even when a Slack call hangs."""
     from bot.app import build_app, build_runtime
-    from bot.http import build_http_app
     from schedules import build_scheduler
+    from schedules.scheduler import SHUTDOWN_GRACE
 
     runtime = build_runtime(settings)
     runtime.db.upgrade()
     scheduler = build_scheduler(runtime)
     app = build_app(runtime, scheduler)
+    shutdown = Shutdown(scheduler)
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
     scheduler.start()  # catches up at once: check-ins due while we were down go out if still in their window
     try:
         if settings.socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("serving in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+            serve_socket_mode(app, settings, shutdown)
         else:
-            import uvicorn
-
-            log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
-            uvicorn.run(
-                build_http_app(app, runtime.db, settings.slack_signing_secret.get_secret_value()),
-                host="0.0.0.0",
-                port=settings.port,
-                log_level=settings.log_level.lower(),
-            )
+            serve_http(app, runtime.db, settings, shutdown, SHUTDOWN_GRACE)
     finally:
-        scheduler.shutdown()
+        shutdown()
+        log.info("stopping: no new work; what is under way has %ss to finish", SHUTDOWN_GRACE)
+        # Work a listener does after its ack (a form's post, say) has until the same deadline as the sends.
+        listeners_done = done_by(app.listener_runner.listener_executor.shutdown, shutdown.at + SHUTDOWN_GRACE)
+        scheduler.shutdown(SHUTDOWN_GRACE)  # gives back every send still under way
+        runtime.db.engine.dispose()
+    if not listeners_done or scheduler.busy:
+        # A thread stuck in a call (a Slack call that hangs) would keep the process alive: what it held was given
+        # back, so the process leaves without it.
+        log.warning("exiting with work still stuck in a call; every send it held was given back")
+        logging.shutdown()
+        os._exit(0)
+    log.info("stopped")
     return 0
+
+
+def done_by(wait: Callable[[], None], deadline: float) -> bool:
+    """Run a blocking `wait` until `deadline` (monotonic) at most; True when it returned in time."""
+    waiting = threading.Thread(target=wait, name="shutdown-wait", daemon=True)
+    waiting.start()
+    waiting.join(max(0.0, deadline - time.monotonic()))
+    return not waiting.is_alive()
+
+
+def serve_http(app, db, settings, shutdown: Shutdown, grace: float) -> None:
+    import uvicorn
+
+    from bot.http import build_http_app
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            shutdown()  # the scheduler stops at the signal, while uvicorn finishes the requests under way
+            super().handle_exit(sig, frame)
+
+    log.info("serving HTTP on port %s (POST /slack/events, GET /healthz)", settings.port)
+    config = uvicorn.Config(
+        build_http_app(app, db, settings.slack_signing_secret.get_secret_value()),
+        host="0.0.0.0",
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=int(grace),
+    )
+    shutdown.server = Server(config)
+    if shutdown.at is None:  # a signal may have come before the server was there to take it
+        shutdown.server.run()
+
+
+def serve_socket_mode(app, settings, shutdown: Shutdown) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.info("serving in Socket Mode")
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    handler.connect()
+    try:
+        while shutdown.at is None:
+            time.sleep(0.2)
+    finally:
+        handler.close()

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from sqlalchemy import DateTime, MetaData, Table, create_engine, delete, event, inspect
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from bot.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -53,7 +56,52 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+# Slack waits 3 s for an answer: a database that does not answer a connection attempt, or a pool with no
+# connection free, is given up on before that, so the person can still be told (libpq's minimum is 2 s).
+CONNECT_TIMEOUT = 2
+POOL_TIMEOUT = 2
+POOL_SIZE, MAX_OVERFLOW = 10, 10
+# PostgreSQL error classes that mean "cannot be reached now" rather than "this statement is wrong":
+# connection exception, insufficient resources (too many connections), shutting down, system error.
+_UNREACHABLE_SQLSTATES = ("08", "53", "57P", "58")
+# What SQLite says when its file cannot be used at all (gone, unreadable, still locked after the busy timeout).
+_UNREACHABLE_SQLITE = ("unable to open database file", "database is locked", "disk i/o error")
+
+
+def _unreachable(context: ExceptionContext) -> bool:
+    if context.is_disconnect:
+        return True
+    if not isinstance(context.sqlalchemy_exception, OperationalError):
+        return False
+    if context.dialect.name == "sqlite":
+        return str(context.original_exception).lower().startswith(_UNREACHABLE_SQLITE)
+    state = getattr(context.original_exception, "sqlstate", None)  # None: refused, timed out, cut off
+    return state is None or state.startswith(_UNREACHABLE_SQLSTATES)
+
+
+def _told_as_outage(context: ExceptionContext) -> None:
+    """The one place an unreachable database is recognised: whatever statement met it, it raises
+    DatabaseUnavailable, which every path tells instead of failing with its own error."""
+    if not context.is_pre_ping and _unreachable(context):  # a failed pre-ping just makes the pool reconnect
+        raise DatabaseUnavailable(str(context.original_exception).splitlines()[0])
+
+
+@contextmanager
+def _pool_timeout_is_an_outage() -> Iterator[None]:
+    """Every connection busy for POOL_TIMEOUT: to the person waiting, no different from a database that is down."""
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise DatabaseUnavailable(f"no database connection free within {POOL_TIMEOUT}s") from exc
+
+
 def make_engine(url: str) -> Engine:
+    engine = _make_engine(url)
+    event.listen(engine, "handle_error", _told_as_outage)
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # Listener threads and the scheduler write concurrently: WAL plus a generous busy timeout.
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -78,7 +126,14 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,  # a connection the server dropped (a restart, an outage) is replaced, not used
+        pool_size=POOL_SIZE,
+        max_overflow=MAX_OVERFLOW,
+        pool_timeout=POOL_TIMEOUT,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
 
 
 def _note_new_rows(session: Session, _context) -> None:
@@ -119,8 +174,9 @@ class Database:
         """One unit of work: commits on success, rolls back on any error."""
         session = self._sessions()
         try:
-            yield session
-            session.commit()
+            with _pool_timeout_is_an_outage():
+                yield session
+                session.commit()
         except BaseException:
             session.rollback()
             raise
@@ -133,7 +189,8 @@ class Database:
         (not even the member row that looking someone up adds)."""
         session = self._sessions()
         try:
-            yield session
+            with _pool_timeout_is_an_outage():
+                yield session
         finally:
             session.rollback()
             session.close()
@@ -216,7 +273,11 @@ def insert_once(session: Session, table: Table, **values):
     decides who got there first, so restarts and replicas never do the same work twice.
     """
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # imported here: a start on SQLite need not load PostgreSQL's dialect (nor the reverse)
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     # RETURNING, not rowcount: psycopg reports -1 for this statement under SQLAlchemy 2.1.
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     row = session.execute(statement).first()

@@ -57,3 +57,11 @@ class NotAPerson(UserError):
 class UnknownPerson(UserError):
     def __init__(self, user_id: str):
         super().__init__(f"I can't find <@{user_id}> in Slack.")
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (refused, cut off, timed out, shut down). Not a person's mistake: what
+    they asked was not done, and is told so in one place (handlers.replies.on_unhandled); the scheduler waits
+    it out. Raised by the engine itself (bot.db), so every unit of work sees the same error."""
+
+    message = "partnerbot can't reach its database right now — nothing was changed, try again in a minute"

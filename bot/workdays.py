@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.gather import Gather
 from bot.partnerships.models import Holiday, Partnership
 
 
@@ -30,6 +32,16 @@ def work_calendar(session: Session, partnership: Partnership) -> WorkCalendar:
         timezone=partnership.timezone,
         business_days=tuple(partnership.business_days),
         holidays=frozenset(session.scalars(select(Holiday.day).where(Holiday.partnership_id == partnership.id))),
+    )
+
+
+def work_calendar_read(gather: Gather, partnership: Partnership) -> Callable[[], WorkCalendar]:
+    """`work_calendar` as part of a gathered read."""
+    days = gather.rows(lambda p: select(Holiday.day).where(Holiday.partnership_id == p.pid), pid=partnership.id)
+    return lambda: WorkCalendar(
+        timezone=partnership.timezone,
+        business_days=tuple(partnership.business_days),
+        holidays=frozenset(day for (day,) in days.get()),
     )
 
 

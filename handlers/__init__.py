@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
     from handlers import (
         actions,
+        appraisal,
         commands,
         context,
         decisions,
@@ -28,13 +29,15 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
         milestones,
         partnerships,
         people,
+        replies,
         rhythms,
         time_off,
     )
 
     context.provide(app, rt, scheduler)
+    app.error(replies.on_unhandled)
     app.middleware(people.rosters_first)
     areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, governance)
-    areas += (decisions, kpis, incentives)
+    areas += (appraisal, decisions, kpis, incentives)
     for area in (*areas, commands):
         area.register(app)

@@ -8,6 +8,7 @@ from slack_bolt import App, BoltContext
 from bot.partnerships.blocks import help_blocks
 from handlers import (
     actions,
+    appraisal,
     decisions,
     escalations,
     feedback,
@@ -43,6 +44,7 @@ ROUTER = Router(
         *milestones.commands,
         *kudos.commands,
         *governance.commands,
+        *appraisal.commands,
         *decisions.commands,
         *kpis.commands,
         *incentives.commands,

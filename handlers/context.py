@@ -11,6 +11,8 @@ from slack_bolt import App, BoltContext
 from bot.runtime import Runtime
 
 RUNTIME, SCHEDULER = "partnerbot_runtime", "partnerbot_scheduler"
+# Set once an event's claim is committed (handlers.events): from then on its failure is not Slack's to retry.
+EVENT_CLAIMED = "partnerbot_event_claimed"
 
 
 def provide(app: App, rt: Runtime, scheduler: Any) -> None:

@@ -15,7 +15,7 @@ from bot.partnerships.models import Member
 from bot.runtime import Runtime
 from bot.slack.text import from_slack
 from handlers import escalations, milestones, rhythms
-from handlers.context import Actor, runtime
+from handlers.context import EVENT_CLAIMED, Actor, runtime
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ def deliver_each_event_once(body, context: BoltContext, next):
         if not first:
             log.info("event %s already handled; acknowledging the retry", event_id)
             return BoltResponse(status=200, body="")
+        context[EVENT_CLAIMED] = True
     return next()
 
 

@@ -17,7 +17,7 @@ from bot.partnerships.models import Member, Partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 from bot.slack.modal_state import channel_of_form
-from bot.slack.rosters import channel_roster
+from bot.slack.rosters import keep_fresh
 from handlers.context import Actor, channel_of, runtime
 
 
@@ -40,7 +40,7 @@ def rosters_first(body, context: BoltContext, next):
     hourly per channel), outside any unit of work, so `require_in_channel` reads a current roster."""
     channel = channel_of(body) or _form_channel(body)
     if channel[:1] in ("C", "G"):
-        channel_roster(runtime(context), channel)
+        keep_fresh(runtime(context), channel)
     return next()
 
 

@@ -1,20 +1,22 @@
-"""The one path from a person's mistake or a Slack refusal to the ephemeral answer they see, before or
-after ack, and the one way a button opens a modal (or says why it can't)."""
+"""The one path from a person's mistake, a Slack refusal or a database outage to the ephemeral answer they
+see, before or after ack, and the one way a button opens a modal (or says why it can't)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Callable
 
+from slack_bolt import BoltContext, BoltResponse
 from sqlalchemy.orm import Session
 
 from bot.db import Inserted
-from bot.errors import UserError
+from bot.errors import DatabaseUnavailable, UserError
 from bot.partnerships.service import find_partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 from bot.slack.modal_state import channel_of_form
-from handlers.context import actor_of, channel_of, runtime
+from handlers.context import EVENT_CLAIMED, actor_of, channel_of, runtime
 from handlers.people import require_in_channel
 from handlers.router import error_reply, slack_refusal
 
@@ -34,12 +36,12 @@ def answer_for(exc: Exception) -> str:
 def tell(rt: Runtime, body: dict, text: str, blocks: list[dict] | None = None) -> None:
     """An ephemeral answer to whoever sent `body`: through its response_url when it has one (works for the
     other organisation too), else in the channel, else by DM. Best effort: the answer itself may fail."""
-    actor = actor_of(body)
+    actor, channel = actor_of(body), channel_of(body) or channel_of_form(body.get("view") or {})
     try:
         if body.get("response_url"):
             rt.gateway.respond(body["response_url"], text=text, blocks=blocks)
-        elif channel_of(body):
-            rt.gateway.post_ephemeral(channel=channel_of(body), user=actor.user_id, text=text, blocks=blocks)
+        elif channel:
+            rt.gateway.post_ephemeral(channel=channel, user=actor.user_id, text=text, blocks=blocks)
         else:
             rt.gateway.post_message(channel=actor.user_id, text=text, blocks=blocks)
     except SlackApiError as exc:
@@ -141,3 +143,43 @@ def post_stored(
     except SlackApiError:
         rt.db.take_back(inserted)
         raise
+
+
+def on_unhandled(error: Exception, body: dict, response: BoltResponse | None, context: BoltContext):
+    """Bolt's error handler, for what no listener handled. An unreachable database is told here, once for every
+    kind of request: a command or a form gets the answer in its ack (a form inline), a button or anything already
+    acknowledged through its response_url (or in the channel), and an event is refused so that Slack delivers it
+    again later. Anything else is logged and answered 500, as Bolt does by default."""
+    if not isinstance(error, DatabaseUnavailable):
+        log.error("unhandled error in a listener: %s", error, exc_info=error)
+        return None
+    kind = body.get("type") or body.get("command") or "request"
+    if kind == "event_callback":
+        if context.get(EVENT_CLAIMED):  # Slack has had its 200 already: it will not deliver this event again
+            log.error("event %s met the database outage after its ack (%s); it is not handled", body["event_id"], error)
+            return None
+        log.warning("database unreachable (%s): event %s refused, Slack delivers it again", error, body.get("event_id"))
+        return BoltResponse(status=503, body="")  # not claimed: Slack's retry is handled as a first delivery
+    log.warning("database unreachable (%s): %s answered with the outage notice", error, kind)
+    if response is None:  # the listener acknowledged before it met the outage
+        tell(runtime(context), body, DatabaseUnavailable.message)
+        return None
+    if body.get("command"):
+        return _json({"response_type": "ephemeral", "text": DatabaseUnavailable.message})
+    field = _first_field(body.get("view") or {}) if body.get("type") == "view_submission" else None
+    if field:
+        return _json({"response_action": "errors", "errors": {field: DatabaseUnavailable.message}})
+    # A button (or a form with nothing to mark): acknowledged now, told right after, off the request thread.
+    context.listener_runner.listener_executor.submit(tell, runtime(context), body, DatabaseUnavailable.message)
+    return BoltResponse(status=200, body="")
+
+
+def _json(answer: dict) -> BoltResponse:
+    return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})
+
+
+def _first_field(view: dict) -> str | None:
+    """The block id of a form's first input, where an inline error can show."""
+    fields = list(((view.get("state") or {}).get("values") or {}))
+    fields += [b["block_id"] for b in view.get("blocks") or [] if b.get("type") == "input" and b.get("block_id")]
+    return fields[0] if fields else None

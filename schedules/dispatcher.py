@@ -8,12 +8,14 @@ again. Only errors that no retry can fix (the channel is gone, the bot was remov
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bot.claims import SendJob, claim_send, due_send_ids, finish_send, next_due_at, retry_send
+from bot.claims import SendJob, claim_send, due_send_ids, finish_send, give_back, next_due_at, retry_send
+from bot.errors import DatabaseUnavailable
 from bot.runtime import Runtime
 from bot.slack.gateway import NETWORK_ERRORS, RateLimited, SlackApiError
 
@@ -52,6 +54,47 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 900))
 
 
+class Leases:
+    """The sends this process holds: claimed, their outcome not recorded yet. What it holds but no longer works
+    on (the outcome could not be recorded in a database outage; a shutdown stopped waiting for it) is given back,
+    so this or another replica sends it at once instead of when its lease runs out."""
+
+    def __init__(self) -> None:
+        self.closing = threading.Event()  # set when the process shuts down: claim nothing more
+        self._lock = threading.Lock()
+        self._working: dict[int, SendJob] = {}
+        self._dropped: dict[int, SendJob] = {}
+
+    def took(self, job: SendJob) -> None:
+        with self._lock:
+            self._working[job.id] = job
+
+    def done(self, job: SendJob) -> None:
+        with self._lock:
+            self._working.pop(job.id, None)
+
+    def dropped(self, job: SendJob) -> None:
+        with self._lock:
+            if self._working.pop(job.id, None) is not None:
+                self._dropped[job.id] = job
+
+    def give_back(self, rt: Runtime, *, working_too: bool = False) -> int:
+        """Free what this process dropped (and, shutting down, what is still being worked on) in one transaction.
+        Raises DatabaseUnavailable when that cannot be recorded: the caller tries again later or lets leases run out.
+        """
+        with self._lock:
+            jobs = [*self._dropped.values(), *(self._working.values() if working_too else ())]
+        if not jobs:
+            return 0
+        with rt.db.session() as session:
+            given = give_back(session, jobs)
+        with self._lock:
+            for job in jobs:
+                self._dropped.pop(job.id, None)
+                self._working.pop(job.id, None)
+        return given
+
+
 def run_due_sends(
     rt: Runtime,
     performers: dict[str, Performer],
@@ -59,25 +102,27 @@ def run_due_sends(
     *,
     workers: int = WORKERS,
     linger: float = 0.0,
+    leases: Leases | None = None,
 ) -> int:
     """Perform every send due at `now`, including sends that performing others created, on `workers` threads.
     With `linger` (seconds), keep going while sends put back for a rate limit come due within it. Returns
-    how many sends were attempted."""
+    how many sends were attempted. Once `leases.closing` is set, nothing more is claimed."""
+    leases = leases or Leases()
     performed = 0
     in_flight: dict[Future, int] = {}
     broken: set[int] = set()  # sends that could not even be claimed or recorded: their leases decide, not this run
     until = time.monotonic() + linger
     with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
         while True:
-            room = 2 * workers - len(in_flight)
+            room = 0 if leases.closing.is_set() else 2 * workers - len(in_flight)
             if room > 0:
                 moment = max(now, rt.clock.now())
                 with rt.db.session() as session:
                     ids = due_send_ids(session, moment, room, skip=frozenset(in_flight.values()) | broken)
                 for send_id in ids:
-                    in_flight[pool.submit(attempt, rt, performers, send_id, now)] = send_id
+                    in_flight[pool.submit(attempt, rt, performers, send_id, now, leases)] = send_id
             if not in_flight:
-                if not _soon_due(rt, until):
+                if not _soon_due(rt, until, leases.closing):
                     return performed
                 continue
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -90,10 +135,10 @@ def run_due_sends(
                     performed += outcome
 
 
-def _soon_due(rt: Runtime, until: float) -> bool:
+def _soon_due(rt: Runtime, until: float, closing: threading.Event) -> bool:
     """Wait for the next pending send if it comes due before `until` (monotonic); False when none will."""
     left = until - time.monotonic()
-    if left <= 0:
+    if left <= 0 or closing.is_set():
         return False
     with rt.db.session() as session:
         due = next_due_at(session)
@@ -102,26 +147,39 @@ def _soon_due(rt: Runtime, until: float) -> bool:
     gap = (due - rt.clock.now()).total_seconds()
     if gap > left:
         return False
-    time.sleep(min(max(gap, 0.01), left))
+    closing.wait(min(max(gap, 0.01), left))
     return True
 
 
 BROKEN = -1  # what `attempt` returns when the database failed it: not tried again in the same run
 
 
-def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: datetime) -> int:
-    """Claim one send and perform it; 0 when another worker or replica has it. Never raises: the send's
-    lease runs out if even recording its outcome fails, and then it is tried again (looking first)."""
+def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: datetime, leases: Leases) -> int:
+    """Claim one send and perform it; 0 when another worker or replica has it, or the process is closing.
+    Never raises: a send whose outcome a database outage kept from being recorded is given back when the database
+    answers again (Leases); one that failed otherwise waits for its lease to run out. Either way it is tried
+    again, looking for the post first."""
+    job = None
     try:
+        if leases.closing.is_set():
+            return 0
         with rt.db.session() as session:
             job = claim_send(session, send_id, rt.clock.now(), LEASE)
         if job is None:
             return 0
+        leases.took(job)
         perform(rt, performers, job, now)
+        leases.done(job)
         return 1
+    except DatabaseUnavailable as exc:  # the scheduler tells the outage once; no trace for each send
+        log.warning("send %s stopped: database unreachable (%s); tried again when it is back", send_id, exc)
+        if job is not None:
+            leases.dropped(job)  # given back at the first tick the database answers
     except Exception:
         log.exception("send %s could not be claimed or recorded; its lease will run out and it is retried", send_id)
-        return BROKEN
+        if job is not None:
+            leases.done(job)  # not an outage: its lease decides, so a send that always fails never spins
+    return BROKEN
 
 
 def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: datetime) -> None:
@@ -137,6 +195,8 @@ def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: da
         _give_up_or_retry(rt, job, now, error, permanent, unsure=exc.response.status_code >= 500)
     except NETWORK_ERRORS as exc:
         _give_up_or_retry(rt, job, now, f"network: {exc}", False, unsure=True)
+    except DatabaseUnavailable:
+        raise  # no fault of the send's: nothing to count against it, and nothing could be recorded anyway
     except Exception as exc:  # a bug in one send must not stop the others, nor lose this one
         log.exception("send %s (%s) raised", job.key, job.kind)
         _give_up_or_retry(rt, job, now, f"{type(exc).__name__}: {exc}", False, unsure=True)

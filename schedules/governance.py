@@ -10,19 +10,13 @@ from sqlalchemy.orm import joinedload
 
 from bot.claims import SendJob, schedule_send
 from bot.governance import appraisal as appraisals
-from bot.governance import charts
 from bot.governance import digest as digests
 from bot.governance import home as homes
+from bot.governance import preread as prereads
 from bot.governance import service as governance
-from bot.governance.blocks import (
-    answers_blocks,
-    chart_comment,
-    digest_blocks,
-    form_ask,
-    home_view,
-    preread_blocks,
-    tally_text,
-)
+from bot.governance.appraisal_blocks import answers_blocks, chart_comment, form_ask, preread_blocks, tally_text
+from bot.governance.blocks import digest_blocks
+from bot.governance.home_blocks import home_view
 from bot.governance.models import Appraisal
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Charter, Partnership
@@ -103,14 +97,16 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
         if appraisal is None or appraisal.preread_ts:
             return "dropped"
         partnership = session.get(Partnership, appraisal.partnership_id)
-        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        pre = prereads.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
         members = governance.council(session, partnership)
         text, blocks = preread_blocks(partnership, appraisal, pre, [m.user_id for m in members])
         channel = partnership.governance_channel_id or partnership.channel_id
         # Posted inside the transaction: if Slack refuses, nothing is recorded and the send is retried.
         appraisal.preread_ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
         appraisal.preread_channel = channel
-        for index, _ in enumerate(CHARTS):
+        from bot.governance import charts  # matplotlib: imported only when a pre-read is sent (cold start)
+
+        for index in charts.drawn(pre):
             schedule_send(session, key=f"{job.key}:chart:{index}", kind="appraisal_chart", due_at=job.due_at,
                           subject_id=appraisal.id, payload={"index": index})  # fmt: skip
         schedule_send(session, key=f"{job.key}:tally", kind="appraisal_tally", due_at=job.due_at,
@@ -125,9 +121,6 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
     return None
 
 
-CHARTS = (charts.response_chart, charts.feedback_chart, charts.escalations_chart, charts.health_chart)
-
-
 def send_chart(rt: Runtime, job: SendJob) -> str | None:
     """One chart as an image in the pre-read's thread (Slack's external upload flow), with its words beside it."""
     with rt.db.session() as session:
@@ -135,9 +128,11 @@ def send_chart(rt: Runtime, job: SendJob) -> str | None:
         if appraisal is None or not appraisal.preread_ts:
             return "dropped"
         partnership = session.get(Partnership, appraisal.partnership_id)
-        pre = appraisals.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
+        pre = prereads.pre_read(session, partnership, appraisal.period_start, appraisal.period_end)
         channel, thread = appraisal.preread_channel, appraisal.preread_ts
-    chart = CHARTS[job.payload["index"]](pre)
+    from bot.governance import charts  # matplotlib is a good part of a cold start: imported when a chart is owed
+
+    chart = charts.ALL[job.payload["index"]](pre)
     rt.gateway.upload_file(
         channel=channel,
         thread_ts=thread,

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from bot.claims import SendJob, schedule_send
 from bot.escalations import sla
+from bot.kpis import periods
 from bot.kpis import service as kpis
 from bot.kpis.blocks import ask_blocks, nudge_blocks
 from bot.kpis.models import Kpi
-from bot.partnerships import service as partnerships
+from bot.kpis.reporting import reporters
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import Target
 from bot.runtime import Runtime
@@ -37,10 +38,10 @@ def plan_kpi_asks(rt: Runtime, now: datetime) -> None:
             if partnership_id not in calendars:
                 calendars[partnership_id] = work_calendar(session, session.get(Partnership, partnership_id))
             calendar = calendars[partnership_id]
-            start = kpis.last_closed_start(period, local_date(now, calendar.timezone))
-            if kpis.period_end(period, start) < local_date(created_at, calendar.timezone):
+            start = periods.last_closed_start(period, local_date(now, calendar.timezone))
+            if periods.period_end(period, start) < local_date(created_at, calendar.timezone):
                 continue  # the KPI did not exist during that period
-            asked = kpis.ask_at(period, start, calendar)
+            asked = periods.ask_at(period, start, calendar)
             if asked > now:
                 continue
             key = f"kpi:{partnership_id}:{side}:{period}:{start.isoformat()}"
@@ -56,12 +57,6 @@ def plan_kpi_asks(rt: Runtime, now: datetime) -> None:
                 subject_id=partnership_id,
                 payload=payload,
             )
-
-
-def _reporters(partnership: Partnership, side: str) -> list[tuple[str, str]]:
-    """Who is asked: the side's leads, or everyone of the side while it has none."""
-    people = partnerships.leads(partnership, side) or [m for m in partnership.members if m.side == side]
-    return [(m.team_id, m.user_id) for m in people]
 
 
 def _perform(rt: Runtime, job: SendJob, nudge: bool) -> str | None:
@@ -80,7 +75,7 @@ def _perform(rt: Runtime, job: SendJob, nudge: bool) -> str | None:
             key=job.key,
             due_at=job.due_at,
             partnership=partnership,
-            people=_reporters(partnership, side),
+            people=[(m.team_id, m.user_id) for m in reporters(partnership, side)],
             text=text,
             blocks=blocks,
         )

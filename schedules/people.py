@@ -21,14 +21,22 @@ def channel_people(rt: Runtime, channel: str) -> set[str] | None:
     return channel_roster(rt, channel)
 
 
+# Bots in a channel (this one included) never become members, so without remembering them every check-in
+# would ask Slack about each again (users.info is Tier 4: that alone held a fan-out to under two a second).
+# Whether a user id is a bot never changes.
+_bots: set[str] = set()
+
+
 def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_channel: set[str] | None) -> None:
     """People in the channel we have never seen are members too: their home team tells their side."""
-    known = {m.user_id for m in partnership.members}
+    known = {m.user_id for m in partnership.members} | _bots | {rt.identity.user_id}
     for user_id in sorted((in_channel or set()) - known):
         try:
             info = rt.gateway.user_info(user_id)
         except SlackApiError as exc:  # one person Slack cannot describe must not hold up everyone else
             log.warning("skipping %s in %s: %s", user_id, partnership.channel_id, exc.response.get("error"))
             continue
-        if not info.is_bot:
+        if info.is_bot:
+            _bots.add(user_id)
+        else:
             partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id, now=rt.clock.now())

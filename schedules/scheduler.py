@@ -6,13 +6,17 @@ ticker and the database decides who sends what (see bot.claims)."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Iterator
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.errors import DatabaseUnavailable
 from bot.runtime import Runtime
-from schedules.dispatcher import WORKERS, Performer, run_due_sends
+from schedules.dispatcher import WORKERS, Leases, Performer, run_due_sends
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,8 @@ log = logging.getLogger(__name__)
 Planner = Callable[[Runtime, datetime], None]
 # What one planner plans in a tick, at most: the sends it owes go out before the next tick plans more.
 PLAN_BATCH = 200
+# On shutdown, how long sends already under way may take to finish before they are given back to other replicas.
+SHUTDOWN_GRACE = 5.0
 
 
 class Scheduler:
@@ -41,21 +47,59 @@ class Scheduler:
         self.linger = 0.0
         # A tick run by hand (a command, a test) sends one at a time, in due order; ticking for real uses the pool.
         self.pool = 1
+        self.leases = Leases()
         self._ticker: BackgroundScheduler | None = None
+        self._database_down = False  # told once when an outage begins and once when it ends
+        self._runs = 0  # ticks and run_due calls under way
+        self._idle = threading.Condition()
+        self._stopped_at: float | None = None
 
     def tick(self) -> int:
-        """Plan what has come due, then perform every due send. Safe to run in several replicas at once."""
+        """Plan what has come due, then perform every due send. Safe to run in several replicas at once.
+        While the database is unreachable a tick does nothing, and the outage is logged once, not every tick."""
+        if self.leases.closing.is_set():
+            return 0
+        try:
+            with self._busy():
+                performed = self._plan_and_send()
+        except DatabaseUnavailable as error:
+            if not self._database_down:
+                self._database_down = True
+                log.error("database unreachable (%s): nothing is planned or sent until it is back", error)
+            return 0
+        if self._database_down:
+            self._database_down = False
+            log.info("database reachable again: planning and sending resumed")
+        return performed
+
+    def _plan_and_send(self) -> int:
+        self.leases.give_back(self.rt)  # sends whose outcome an earlier outage kept us from recording
         now = self.rt.clock.now()
         for plan in self.planners:
             try:
                 plan(self.rt, now)
+            except DatabaseUnavailable:
+                raise
             except Exception:
                 log.exception("planner %s failed; the next tick tries again", plan.__name__)
-        return run_due_sends(self.rt, self.performers, now, workers=self.pool, linger=self.linger)
+        return run_due_sends(self.rt, self.performers, now, workers=self.pool, linger=self.linger, leases=self.leases)
 
     def run_due(self) -> int:
         """Perform what is owed right now (e.g. `/partner rhythm run N`) without waiting for the tick."""
-        return run_due_sends(self.rt, self.performers, self.rt.clock.now(), workers=self.pool)
+        with self._busy():
+            return run_due_sends(self.rt, self.performers, self.rt.clock.now(), workers=self.pool, leases=self.leases)
+
+    @contextmanager
+    def _busy(self) -> Iterator[None]:
+        """Counts the runs under way, which a shutdown waits for."""
+        with self._idle:
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._runs -= 1
+                self._idle.notify_all()
 
     def start(self) -> None:
         self.linger, self.pool = self.interval_seconds, self.workers
@@ -74,7 +118,34 @@ class Scheduler:
         self._ticker.start()
         log.info("scheduler ticking every %ss", self.interval_seconds)
 
-    def shutdown(self) -> None:
+    @property
+    def busy(self) -> bool:
+        """A tick (or a run_due) is under way."""
+        with self._idle:
+            return self._runs > 0
+
+    def stop(self) -> None:
+        """Take no new work from now on: no tick starts, no send is claimed. Safe in a signal handler."""
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
+        self.leases.closing.set()
+
+    def shutdown(self, grace: float = SHUTDOWN_GRACE) -> int:
+        """Stop, let the sends under way finish for up to `grace` seconds after `stop()`, then give back at once
+        every send this process still holds, so another replica takes it over without waiting out its lease.
+        Returns how many were given back."""
+        self.stop()
         if self._ticker is not None:
-            self._ticker.shutdown(wait=True)
+            self._ticker.shutdown(wait=False)
             self._ticker = None
+        deadline = self._stopped_at + grace
+        with self._idle:
+            self._idle.wait_for(lambda: self._runs == 0, timeout=max(0.0, deadline - time.monotonic()))
+        try:
+            given = self.leases.give_back(self.rt, working_too=True)
+        except DatabaseUnavailable as error:
+            log.error("could not give back the sends under way (%s): they go out when their lease runs out", error)
+            return 0
+        if given:
+            log.warning("gave back %s send(s) still under way: another replica takes them over now", given)
+        return given

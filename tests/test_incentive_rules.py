@@ -10,7 +10,8 @@ from bot.decisions.service import window_end
 from bot.incentives.models import IncentiveAnswer
 from bot.incentives.service import combined_ranking, due_review, latest_review_month
 from bot.kpis.models import Kpi
-from bot.kpis.service import ask_at, last_closed_start, parse_actuals, parse_number, period_end, rating, recent_starts
+from bot.kpis.periods import ask_at, last_closed_start, period_end, recent_starts
+from bot.kpis.service import parse_actuals, parse_number, rating
 from bot.workdays import WorkCalendar
 
 UTC = timezone.utc

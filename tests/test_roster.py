@@ -1,10 +1,12 @@
 """The channel roster: who is in a channel, kept in step by join/leave events and taken from Slack's member
 list at most once an hour per channel."""
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 from bot.db import Database
 from bot.partnerships import roster
+from bot.slack.rosters import channel_roster
 from tests.harness.flows import add_rhythm, checkin_posts, set_up_partnership
 from tests.harness.waiting import eventually
 
@@ -72,3 +74,32 @@ def test_check_ins_ask_slack_for_members_once_an_hour_and_events_keep_the_roster
     eventually(lambda: len(checkin_posts(fake)) == 3, what="third check-in")
     assert len(fake.calls_to("conversations.members")) == 1
     assert "<@UHOME3>" in str(checkin_posts(fake)[2].args["blocks"])
+
+
+def test_workers_needing_one_stale_roster_together_ask_slack_once(fake, app):
+    fake.delay("conversations.members", 0.3)  # the first asker is still waiting when the others arrive
+    found: list = []
+    workers = [
+        threading.Thread(target=lambda: found.append(channel_roster(app.runtime, "C_PARTNER"))) for _ in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(fake.calls_to("conversations.members")) == 1
+    assert found == [set(fake.channel_members["C_PARTNER"])] * 4
+
+
+def test_check_ins_do_not_ask_slack_about_the_bots_in_the_channel_each_time(clock, slack, fake, app):
+    clock.set(NOON)
+    fake.add_user("UOTHERBOT", "T_HOME", is_bot=True)
+    fake.channel_members["C_PARTNER"].append("UOTHERBOT")  # this bot (UBOT) is in the channel too
+    set_up_partnership(slack, fake, app)
+    add_rhythm(slack, fake, app)
+    for n in (1, 2, 3):
+        clock.advance(minutes=10)  # a run now is one occurrence: each run at its own moment
+        slack.command("rhythm run 1")
+        eventually(lambda n=n: len(checkin_posts(fake)) == n, what=f"check-in {n}")
+    asked = [call.args.get("user") for call in fake.calls_to("users.info")]
+    assert "UBOT" not in asked  # ourselves: known from auth.test
+    assert asked.count("UOTHERBOT") <= 1  # another bot: asked once, then remembered

@@ -235,7 +235,7 @@ def test_status_gathers_each_areas_lines(db):
         "Next milestones: none (`/partner milestone add`)",
         "Feedback: no cycle has closed yet",
         "Open actions: 0",
-        "Kudos: none yet (`/kudos @user what they did`)",
+        "Kudos: none in the last 90 days (`/kudos @user what they did`)",
         "Timezone Asia/Manila · business days Mon, Tue, Wed, Thu, Fri",
     ):
         assert line in shown

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Callable
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action, ActionTransition
 from bot.claims import schedule_send
 from bot.errors import BadInput, UserError
+from bot.gather import Gather
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import OWNER_OR_LEAD, roles_toward
@@ -64,14 +66,24 @@ def open_actions(session: Session, partnership: Partnership) -> list[Action]:
     )
 
 
-def open_counts(session: Session, partnership: Partnership, today: date) -> tuple[int, int]:
-    """How many actions are open, and how many of those are overdue on `today`: one aggregate."""
-    opened, overdue = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Action.due_date < today, 1), else_=0)), 0)).where(
-            Action.partnership_id == partnership.id, Action.status == "open"
-        )
-    ).one()
-    return opened, overdue
+def open_counts_read(gather: Gather, partnership: Partnership, today: date) -> Callable[[], tuple[int, int]]:
+    """How many actions are open, and how many of those are overdue on `today`: two counts of a gathered read."""
+    opened = gather.scalar(
+        lambda p: (
+            select(func.count()).select_from(Action).where(Action.partnership_id == p.pid, Action.status == "open")
+        ),
+        pid=partnership.id,
+    )
+    overdue = gather.scalar(
+        lambda p: (
+            select(func.count())
+            .select_from(Action)
+            .where(Action.partnership_id == p.pid, Action.status == "open", Action.due_date < p.today)
+        ),
+        pid=partnership.id,
+        today=today,
+    )
+    return lambda: (opened.get() or 0, overdue.get() or 0)
 
 
 def find_action(session: Session, partnership: Partnership, number_text: str) -> Action:

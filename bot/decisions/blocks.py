@@ -100,20 +100,29 @@ def decision_message(partnership: Partnership, decision: Decision) -> tuple[str,
     return f"Decision {decision.number}: {clip(escape(decision.what), 150)}", blocks
 
 
+# The buttons of each move: (label, action id, style), in the order they show.
+BUTTONS = {
+    "aligned": ("Aligned", Action.ALIGNED, "primary"),
+    "objected": ("Not aligned", Action.NOT_ALIGNED, "danger"),
+    "agreed": ("Agree", Action.AGREE, "primary"),
+    "declined": ("Decline", Action.DECLINE, "danger"),
+    "amended": ("Amend", Action.AMEND, None),
+    "withdrawn": ("Withdraw", Action.WITHDRAW, None),
+    "referred": ("Refer to council", Action.REFER, None),
+}
+
+
+def move_buttons(decision: Decision, events) -> list[dict]:
+    return [
+        button(label, action, str(decision.id), style=style)
+        for event, (label, action, style) in BUTTONS.items()
+        if event in events
+    ]
+
+
 def decision_buttons(decision: Decision) -> list[dict]:
     value, events = str(decision.id), events_from(decision.state)
-    buttons = []
-    for event, label, action, style in (
-        ("aligned", "Aligned", Action.ALIGNED, "primary"),
-        ("objected", "Not aligned", Action.NOT_ALIGNED, "danger"),
-        ("agreed", "Agree", Action.AGREE, "primary"),
-        ("declined", "Decline", Action.DECLINE, "danger"),
-        ("amended", "Amend", Action.AMEND, None),
-        ("withdrawn", "Withdraw", Action.WITHDRAW, None),
-        ("referred", "Refer to council", Action.REFER, None),
-    ):
-        if event in events:
-            buttons.append(button(label, action, value, style=style))
+    buttons = move_buttons(decision, events)
     if decision.state == "objected":
         buttons.append(button("Raise as escalation", Action.ESCALATE, value))
     return buttons
@@ -236,3 +245,22 @@ def status_line(open_decisions: list[Decision]) -> str:
     counts = {state: sum(d.state == state for d in open_decisions) for state in STATES}
     parts = [f"{n} {STATES[state].lower()}" for state, n in counts.items() if n]
     return f"Open decisions: {len(open_decisions)} ({', '.join(parts)}) — `/partner decisions`"
+
+
+def awaiting_text(partnership: Partnership, awaiting: dict[str, list[Decision]]) -> str:
+    """Decisions waiting on each side, for the digest."""
+    parts = []
+    for side, found in awaiting.items():
+        listed = ", ".join(f"{d.number}. {escape(d.what[:60])} ({STATES[d.state].lower()})" for d in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        parts.append(f"awaiting the {side} side ({escape(partnership.org_of(side))}): {listed or 'none'}{more}")
+    return " · ".join(parts)
+
+
+def period_text(found: list[Decision]) -> str:
+    """Decisions of an appraisal's period (shared or settled in it, or still in play), for its pre-read."""
+    if not found:
+        return "none shared, settled or in play"
+    lines = [f"{d.number}. {escape(d.what[:80])} ({d.side}) — {STATES[d.state]}" for d in found[:15]]
+    more = f"; and {len(found) - 15} more (`/partner decisions all`)" if len(found) > 15 else ""
+    return "; ".join(lines) + more

@@ -25,6 +25,7 @@ from bot.decisions.lifecycle import (
 from bot.decisions.models import Decision, DecisionMove
 from bot.errors import BadInput, UserError
 from bot.escalations import sla
+from bot.gather import Gather, Handle
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership, other_side
 from bot.partnerships.service import form_errors
@@ -267,6 +268,14 @@ def list_decisions(session: Session, partnership: Partnership, *, only_open: boo
     return list(session.scalars(query.order_by(Decision.number.desc())))
 
 
+def open_states_read(gather: Gather, partnership: Partnership) -> Handle[list]:
+    """The state of each decision still in play (what `/partner status` counts), in a gathered read."""
+    return gather.rows(
+        lambda p: select(Decision.state).where(Decision.partnership_id == p.pid, Decision.state.in_(ACTIVE)),
+        pid=partnership.id,
+    )
+
+
 def awaiting_side(session: Session, partnership: Partnership, side: str) -> list[Decision]:
     """Decisions waiting on `side`: the other side's decisions open for objection or awaiting agreement, and
     `side`'s own decisions objected to. What a digest or App Home shows a side (the governance issue's seam)."""
@@ -276,3 +285,49 @@ def awaiting_side(session: Session, partnership: Partnership, side: str) -> list
         for d in active
         if (d.side != side and d.state in ("open", "awaiting")) or (d.side == side and d.state == "objected")
     ]
+
+
+def awaiting_member(session: Session, partnership: Partnership, member: Member) -> list[Decision]:
+    """What awaits `member` on their App Home: what awaits their side, less the decisions they already said
+    Aligned to in the window now open (saying it keeps the decision open for the rest of their side)."""
+    found = awaiting_side(session, partnership, member.side)
+    if not found:
+        return []
+    said = set(
+        session.scalars(
+            select(DecisionMove.decision_id)
+            .join(Decision, Decision.id == DecisionMove.decision_id)
+            .where(
+                DecisionMove.decision_id.in_([d.id for d in found]),
+                DecisionMove.team_id == member.team_id,
+                DecisionMove.user_id == member.user_id,
+                DecisionMove.event == "aligned",
+                DecisionMove.at >= Decision.window_opened_at,
+            )
+        )
+    )
+    return [d for d in found if d.id not in said]
+
+
+ANSWERS = ("aligned", "objected", "agreed", "declined")
+
+
+def answers_open_to(decision: Decision, actor: Member) -> list[str]:
+    """The answers (aligned, not aligned, agree, decline) `actor` may give `decision` now: the buttons a Home
+    shows them. The same table and roles as check_event."""
+    roles = roles_toward(decision, actor)
+    return [
+        event
+        for event in ANSWERS
+        if (move := ALLOWED.get((decision.state, event))) is not None and move.who != WINDOW and move.who in roles
+    ]
+
+
+def of_period(session: Session, partnership: Partnership, start: datetime, end: datetime) -> list[Decision]:
+    """Decisions shared or settled in (start, end], and those shared before and still in play: the appraisal
+    pre-read's, oldest first."""
+    in_period = (Decision.shared_at > start) & (Decision.shared_at <= end)
+    settled = (Decision.settled_at > start) & (Decision.settled_at <= end)
+    in_play = Decision.state.in_(ACTIVE) & (Decision.shared_at <= end)
+    mine = Decision.partnership_id == partnership.id
+    return list(session.scalars(select(Decision).where(mine, in_period | settled | in_play).order_by(Decision.number)))

@@ -6,6 +6,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import func, or_, select
@@ -19,6 +20,7 @@ from bot.errors import BadInput, UserError
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
 from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
+from bot.gather import Gather
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors, roles_toward
@@ -353,11 +355,11 @@ class Overview:
     by_category: dict[str, int]  # raised within the window
 
 
-def overview(session: Session, partnership: Partnership, now: datetime, days: int = 90) -> Overview:
-    """Open escalations and the window's medians, from one read of the columns they need."""
+def overview_read(gather: Gather, partnership: Partnership, now: datetime, days: int = 90) -> Callable[[], Overview]:
+    """Open escalations and the window's medians, from one read of the columns they need (in a gathered read)."""
     since = now - timedelta(days=days)
-    every = session.execute(
-        select(
+    found = gather.rows(
+        lambda p: select(
             Escalation.severity,
             Escalation.category,
             Escalation.state,
@@ -369,10 +371,16 @@ def overview(session: Session, partnership: Partnership, now: datetime, days: in
             Escalation.ack_breached_at,
             Escalation.resolve_breached_at,
         ).where(
-            Escalation.partnership_id == partnership.id,
-            or_(Escalation.state.in_(ACTIVE), Escalation.raised_at >= since),
-        )
-    ).all()
+            Escalation.partnership_id == p.pid,
+            or_(Escalation.state.in_(ACTIVE), Escalation.raised_at >= p.since),
+        ),
+        pid=partnership.id,
+        since=since,
+    )
+    return lambda: _overview(found.get(), now, since)
+
+
+def _overview(every: list, now: datetime, since: datetime) -> Overview:
     result = []
     for severity in SEVERITIES:
         mine = [e for e in every if e.severity == severity]

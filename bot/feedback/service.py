@@ -8,6 +8,7 @@ import secrets
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, ValidationError
@@ -20,6 +21,7 @@ from bot.claims import schedule_send
 from bot.db import insert_once
 from bot.errors import UserError
 from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackPoint, FeedbackResponse
+from bot.gather import Gather, gathered
 from bot.numbering import next_number
 from bot.partnerships.models import SIDES, Member, Partnership
 from bot.partnerships.service import first_working_morning, form_errors, require_lead
@@ -374,36 +376,50 @@ class LatestScores:
     directions: list[Direction]
 
 
-def latest_scores(session: Session, partnership: Partnership) -> LatestScores | None:
-    """One aggregate over the last closed cycle's answers, instead of loading them and building its report."""
-    latest = (
-        select(FeedbackCycle.id)
-        .where(FeedbackCycle.partnership_id == partnership.id, FeedbackCycle.status == "closed")
-        .order_by(FeedbackCycle.closes_at.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+def latest_scores_read(gather: Gather, partnership: Partnership) -> Callable[[], LatestScores | None]:
+    """One aggregate over the last closed cycle's answers (in a gathered read), instead of building its report."""
     fields = (*DIMENSIONS, "recommend")
-    rows = session.execute(
-        select(
-            FeedbackCycle.number,
-            FeedbackCycle.anonymous,
-            FeedbackResponse.giver_side,
-            func.count(FeedbackResponse.id),
-            *(func.avg(getattr(FeedbackResponse, field)) for field in fields),
-        )
-        .outerjoin(FeedbackResponse, FeedbackResponse.cycle_id == FeedbackCycle.id)
-        .where(FeedbackCycle.id == latest)
-        .group_by(FeedbackCycle.number, FeedbackCycle.anonymous, FeedbackResponse.giver_side)
-    ).all()
-    if not rows:
-        return None
-    number, anonymous = rows[0][0], rows[0][1]
-    by_side = {row[2]: (row[3], dict(zip(fields, map(float, row[4:]), strict=True))) for row in rows if row[3]}
-    return LatestScores(
-        number=number,
-        directions=[direction(giver, anonymous, *by_side.get(giver, (0, None)), None) for giver in SIDES],
+    found = gather.rows(
+        lambda p: (
+            select(
+                FeedbackCycle.number,
+                FeedbackCycle.anonymous,
+                FeedbackResponse.giver_side,
+                func.count(FeedbackResponse.id),
+                *(func.avg(getattr(FeedbackResponse, field)) for field in (*DIMENSIONS, "recommend")),
+            )
+            .outerjoin(FeedbackResponse, FeedbackResponse.cycle_id == FeedbackCycle.id)
+            .where(
+                FeedbackCycle.id
+                == select(FeedbackCycle.id)
+                .where(FeedbackCycle.partnership_id == p.pid, FeedbackCycle.status == "closed")
+                .order_by(FeedbackCycle.closes_at.desc())
+                .limit(1)
+                .correlate(None)
+                .scalar_subquery()
+            )
+            .group_by(FeedbackCycle.number, FeedbackCycle.anonymous, FeedbackResponse.giver_side)
+        ),
+        grouped=True,
+        pid=partnership.id,
     )
+
+    def finish() -> LatestScores | None:
+        rows = found.get()
+        if not rows:
+            return None
+        number, anonymous = rows[0][0], rows[0][1]
+        by_side = {row[2]: (row[3], dict(zip(fields, map(float, row[4:]), strict=True))) for row in rows if row[3]}
+        return LatestScores(
+            number=number,
+            directions=[direction(giver, anonymous, *by_side.get(giver, (0, None)), None) for giver in SIDES],
+        )
+
+    return finish
+
+
+def latest_scores(session: Session, partnership: Partnership) -> LatestScores | None:
+    return gathered(session, lambda gather: latest_scores_read(gather, partnership))
 
 
 def close_cycle(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> tuple[Report, list[FeedbackPoint]]:

@@ -4,12 +4,10 @@ council's forms and the recorded outcome. No Slack."""
 from __future__ import annotations
 
 import calendar as months
-import statistics
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.actions import service as actions
@@ -17,20 +15,11 @@ from bot.actions.models import Action
 from bot.claims import schedule_send
 from bot.db import insert_once
 from bot.errors import UserError
-from bot.escalations.models import CATEGORIES, Escalation
-from bot.escalations.service import targets as escalation_targets
-from bot.escalations.sla import target_duration
-from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackResponse
-from bot.feedback.service import scores_visible
 from bot.governance.models import APPRAISAL_CADENCES, VERDICTS, Appraisal, AppraisalAnswer
-from bot.governance.service import HealthReading, council, health_trend, require_council
-from bot.kudos.models import Kudos
-from bot.milestones.models import Milestone
+from bot.governance.service import council, require_council
 from bot.numbering import next_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
-from bot.partnerships.targets import SEVERITIES
-from bot.rhythms.models import Answer, Checkin
 from bot.validation import Typed
 from bot.workdays import WorkCalendar, local_date, local_instant, work_calendar
 
@@ -131,188 +120,6 @@ def owe_preread(
         schedule_send(session, key=f"appraisal:{appraisal_id}:preread", kind="appraisal_preread", due_at=now,
                       subject_id=appraisal_id)  # fmt: skip
     return appraisal_id
-
-
-# -- the pre-read's figures -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EscalationFigures:
-    by_category: dict[str, int]
-    by_severity: dict[str, int]
-    median_ack: dict[str, float | None]  # seconds, per severity
-    median_resolve: dict[str, float | None]
-    ack_target: dict[str, float]  # seconds, per severity, from the charter
-    resolve_target: dict[str, float]
-    breaches: int
-
-
-@dataclass(frozen=True)
-class PeriodFigures:
-    start: datetime
-    end: datetime
-    response_by_week: list[tuple[date, float | None]]  # week's Monday, % of expected answers given on time
-    response_rate: float | None
-    feedback: list[tuple[int, float | None, float | None]]  # cycle number, client's score of vendor, vendor's of client
-    escalations: EscalationFigures
-    milestones_on_time: int
-    milestones_late: int
-    actions_opened: int
-    actions_closed: int
-    actions_overdue: int
-    kudos: dict[str, int]  # "client→vendor", "vendor→client"
-
-    @property
-    def perception_gap(self) -> float | None:
-        """How far apart the two sides' average scores of each other are (client's of vendor minus vendor's of
-        client), over the period's cycles."""
-        client = [c for _, c, _ in self.feedback if c is not None]
-        vendor = [v for _, _, v in self.feedback if v is not None]
-        if not client or not vendor:
-            return None
-        return round(statistics.mean(client) - statistics.mean(vendor), 2)
-
-
-@dataclass(frozen=True)
-class PreRead:
-    current: PeriodFigures
-    previous: PeriodFigures
-    health: list[tuple[datetime, int]] = field(default_factory=list)
-    reading: HealthReading | None = None  # the score at the period's end, its change and what pulls it down
-
-
-def period_figures(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PeriodFigures:
-    pid, tz = partnership.id, partnership.timezone
-    # Check-ins: each person's first answer decides their standing.
-    checkins = session.execute(
-        select(Checkin.id, Checkin.closes_at, Checkin.expected).where(
-            Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > start, Checkin.closes_at <= end
-        )
-    ).all()
-    firsts: dict[tuple[int, str], bool] = {}
-    for checkin_id, user, late in session.execute(
-        select(Answer.checkin_id, Answer.user_id, Answer.late)
-        .join(Checkin, Checkin.id == Answer.checkin_id)
-        .where(Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > start,
-               Checkin.closes_at <= end)
-        .order_by(Answer.answered_at)
-    ).all():  # fmt: skip
-        firsts.setdefault((checkin_id, user), late)
-    weeks: dict[date, list[int]] = {}
-    for checkin_id, closes_at, expected in checkins:
-        day = local_date(closes_at, tz)
-        week = weeks.setdefault(day - timedelta(days=day.weekday()), [0, 0])
-        week[0] += len(expected)
-        week[1] += sum(firsts.get((checkin_id, p["user"])) is False for p in expected)
-    by_week = [(monday, round(100 * ok / asked, 1) if asked else None) for monday, (asked, ok) in sorted(weeks.items())]
-    asked, ok = sum(w[0] for w in weeks.values()), sum(w[1] for w in weeks.values())
-
-    # Feedback: each cycle's score of each side by the other, as its report showed it.
-    overall = sum(getattr(FeedbackResponse, d) for d in DIMENSIONS) / float(len(DIMENSIONS))
-    cycles = session.execute(
-        select(FeedbackCycle.id, FeedbackCycle.number, FeedbackCycle.anonymous)
-        .where(FeedbackCycle.partnership_id == pid, FeedbackCycle.status == "closed",
-               FeedbackCycle.closes_at > start, FeedbackCycle.closes_at <= end)
-        .order_by(FeedbackCycle.number)
-    ).all()  # fmt: skip
-    scores = {
-        (cycle_id, side): (count, mean)
-        for cycle_id, side, count, mean in session.execute(
-            select(FeedbackResponse.cycle_id, FeedbackResponse.giver_side, func.count(), func.avg(overall))
-            .where(FeedbackResponse.cycle_id.in_([c.id for c in cycles]))
-            .group_by(FeedbackResponse.cycle_id, FeedbackResponse.giver_side)
-        ).all()
-    } if cycles else {}  # fmt: skip
-
-    def shown(cycle_id: int, anonymous: bool, side: str) -> float | None:
-        count, mean = scores.get((cycle_id, side), (0, None))
-        return round(float(mean), 2) if count and scores_visible(anonymous, count) else None
-
-    feedback = [(number, shown(cid, anon, "client"), shown(cid, anon, "vendor")) for cid, number, anon in cycles]
-
-    # Escalations raised in the period.
-    rows = session.execute(
-        select(Escalation.category, Escalation.severity, Escalation.raised_at, Escalation.acknowledged_at,
-               Escalation.resolved_at, Escalation.ack_breached_at, Escalation.resolve_breached_at)
-        .where(Escalation.partnership_id == pid, Escalation.state != "duplicate", Escalation.raised_at > start,
-               Escalation.raised_at <= end)
-    ).all()  # fmt: skip
-    by_category = {c: 0 for c in CATEGORIES}
-    by_severity = {s: 0 for s in SEVERITIES}
-    acks: dict[str, list[float]] = {s: [] for s in SEVERITIES}
-    fixes: dict[str, list[float]] = {s: [] for s in SEVERITIES}
-    breaches = 0
-    for category, severity, raised, acked, resolved, ack_breach, resolve_breach in rows:
-        by_category[category] += 1
-        by_severity[severity] += 1
-        if acked:
-            acks[severity].append((acked - raised).total_seconds())
-        if resolved:
-            fixes[severity].append((resolved - raised).total_seconds())
-        breaches += bool(ack_breach) + bool(resolve_breach)
-    goals = {s: escalation_targets(partnership, s) for s in SEVERITIES}
-    escalations = EscalationFigures(
-        by_category={c: n for c, n in by_category.items() if n},
-        by_severity=by_severity,
-        median_ack={s: statistics.median(v) if v else None for s, v in acks.items()},
-        median_resolve={s: statistics.median(v) if v else None for s, v in fixes.items()},
-        ack_target={s: target_duration(goals[s][0]).total_seconds() for s in SEVERITIES},
-        resolve_target={s: target_duration(goals[s][1]).total_seconds() for s in SEVERITIES},
-        breaches=breaches,
-    )
-
-    landed = session.execute(
-        select(Milestone.done_at, Milestone.planned_date).where(
-            Milestone.partnership_id == pid, Milestone.done_at > start, Milestone.done_at <= end
-        )
-    ).all()
-    late = sum(local_date(done, tz) > planned for done, planned in landed)
-    mine = Action.partnership_id == pid
-    last_day = local_date(end, tz)
-
-    def count(*where) -> int:
-        return session.scalar(select(func.count()).select_from(Action).where(mine, *where))
-
-    kudos = dict(
-        ((g, r), n)
-        for g, r, n in session.execute(
-            select(Kudos.giver_side, Kudos.receiver_side, func.count())
-            .where(Kudos.partnership_id == pid, Kudos.given_at > start, Kudos.given_at <= end)
-            .group_by(Kudos.giver_side, Kudos.receiver_side)
-        ).all()
-    )
-    return PeriodFigures(
-        start=start,
-        end=end,
-        response_by_week=by_week,
-        response_rate=round(100 * ok / asked, 1) if asked else None,
-        feedback=feedback,
-        escalations=escalations,
-        milestones_on_time=len(landed) - late,
-        milestones_late=late,
-        actions_opened=count(Action.created_at > start, Action.created_at <= end),
-        actions_closed=count(Action.done_at > start, Action.done_at <= end),
-        actions_overdue=count(
-            Action.due_date < last_day, (Action.done_at.is_(None)) | (Action.done_at > end), Action.created_at <= end
-        ),  # fmt: skip
-        kudos={
-            "client→vendor": kudos.get(("client", "vendor"), 0),
-            "vendor→client": kudos.get(("vendor", "client"), 0),
-        },
-    )
-
-
-def pre_read(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PreRead:
-    """The period's figures, the same figures for the period before, and the health trend week by week."""
-    length = max(end - start, timedelta(days=7))
-    weeks = max(2, min(26, round(length / timedelta(days=7)) + 1))
-    trend, now = health_trend(session, partnership, end, weeks, timedelta(days=7))
-    return PreRead(
-        current=period_figures(session, partnership, start, end),
-        previous=period_figures(session, partnership, start - length, start),
-        health=trend,
-        reading=now,
-    )
 
 
 # -- the council's forms ----------------------------------------------------------------------------------

@@ -9,12 +9,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
+from bot.decisions import service as decisions
+from bot.decisions.models import Decision
 from bot.escalations.models import Escalation
 from bot.feedback.models import FeedbackCycle, FeedbackResponse
 from bot.governance.service import HealthReading, reading
+from bot.incentives import service as incentives
+from bot.incentives.service import ReviewReport
+from bot.kpis import service as kpis
+from bot.kpis.service import ScorecardState
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone
-from bot.partnerships.models import Partnership
+from bot.partnerships.models import SIDES, Partnership
 from bot.rhythms.models import Answer, Checkin
 from bot.workdays import WorkCalendar, local_date, local_instant
 
@@ -71,6 +77,9 @@ class Digest:
     milestones_landed: list[Milestone]
     kudos: dict[str, int]  # "client→vendor", "vendor→client"
     overdue_actions: list[Action]
+    decisions_awaiting: dict[str, list[Decision]]  # side -> decisions waiting on it
+    scorecard: ScorecardState | None  # None without KPIs
+    incentives: ReviewReport | None  # the latest incentive review
 
 
 def digest(session: Session, partnership: Partnership, since: datetime, until: datetime) -> Digest:
@@ -178,4 +187,7 @@ def digest(session: Session, partnership: Partnership, since: datetime, until: d
                 .limit(10)
             )
         ),
+        decisions_awaiting={side: decisions.awaiting_side(session, partnership, side) for side in SIDES},
+        scorecard=kpis.scorecard_state(rows) if (rows := kpis.scorecard(session, partnership, until)) else None,
+        incentives=incentives.latest_report(session, partnership, until),
     )

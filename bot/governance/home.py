@@ -1,5 +1,7 @@
-"""What someone's App Home shows: the partnerships they belong to, what waits on them, what comes next, and for
-leads and sponsors the governance rhythm. Plus a fingerprint of what waits, so a change republishes it. No Slack."""
+"""What someone's App Home shows: the partnerships they belong to, what waits on them (check-ins, feedback,
+actions, escalations, appraisal forms, decisions awaiting their side, KPI actuals their side owes, an incentive
+review to answer), what comes next, and for leads and sponsors the governance rhythm. Plus a fingerprint of
+what waits, so a change republishes it. No Slack."""
 
 from __future__ import annotations
 
@@ -8,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.actions.models import Action
 from bot.claims import schedule_send
 from bot.db import insert_once
+from bot.decisions import service as decisions
+from bot.decisions.models import Decision
 from bot.escalations.lifecycle import ACTIVE
 from bot.escalations.models import Escalation
 from bot.feedback.models import FeedbackCycle, FeedbackResponse
@@ -20,10 +24,13 @@ from bot.feedback.service import giver_key
 from bot.governance import appraisal as appraisals
 from bot.governance.models import Appraisal, HomeView
 from bot.governance.service import HealthReading, is_council, reading
+from bot.incentives import service as incentives
+from bot.incentives.models import IncentiveReview
+from bot.kpis.reporting import Owed, owed_actuals, reporters
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.models import Answer, Checkin
-from bot.workdays import local_date
+from bot.workdays import local_date, work_calendar
 
 
 @dataclass
@@ -41,6 +48,9 @@ class Waiting:
     actions: list[tuple[Partnership, Action, bool]] = field(default_factory=list)  # overdue?
     escalations: list[tuple[Partnership, Escalation, str]] = field(default_factory=list)  # why: owner | acknowledge
     forms: list[tuple[Partnership, Appraisal]] = field(default_factory=list)
+    decisions: list[tuple[Partnership, Decision, list[str]]] = field(default_factory=list)  # answers they may give
+    actuals: list[tuple[Partnership, Owed]] = field(default_factory=list)
+    reviews: list[tuple[Partnership, IncentiveReview]] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         keys = [
@@ -49,6 +59,9 @@ class Waiting:
             *(f"a{a.id}:{int(late)}" for _, a, late in self.actions),
             *(f"e{e.id}:{why}:{e.state}" for _, e, why in self.escalations),
             *(f"p{a.id}" for _, a in self.forms),
+            *(f"d{d.id}:{d.state}:{','.join(answers)}" for _, d, answers in self.decisions),
+            *(f"k{o.button_value}:{','.join(str(k.id) for k in o.kpis)}" for _, o in self.actuals),
+            *(f"i{r.id}" for _, r in self.reviews),
         ]
         return hashlib.sha256("|".join(sorted(keys)).encode()).hexdigest()
 
@@ -84,30 +97,48 @@ def waiting_on(session: Session, mine: list[Belonging], now: datetime, key_secre
     for b in mine:
         p, m = b.partnership, b.member
         today = local_date(now, p.timezone)
-        for checkin in session.scalars(
-            select(Checkin).where(Checkin.partnership_id == p.id, Checkin.status == "sent", Checkin.closes_at > now)
-        ):
-            asked = any(person["user"] == m.user_id for person in checkin.expected)
-            answered = session.scalar(
-                select(Answer.id).where(Answer.checkin_id == checkin.id, Answer.user_id == m.user_id).limit(1)
+        # Read what is open, then which of it this person has answered, in one statement each (no read per item).
+        asked = [
+            c
+            for c in session.scalars(
+                select(Checkin)
+                .options(joinedload(Checkin.rhythm))
+                .where(Checkin.partnership_id == p.id, Checkin.status == "sent", Checkin.closes_at > now)
             )
-            if asked and not answered:
-                waiting.checkins.append((p, checkin))
-        for cycle in session.scalars(
-            select(FeedbackCycle).where(
-                FeedbackCycle.partnership_id == p.id,
-                FeedbackCycle.status == "open",
-                FeedbackCycle.opens_at <= now,
-                FeedbackCycle.closes_at > now,
-            )
-        ):
-            given = session.scalar(
-                select(FeedbackResponse.id).where(
-                    FeedbackResponse.cycle_id == cycle.id, FeedbackResponse.giver_key == giver_key(key_secret, cycle, m)
+            if any(person["user"] == m.user_id for person in c.expected)
+        ]
+        answered = set(
+            session.scalars(
+                select(Answer.checkin_id).where(
+                    Answer.checkin_id.in_([c.id for c in asked]), Answer.user_id == m.user_id
                 )
             )
-            if not given:
-                waiting.cycles.append((p, cycle))
+            if asked
+            else ()
+        )
+        waiting.checkins.extend((p, c) for c in asked if c.id not in answered)
+        cycles = {
+            giver_key(key_secret, cycle, m): cycle
+            for cycle in session.scalars(
+                select(FeedbackCycle).where(
+                    FeedbackCycle.partnership_id == p.id,
+                    FeedbackCycle.status == "open",
+                    FeedbackCycle.opens_at <= now,
+                    FeedbackCycle.closes_at > now,
+                )
+            )
+        }
+        given = set(
+            session.scalars(
+                select(FeedbackResponse.giver_key).where(
+                    FeedbackResponse.cycle_id.in_([c.id for c in cycles.values()]),
+                    FeedbackResponse.giver_key.in_(list(cycles)),
+                )
+            )
+            if cycles
+            else ()
+        )
+        waiting.cycles.extend((p, cycle) for key, cycle in cycles.items() if key not in given)
         for action in session.scalars(
             select(Action).where(Action.partnership_id == p.id, Action.status == "open", Action.owner_user == m.user_id)
         ):
@@ -127,6 +158,15 @@ def waiting_on(session: Session, mine: list[Belonging], now: datetime, key_secre
                 waiting.escalations.append((p, escalation, "acknowledge"))
         if b.council:
             waiting.forms.extend((p, a) for a in appraisals.waiting_forms(session, p, m, today))
+        waiting.decisions.extend(
+            (p, d, decisions.answers_open_to(d, m)) for d in decisions.awaiting_member(session, p, m)
+        )
+        if m in reporters(p, m.side):
+            calendar = work_calendar(session, p)
+            waiting.actuals.extend((p, owed) for owed in owed_actuals(session, p, m.side, calendar, now))
+        review = incentives.waiting_answer(session, p, m)
+        if review is not None:
+            waiting.reviews.append((p, review))
     waiting.actions.sort(key=lambda item: (not item[2], item[1].due_date, item[1].number))
     return waiting
 

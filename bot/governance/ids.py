@@ -10,6 +10,7 @@ from bot.slack.modal_state import ChannelState, ModalState
 class Action(StrEnum):
     FILL_FORM = "appraisal_fill"
     OPEN_ESCALATION = "home_open_escalation"
+    OPEN_DECISION = "home_open_decision"
 
 
 class Form(StrEnum):
@@ -17,6 +18,7 @@ class Form(StrEnum):
     RECORD = "appraisal_record"
     SCHEDULE = "governance_schedule"
     ESCALATION = "home_escalation_view"
+    DECISION = "home_decision_view"
 
 
 class AppraisalState(ModalState):

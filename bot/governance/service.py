@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from functools import cached_property
+from typing import Callable, Literal
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import or_, select
@@ -15,6 +16,7 @@ from bot.errors import UserError
 from bot.escalations.models import Escalation
 from bot.feedback.models import FeedbackCycle, FeedbackPoint, FeedbackResponse
 from bot.feedback.service import scores_visible
+from bot.gather import Gather, gathered
 from bot.governance.health import TREND_DAYS, WINDOW_DAYS, Health, HealthFacts, health_score
 from bot.governance.models import APPRAISAL_CADENCES, DIGEST_CADENCES, CouncilSeat
 from bot.kudos.models import Kudos
@@ -43,6 +45,16 @@ class HealthRows:
     actions: list[tuple[date, datetime, datetime | None]]  # due_date, created_at, done_at
     kudos: list[tuple[datetime, str, str]]  # given_at, giver side, receiver side
 
+    @cached_property
+    def checkin_counts(self) -> list[tuple[datetime, int, int]]:
+        """Each check-in's closing time, how many were asked and how many answered on time: counted once for
+        every window a trend computes from these rows."""
+        return [
+            (closes, len(people), sum(self.first_answers.get((checkin_id, *person)) is False for person in people))
+            for checkin_id, closes, people in self.checkins
+        ]
+
+    @cached_property
     def by_direction(self) -> dict[tuple[int, str], list[tuple[float, datetime]]]:
         """Each cycle's scores by the side that gave them."""
         grouped: dict[tuple[int, str], list[tuple[float, datetime]]] = {}
@@ -52,26 +64,30 @@ class HealthRows:
 
 
 def health_rows(session: Session, partnership: Partnership, start: datetime, end: datetime) -> HealthRows:
-    """Everything the windows ending between `start + 90 days` and `end` need."""
-    pid = partnership.id
-    in_stretch = (Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > start,
-                  Checkin.closes_at <= end)  # fmt: skip
-    checkins = [
-        (cid, closes, {(p["team"], p["user"]) for p in people})
-        for cid, closes, people in session.execute(
-            select(Checkin.id, Checkin.closes_at, Checkin.expected).where(*in_stretch)
-        ).all()
-    ]
-    first: dict[tuple[int, str, str], bool] = {}
-    for checkin_id, team, user, late in session.execute(
-        select(Answer.checkin_id, Answer.team_id, Answer.user_id, Answer.late)
-        .join(Checkin, Checkin.id == Answer.checkin_id)
-        .where(*in_stretch)
-        .order_by(Answer.checkin_id, Answer.answered_at)
-    ):
-        first.setdefault((checkin_id, team, user), late)  # a person's first answer decides their standing
-    escalations = session.execute(
-        select(
+    """Everything the windows ending between `start + 90 days` and `end` need: one statement."""
+    return gathered(session, lambda gather: health_rows_read(gather, partnership, start, end))
+
+
+def health_rows_read(
+    gather: Gather, partnership: Partnership, start: datetime, end: datetime
+) -> Callable[[], HealthRows]:
+    """`health_rows` as part of a gathered read (so status reads them with every other area's lines)."""
+    first_day, last_day = local_date(start, partnership.timezone), local_date(end, partnership.timezone)
+    span = {"pid": partnership.id, "start": start, "end": end}
+    checkins = gather.rows(
+        lambda p: select(Checkin.id, Checkin.closes_at, Checkin.expected).where(*_checkins_in(p)), **span
+    )
+    answers = gather.rows(
+        lambda p: (
+            select(Answer.checkin_id, Answer.team_id, Answer.user_id, Answer.late, Answer.answered_at, Answer.id)
+            .join(Checkin, Checkin.id == Answer.checkin_id)
+            .where(*_checkins_in(p))
+        ),
+        sort=lambda a: (a.checkin_id, a.answered_at, a.id),
+        **span,
+    )
+    escalations = gather.rows(
+        lambda p: select(
             Escalation.raised_at,
             Escalation.ack_due_at,
             Escalation.resolve_due_at,
@@ -79,71 +95,104 @@ def health_rows(session: Session, partnership: Partnership, start: datetime, end
             Escalation.resolved_at,
             Escalation.closed_at,
         ).where(
-            Escalation.partnership_id == pid,
+            Escalation.partnership_id == p.pid,
             Escalation.state != "duplicate",
-            Escalation.raised_at <= end,
-            or_(Escalation.raised_at > start, Escalation.resolved_at.is_(None), Escalation.resolved_at > start),
-        )
-    ).all()
-    cycles = session.execute(
-        select(FeedbackCycle.id, FeedbackCycle.anonymous, FeedbackCycle.closes_at).where(
-            FeedbackCycle.partnership_id == pid, FeedbackCycle.closes_at > start, FeedbackCycle.closes_at <= end
-        )
-    ).all()
-    overall = (
-        FeedbackResponse.quality
-        + FeedbackResponse.communication
-        + FeedbackResponse.responsiveness
-        + FeedbackResponse.proactivity
-    ) / 4.0
-    responses = (
-        session.execute(
-            select(FeedbackResponse.cycle_id, FeedbackResponse.giver_side, overall, FeedbackResponse.given_at).where(
-                FeedbackResponse.cycle_id.in_([c[0] for c in cycles])
-            )
-        ).all()
-        if cycles
-        else []
+            Escalation.raised_at <= p.end,
+            or_(Escalation.raised_at > p.start, Escalation.resolved_at.is_(None), Escalation.resolved_at > p.start),
+        ),
+        **span,
     )
-    repeated = list(
-        session.scalars(
+    cycles = gather.rows(
+        lambda p: select(FeedbackCycle.id, FeedbackCycle.anonymous, FeedbackCycle.closes_at).where(*_cycles_in(p)),
+        **span,
+    )
+    responses = gather.rows(
+        lambda p: select(
+            FeedbackResponse.cycle_id,
+            FeedbackResponse.giver_side,
+            (
+                FeedbackResponse.quality
+                + FeedbackResponse.communication
+                + FeedbackResponse.responsiveness
+                + FeedbackResponse.proactivity
+            )
+            / 4.0,
+            FeedbackResponse.given_at,
+        ).where(FeedbackResponse.cycle_id.in_(select(FeedbackCycle.id).where(*_cycles_in(p)))),
+        **span,
+    )
+    repeated = gather.rows(
+        lambda p: (
             select(FeedbackCycle.closes_at)
             .join(FeedbackPoint, FeedbackPoint.cycle_id == FeedbackCycle.id)
             .where(
-                FeedbackCycle.partnership_id == pid,
+                *_cycles_in(p),
                 FeedbackCycle.status == "closed",
-                FeedbackCycle.closes_at > start,
-                FeedbackCycle.closes_at <= end,
                 FeedbackPoint.kind == "change",
                 FeedbackPoint.times_raised >= 2,
             )
-        )
+        ),
+        **span,
     )
-    first_day, last_day = local_date(start, partnership.timezone), local_date(end, partnership.timezone)
-    actions = session.execute(
-        select(Action.due_date, Action.created_at, Action.done_at).where(
-            Action.partnership_id == pid,
-            Action.created_at <= end,
-            Action.due_date <= last_day,
-            or_(Action.due_date > first_day, Action.done_at.is_(None), Action.done_at > start),
+    actions = gather.rows(
+        lambda p: select(Action.due_date, Action.created_at, Action.done_at).where(
+            Action.partnership_id == p.pid,
+            Action.created_at <= p.end,
+            Action.due_date <= p.last_day,
+            or_(Action.due_date > p.first_day, Action.done_at.is_(None), Action.done_at > p.start),
+        ),
+        first_day=first_day,
+        last_day=last_day,
+        **span,
+    )
+    kudos = gather.rows(
+        lambda p: select(Kudos.given_at, Kudos.giver_side, Kudos.receiver_side).where(
+            Kudos.partnership_id == p.pid, Kudos.given_at > p.start, Kudos.given_at <= p.end
+        ),
+        **span,
+    )
+
+    def finish() -> HealthRows:
+        first: dict[tuple[int, str, str], bool] = {}
+        for checkin_id, team, user, late, *_ in answers.get():
+            first.setdefault((checkin_id, team, user), late)  # a person's first answer decides their standing
+        return HealthRows(
+            checkins=[
+                (cid, closes, {(p["team"], p["user"]) for p in people}) for cid, closes, people in checkins.get()
+            ],
+            first_answers=first,
+            escalations=escalations.get(),
+            cycles=cycles.get(),
+            responses=responses.get(),
+            repeated=[closes for (closes,) in repeated.get()],
+            actions=actions.get(),
+            kudos=kudos.get(),
         )
-    ).all()
-    kudos = session.execute(
-        select(Kudos.given_at, Kudos.giver_side, Kudos.receiver_side).where(
-            Kudos.partnership_id == pid, Kudos.given_at > start, Kudos.given_at <= end
-        )
-    ).all()
-    return HealthRows(checkins, first, escalations, cycles, responses, repeated, actions, kudos)
+
+    return finish
+
+
+def _checkins_in(p) -> tuple:
+    return (
+        Checkin.partnership_id == p.pid,
+        Checkin.status == "sent",
+        Checkin.closes_at > p.start,
+        Checkin.closes_at <= p.end,
+    )
+
+
+def _cycles_in(p) -> tuple:
+    return FeedbackCycle.partnership_id == p.pid, FeedbackCycle.closes_at > p.start, FeedbackCycle.closes_at <= p.end
 
 
 def facts_from(rows: HealthRows, timezone: str, end: datetime, days: int = WINDOW_DAYS) -> HealthFacts:
     """The facts of the `days` before `end`, as they stood at `end`."""
     start = end - timedelta(days=days)
     expected = on_time = 0
-    for checkin_id, closes, people in rows.checkins:
+    for closes, asked, answered in rows.checkin_counts:
         if start < closes <= end:
-            expected += len(people)
-            on_time += sum(rows.first_answers.get((checkin_id, *person)) is False for person in people)
+            expected += asked
+            on_time += answered
     due = met = overdue = 0
     for raised, ack_due, resolve_due, acked, resolved, closed in rows.escalations:
         if raised > end:
@@ -161,7 +210,7 @@ def facts_from(rows: HealthRows, timezone: str, end: datetime, days: int = WINDO
         if resolved is None and ((acked is None and ack_due < end) or resolve_due < end):
             overdue += 1
     scores: list[float | None] = []
-    by_direction = rows.by_direction()
+    by_direction = rows.by_direction
     for cycle_id, anonymous, closes in rows.cycles:
         if not start < closes <= end:
             continue
@@ -222,8 +271,20 @@ def _scores(session: Session, partnership: Partnership, moments: list[datetime])
 
 
 def reading(session: Session, partnership: Partnership, now: datetime) -> HealthReading:
-    current, before = _scores(session, partnership, [now, now - timedelta(days=TREND_DAYS)])
-    return HealthReading(now=current, before=before)
+    return gathered(session, lambda gather: reading_read(gather, partnership, now))
+
+
+def reading_read(gather: Gather, partnership: Partnership, now: datetime) -> Callable[[], HealthReading]:
+    """The score now and 30 days earlier, as part of a gathered read."""
+    moments = [now, now - timedelta(days=TREND_DAYS)]
+    rows = health_rows_read(gather, partnership, min(moments) - timedelta(days=WINDOW_DAYS), max(moments))
+
+    def finish() -> HealthReading:
+        loaded = rows()
+        current, before = (health_score(facts_from(loaded, partnership.timezone, moment)) for moment in moments)
+        return HealthReading(now=current, before=before)
+
+    return finish
 
 
 def health_trend(

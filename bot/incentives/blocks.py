@@ -169,12 +169,7 @@ def report_blocks(
     blocks = [
         section(f"*{title}* — opened {date_token(review.opened_at, '{date_short_pretty}')}, {state}\n{verdict}"),
         context(f"What is paid for: {escape(review.paid_for) if review.paid_for else 'not written down'}"),
-        {
-            "type": "section",
-            "fields": [
-                {"type": "mrkdwn", "text": _side_text(partnership, view)[:2000]} for view in report.sides.values()
-            ],
-        },
+        side_by_side(partnership, report),
     ]
     for index, point in enumerate(report.points[:40]):
         text = f"{ICONS[point.kind]} {escape(point.text)}"
@@ -233,3 +228,23 @@ def action_made_text(user_id: str, action, title: str, owner_id: str) -> str:
         f":dart: {mention(user_id)} turned an incentive review point into action {action.number}: {escape(title)} — "
         f"{mention(owner_id)}, due {action.due_date.isoformat()}."
     )
+
+
+def misalignment_text(report: ReviewReport | None) -> str:
+    """The latest review in one line for the digest: aligned, or the points of misalignment and silence."""
+    if report is None:
+        return "no incentive review yet"
+    opened = date_token(report.review.opened_at, "{date_short_pretty}")
+    flagged = [p for p in report.points if p.kind in ("first_priority", "not_wanted", "moved", "silence")]
+    if not flagged:
+        return f"review of {opened}: aligned"
+    verdict = "*misalignment* :warning:" if report.misaligned else "no misalignment"
+    return f"review of {opened}: {verdict} — " + " ".join(escape(p.text) for p in flagged[:6])
+
+
+def side_by_side(partnership: Partnership, report: ReviewReport) -> dict:
+    """Both sides' answers next to each other (two fields of one section)."""
+    return {
+        "type": "section",
+        "fields": [{"type": "mrkdwn", "text": _side_text(partnership, view)[:2000]} for view in report.sides.values()],
+    }

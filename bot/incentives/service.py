@@ -351,11 +351,36 @@ def review_report(review: IncentiveReview) -> ReviewReport:
     return ReviewReport(review, sides, points)
 
 
-def status(session: Session, partnership: Partnership, calendar: WorkCalendar, now: datetime):
-    """(the latest review's report or None, when the next review opens): for status, digests and App Home."""
-    terms = terms_of(session, partnership)
-    latest = latest_review(session, partnership)
-    return (review_report(latest) if latest else None), next_review(partnership, terms, calendar, now)
+def latest_report(session: Session, partnership: Partnership, until: datetime) -> ReviewReport | None:
+    """The report of the latest review opened by `until`: what the digest and the appraisal pre-read show."""
+    review = session.scalar(
+        select(IncentiveReview)
+        .where(IncentiveReview.partnership_id == partnership.id, IncentiveReview.opened_at <= until)
+        .order_by(IncentiveReview.opened_at.desc(), IncentiveReview.id.desc())
+        .limit(1)
+    )
+    return review_report(review) if review else None
+
+
+def waiting_answer(session: Session, partnership: Partnership, member: Member) -> IncentiveReview | None:
+    """The open review `member` is asked and has not answered: their App Home's form to fill (one statement)."""
+    if member.role not in ("lead", "sponsor"):
+        return None
+    answered = select(IncentiveAnswer.id).where(
+        IncentiveAnswer.review_id == IncentiveReview.id,
+        IncentiveAnswer.team_id == member.team_id,
+        IncentiveAnswer.user_id == member.user_id,
+    )
+    return session.scalar(
+        select(IncentiveReview)
+        .where(
+            IncentiveReview.partnership_id == partnership.id,
+            IncentiveReview.closed_at.is_(None),
+            ~answered.exists(),
+        )
+        .order_by(IncentiveReview.opened_at.desc(), IncentiveReview.id.desc())
+        .limit(1)
+    )
 
 
 def find_review(session: Session, review_id: int) -> IncentiveReview:

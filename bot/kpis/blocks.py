@@ -7,7 +7,8 @@ from datetime import date
 
 from bot.kpis.ids import Action, ActualsState, Form, KpiState
 from bot.kpis.models import Kpi, KpiActual
-from bot.kpis.service import ScoreRow, period_label
+from bot.kpis.periods import period_label
+from bot.kpis.service import ScorecardState, ScoreRow
 from bot.partnerships.models import Partnership
 from bot.slack.forms import button, listing, modal, option, radio_buttons, section, text_input
 from bot.slack.text import EVERYTHING, channel_link, escape, mention
@@ -204,3 +205,20 @@ def status_line(rows: list[ScoreRow]) -> str:
     if streaks:
         line += f"; {streaks} red {'streak' if streaks == 1 else 'streaks'} :repeat:"
     return line + " — `/partner scorecard`"
+
+
+def scorecard_state_text(state: ScorecardState | None) -> str:
+    """The scorecard in one line for the digest and the appraisal pre-read: colours, recurring misses, what is
+    missing for the last period."""
+    if state is None:
+        return "no KPIs yet (`/partner kpi add`)"
+    line = " ".join(f"{DOTS[colour]} {state.counts[colour]} {colour}" for colour in ("green", "amber", "red"))
+    if state.recurring:
+        misses = ", ".join(f"{escape(r.kpi.name)} (red {r.red_streak} in a row)" for r in state.recurring[:10])
+        line += f" · recurring misses: {misses}"
+    if state.missing:
+        line += " · actuals missing: " + ", ".join(
+            f"{escape(r.kpi.name)} ({period_label(r.kpi.period, r.cells[-1].start)}, {r.kpi.reporting_side})"
+            for r in state.missing[:10]
+        )
+    return line

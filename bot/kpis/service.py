@@ -1,12 +1,12 @@
-"""The rules of KPIs: add, edit and retire them (logged as charter edits), the periods they are reported for,
-actuals and their corrections, the scorecard's colours and trends, and red streaks. No Slack."""
+"""The rules of KPIs: add, edit and retire them (logged as charter edits), actuals and their corrections, the
+scorecard's colours and trends, and red streaks (periods are in periods.py). No Slack."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Literal
+from datetime import date, datetime, timedelta
+from typing import Callable, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select
@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session
 from bot.actions import service as actions
 from bot.actions.models import Action
 from bot.errors import BadInput, UserError
-from bot.kpis.models import Kpi, KpiActual
+from bot.gather import Gather, gathered
+from bot.kpis.models import PERIODS, Kpi, KpiActual
+from bot.kpis.periods import last_closed_start, previous_start, recent_starts
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import CharterEdit, Member, Partnership
 from bot.partnerships.service import form_errors, require_lead
 from bot.validation import Typed
-from bot.workdays import WorkCalendar, local_date, local_instant
+from bot.workdays import local_date
 
-SCORECARD_PERIODS = 6
 RED_STREAK = 3
-ASK_AT = time(10, 0)  # local: when a closed period's actuals are asked for, on the next business day
 MAX_KPIS = 20  # one number box each in the actuals form, within a modal's 100 blocks
 
 
@@ -166,53 +166,6 @@ def kpi_by_id(session: Session, partnership: Partnership, kpi_id: int) -> Kpi:
     if kpi is None or kpi.partnership_id != partnership.id or kpi.retired_at is not None:
         raise UserError("That KPI is retired or no longer exists.")
     return kpi
-
-
-# -- periods ------------------------------------------------------------------------------------------
-
-
-def period_start(period: str, day: date) -> date:
-    if period == "weekly":
-        return day - timedelta(days=day.weekday())
-    return day.replace(day=1)
-
-
-def period_end(period: str, start: date) -> date:
-    if period == "weekly":
-        return start + timedelta(days=6)
-    following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
-
-
-def previous_start(period: str, start: date) -> date:
-    return period_start(period, start - timedelta(days=1))
-
-
-def last_closed_start(period: str, today: date) -> date:
-    """The latest period that has ended before `today` (local)."""
-    return previous_start(period, period_start(period, today))
-
-
-def recent_starts(period: str, today: date, count: int = SCORECARD_PERIODS) -> list[date]:
-    """The last `count` closed periods, oldest first."""
-    starts = [last_closed_start(period, today)]
-    while len(starts) < count:
-        starts.append(previous_start(period, starts[-1]))
-    return starts[::-1]
-
-
-def ask_at(period: str, start: date, calendar: WorkCalendar) -> datetime:
-    """10:00 local on the first business day after the period ends."""
-    day = period_end(period, start) + timedelta(days=1)
-    for _ in range(3 * 366):
-        if calendar.is_business_day(day):
-            break
-        day += timedelta(days=1)
-    return local_instant(day, ASK_AT, calendar.timezone)
-
-
-def period_label(period: str, start: date) -> str:
-    return f"week of {start.isoformat()}" if period == "weekly" else start.strftime("%B %Y")
 
 
 # -- actuals ----------------------------------------------------------------------------------------
@@ -380,10 +333,39 @@ class ScoreRow:
 def scorecard(session: Session, partnership: Partnership, now: datetime) -> list[ScoreRow]:
     """Per active KPI, its last six closed periods. The data of `/partner scorecard`, of status, and of the
     appraisal pre-read's KPI chart (the governance issue's seam)."""
+    return gathered(session, lambda gather: scorecard_read(gather, partnership, now))
+
+
+def scorecard_read(gather: Gather, partnership: Partnership, now: datetime) -> Callable[[], list[ScoreRow]]:
+    """`scorecard` in a gathered read: the active KPIs and the actuals of the last periods any of them shows."""
     today = local_date(now, partnership.timezone)
-    kpis = active_kpis(session, partnership)
+    kpis = gather.entities(
+        Kpi,
+        lambda p: select(Kpi).where(Kpi.partnership_id == p.pid, Kpi.retired_at.is_(None)),
+        sort=lambda k: k.number,
+        pid=partnership.id,
+    )
+    reported = gather.entities(
+        KpiActual,
+        lambda p: select(KpiActual).where(
+            KpiActual.kpi_id.in_(select(Kpi.id).where(Kpi.partnership_id == p.pid, Kpi.retired_at.is_(None))),
+            KpiActual.period_start >= p.since,
+        ),
+        sort=lambda a: a.id,
+        pid=partnership.id,
+        since=min(recent_starts(period, today)[0] for period in PERIODS),
+    )
+
+    def finish() -> list[ScoreRow]:
+        # the latest report of a period counts, as in current_actuals
+        actuals = {(row.kpi_id, row.period_start): row for row in reported.get()}
+        return _scorecard(kpis.get(), actuals, today)
+
+    return finish
+
+
+def _scorecard(kpis: list[Kpi], actuals: dict[tuple[int, date], KpiActual], today: date) -> list[ScoreRow]:
     starts = {period: recent_starts(period, today) for period in {k.period for k in kpis}}
-    actuals = current_actuals(session, kpis, min((s[0] for s in starts.values()), default=today))
     rows = []
     for kpi in kpis:
         cells = []
@@ -401,3 +383,24 @@ def scorecard(session: Session, partnership: Partnership, now: datetime) -> list
             streak += 1
         rows.append(ScoreRow(kpi, cells, trend, streak))
     return rows
+
+
+@dataclass(frozen=True)
+class ScorecardState:
+    """The scorecard in a few figures, for the digest and the appraisal pre-read."""
+
+    counts: dict[str, int]  # the latest colour of each KPI: green, amber, red
+    recurring: list[ScoreRow]  # red RED_STREAK periods or more in a row
+    missing: list[ScoreRow]  # no actual for the last closed period
+
+
+def scorecard_state(rows: list[ScoreRow]) -> ScorecardState:
+    counts = {colour: 0 for colour in ("green", "amber", "red")}
+    for row in rows:
+        if row.latest:
+            counts[row.latest.rating] += 1
+    return ScorecardState(
+        counts=counts,
+        recurring=[row for row in rows if row.red_streak >= RED_STREAK],
+        missing=[row for row in rows if row.cells[-1].actual is None],
+    )

@@ -29,14 +29,14 @@ def kudos_post(partnership: Partnership, kudos: Kudos) -> str:
 
 
 def status_line(counts: KudosCounts) -> str:
-    """`/partner status`: kudos each way and the most thanked people."""
+    """`/partner status`: kudos each way and the most thanked people, over the last `counts.days` days."""
     if not counts.by_receiver:
-        return "Kudos: none yet (`/kudos @user what they did`)"
+        return f"Kudos: none in the last {counts.days} days (`/kudos @user what they did`)"
     directions = " · ".join(
         f"{direction} {counts.by_direction.get(direction, 0)}" for direction in ("client→vendor", "vendor→client")
     )
     top = ", ".join(f"{mention(user)} {n}" for user, n in counts.by_receiver[:5])
-    return f"Kudos: {directions} · most thanked: {top}"
+    return f"Kudos: {directions} · most thanked: {top} (last {counts.days} days)"
 
 
 def kudos_failed_text(reason: str) -> str:

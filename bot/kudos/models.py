@@ -12,8 +12,10 @@ from bot.db import Base, UTCDateTime
 
 class Kudos(Base):
     __tablename__ = "kudos"
-    # covers the status counts: an index-only read, never the kudos' texts
-    __table_args__ = (Index("ix_kudos_counts", "partnership_id", "giver_side", "receiver_side", "receiver_user"),)
+    # covers status's counts of the last 90 days and the health score's kudos: the window, never the texts
+    __table_args__ = (
+        Index("ix_kudos_recent", "partnership_id", "given_at", "giver_side", "receiver_side", "receiver_user"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)

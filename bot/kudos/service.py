@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.errors import BadInput
+from bot.gather import Gather
 from bot.kudos.models import Kudos
 from bot.partnerships.models import Member, Partnership
 
@@ -44,25 +46,40 @@ def give(
     return kudos
 
 
+COUNTED_DAYS = 90  # status counts a quarter's kudos, the same window the health score's kudos part reads
+
+
 @dataclass(frozen=True)
 class KudosCounts:
     by_direction: dict[str, int]  # "client→vendor", "vendor→client", "client→client", "vendor→vendor"
     by_receiver: list[tuple[str, int]]  # most thanked first
+    days: int  # over the last this many days
 
 
-def counts(session: Session, partnership: Partnership) -> KudosCounts:
-    """One grouped read (covered by an index): a row per direction and receiver, however many kudos there are."""
-    rows = session.execute(
-        select(Kudos.giver_side, Kudos.receiver_side, Kudos.receiver_user, func.count())
-        .where(Kudos.partnership_id == partnership.id)
-        .group_by(Kudos.giver_side, Kudos.receiver_side, Kudos.receiver_user)
-    ).all()
-    by_direction: Counter[str] = Counter()
-    by_receiver: Counter[str] = Counter()
-    for giver, receiver, user, n in rows:
-        by_direction[f"{giver}→{receiver}"] += n
-        by_receiver[user] += n
-    return KudosCounts(
-        by_direction=dict(by_direction),
-        by_receiver=sorted(by_receiver.items(), key=lambda item: (-item[1], item[0]))[:10],
+def counts_read(gather: Gather, partnership: Partnership, now: datetime) -> Callable[[], KudosCounts]:
+    """Kudos of the last COUNTED_DAYS, grouped by direction and receiver, in a gathered read. A window, not all
+    time: what status reads stays the same size however many kudos a partnership has given over the years."""
+    rows = gather.rows(
+        lambda p: (
+            select(Kudos.giver_side, Kudos.receiver_side, Kudos.receiver_user, func.count())
+            .where(Kudos.partnership_id == p.pid, Kudos.given_at > p.since)
+            .group_by(Kudos.giver_side, Kudos.receiver_side, Kudos.receiver_user)
+        ),
+        grouped=True,
+        pid=partnership.id,
+        since=now - timedelta(days=COUNTED_DAYS),
     )
+
+    def finish() -> KudosCounts:
+        by_direction: Counter[str] = Counter()
+        by_receiver: Counter[str] = Counter()
+        for giver, receiver, user, n in rows.get():
+            by_direction[f"{giver}→{receiver}"] += n
+            by_receiver[user] += n
+        return KudosCounts(
+            by_direction=dict(by_direction),
+            by_receiver=sorted(by_receiver.items(), key=lambda item: (-item[1], item[0]))[:10],
+            days=COUNTED_DAYS,
+        )
+
+    return finish

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
 from bot.errors import BadInput, UserError
+from bot.gather import Gather, Handle
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
@@ -77,15 +78,29 @@ def find(session: Session, partnership: Partnership, number_text: str) -> Milest
 
 
 def open_milestones(session: Session, partnership: Partnership, limit: int | None = None) -> list[Milestone]:
-    """Open milestones, soonest first; `/partner status` asks only for the next few."""
+    """Open milestones, soonest first."""
     return list(
-        session.scalars(
-            select(Milestone)
-            .where(Milestone.partnership_id == partnership.id, Milestone.status == "open")
-            .order_by(Milestone.due_date, Milestone.number)
-            .limit(limit)
-        )
+        session.scalars(select(Milestone).where(*_open_of(partnership.id)).order_by(*SOONEST_FIRST).limit(limit))
     )
+
+
+def next_milestones_read(gather: Gather, partnership: Partnership, count: int = 3) -> Handle[list[Milestone]]:
+    """`/partner status`'s next few open milestones (transient copies, for reading), in a gathered read."""
+    return gather.entities(
+        Milestone,
+        lambda p: select(Milestone).where(*_open_of(p.pid)).order_by(*SOONEST_FIRST).limit(p.count),
+        first=count,
+        sort=lambda m: (m.due_date, m.number),
+        pid=partnership.id,
+        count=count,
+    )
+
+
+SOONEST_FIRST = (Milestone.due_date, Milestone.number)
+
+
+def _open_of(partnership_id) -> tuple:
+    return Milestone.partnership_id == partnership_id, Milestone.status == "open"
 
 
 def _owner_or_lead(milestone: Milestone, actor: Member, what: str) -> None:

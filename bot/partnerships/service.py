@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, time, timedelta
-from typing import Literal
+from typing import Callable, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.db import insert_once
 from bot.errors import LastLead, NotALead, NotSetUp, UserError
+from bot.gather import Gather
 from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, Partnership
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, EscalationTargets
 from bot.validation import Typed
@@ -312,11 +313,22 @@ def edit_charter(
 
 def last_charter_edit(session: Session, partnership: Partnership) -> CharterEdit | None:
     return session.scalar(
-        select(CharterEdit)
-        .where(CharterEdit.partnership_id == partnership.id)
-        .order_by(CharterEdit.edited_at.desc(), CharterEdit.id.desc())
-        .limit(1)
+        select(CharterEdit).where(CharterEdit.partnership_id == partnership.id).order_by(*LATEST_EDIT_FIRST).limit(1)
     )
+
+
+def last_charter_edit_read(gather: Gather, partnership: Partnership) -> Callable[[], CharterEdit | None]:
+    """The last charter edit (a transient copy, for reading), in a gathered read."""
+    found = gather.entities(
+        CharterEdit,
+        lambda p: select(CharterEdit).where(CharterEdit.partnership_id == p.pid).order_by(*LATEST_EDIT_FIRST),
+        first=1,
+        pid=partnership.id,
+    )
+    return lambda: next(iter(found.get()), None)
+
+
+LATEST_EDIT_FIRST = (CharterEdit.edited_at.desc(), CharterEdit.id.desc())
 
 
 def settings_from_form(values: dict) -> tuple[PartnershipSettings | None, dict[str, str]]:

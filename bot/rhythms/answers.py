@@ -6,11 +6,13 @@ import re
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Callable
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from bot.errors import UserError
+from bot.gather import Gather
 from bot.partnerships.models import Partnership
 from bot.partnerships.time_off import out_of_office_on
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
@@ -114,14 +116,24 @@ def modal_answer(questions: list[str], replies: list[str]) -> tuple[str, str | N
     return "\n".join(lines), blocker
 
 
-def open_blockers(session: Session, partnership: Partnership) -> list[Blocker]:
-    return list(
-        session.scalars(
-            select(Blocker)
-            .where(Blocker.partnership_id == partnership.id, Blocker.cleared_at.is_(None))
-            .order_by(Blocker.raised_at)
-        )
+def open_blockers_read(gather: Gather, partnership: Partnership, shown: int) -> Callable[[], tuple[list[Blocker], int]]:
+    """The first `shown` open blockers, oldest first (transient copies), and how many are open: a gathered read."""
+    first = gather.entities(
+        Blocker,
+        lambda p: select(Blocker).where(*_blocking(p.pid)).order_by(Blocker.raised_at, Blocker.id).limit(p.shown),
+        first=shown,
+        sort=lambda b: (b.raised_at, b.id),
+        pid=partnership.id,
+        shown=shown,
     )
+    total = gather.scalar(
+        lambda p: select(func.count()).select_from(Blocker).where(*_blocking(p.pid)), pid=partnership.id
+    )
+    return lambda: (first.get(), total.get() or 0)
+
+
+def _blocking(partnership_id) -> tuple:
+    return Blocker.partnership_id == partnership_id, Blocker.cleared_at.is_(None)
 
 
 def clear_blocker(session: Session, partnership: Partnership, blocker_id: int, user_id: str, now: datetime) -> Blocker:
@@ -204,31 +216,62 @@ def perfect(checkin: Checkin) -> bool:
     )
 
 
-def next_and_last(session: Session, partnership: Partnership, now: datetime) -> tuple[Rhythm | None, Checkin | None]:
-    """The rhythm of the next check-in, and the last closed check-in with its rhythm and answers: one statement."""
-    upcoming = (
-        select(Rhythm.id)
-        .where(Rhythm.partnership_id == partnership.id, Rhythm.next_run_at.is_not(None))
-        .order_by(Rhythm.next_run_at)
-        .limit(1)
-        .correlate(None)
-        .scalar_subquery()
+def next_and_last_read(
+    gather: Gather, partnership: Partnership, now: datetime
+) -> Callable[[], tuple[Rhythm | None, Checkin | None]]:
+    """`next_and_last` as part of a gathered read: transient copies, the check-in given its rhythm and answers."""
+    pid = partnership.id
+    upcoming = gather.entities(
+        Rhythm,
+        lambda p: (
+            select(Rhythm)
+            .where(Rhythm.partnership_id == p.pid, Rhythm.next_run_at.is_not(None))
+            .order_by(Rhythm.next_run_at)
+        ),
+        first=1,
+        pid=pid,
     )
-    closed = (
+    last = gather.entities(
+        Checkin, lambda p: select(Checkin).where(Checkin.id == _last_closed(p.pid, p.now)), first=1, pid=pid, now=now
+    )
+    its_rhythm = gather.entities(
+        Rhythm,
+        lambda p: select(Rhythm).where(
+            Rhythm.id
+            == select(Checkin.rhythm_id)
+            .where(Checkin.id == _last_closed(p.pid, p.now))
+            .correlate(None)
+            .scalar_subquery()
+        ),
+        first=1,
+        pid=pid,
+        now=now,
+    )
+    its_answers = gather.entities(
+        Answer,
+        lambda p: select(Answer).where(Answer.checkin_id == _last_closed(p.pid, p.now)),
+        sort=lambda a: (a.answered_at, a.id),
+        pid=pid,
+        now=now,
+    )
+
+    def finish() -> tuple[Rhythm | None, Checkin | None]:
+        checkin = next(iter(last.get()), None)
+        if checkin is not None:
+            checkin.rhythm = its_rhythm.get()[0]
+            checkin.answers = its_answers.get()
+        return next(iter(upcoming.get()), None), checkin
+
+    return finish
+
+
+def _last_closed(partnership_id, now):
+    """The id of the last check-in that closed by `now`."""
+    return (
         select(Checkin.id)
-        .where(Checkin.partnership_id == partnership.id, Checkin.status == "sent", Checkin.closes_at <= now)
+        .where(Checkin.partnership_id == partnership_id, Checkin.status == "sent", Checkin.closes_at <= now)
         .order_by(Checkin.closes_at.desc())
         .limit(1)
         .correlate(None)
         .scalar_subquery()
     )
-    found = session.execute(
-        select(Rhythm, Checkin)
-        .select_from(Partnership)
-        .outerjoin(Rhythm, Rhythm.id == upcoming)
-        .outerjoin(Checkin, Checkin.id == closed)
-        .where(Partnership.id == partnership.id)
-        .options(joinedload(Checkin.rhythm), joinedload(Checkin.answers))
-    )
-    rhythm, checkin = found.unique().one()
-    return rhythm, checkin

@@ -216,9 +216,13 @@ def summary_message(rhythm: Rhythm, summary: CheckinSummary) -> tuple[str, list[
     return lines[0].replace("*", ""), [section("\n".join(lines))]
 
 
-def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
+BLOCKERS_SHOWN = 10  # the status message stays well inside Slack's 50 blocks
+
+
+def blocker_blocks(shown: list[Blocker], total: int) -> list[dict]:
+    """The first open blockers with a Clear button each, and how many more there are."""
     blocks = []
-    for blocker in blockers[:10]:  # the status message stays well inside Slack's 50 blocks
+    for blocker in shown[:BLOCKERS_SHOWN]:
         blocks.append(
             section(  # the person's text gives way first, so who raised it and when stay visible
                 f":construction: {clip(escape(blocker.text), 2500)} — "
@@ -226,8 +230,8 @@ def blocker_blocks(blockers: list[Blocker]) -> list[dict]:
                 accessory=button("Clear", Action.CLEAR_BLOCKER, value=str(blocker.id)),
             )
         )
-    if len(blockers) > 10:
-        blocks.append(context(f"…and {len(blockers) - 10} more open blockers"))
+    if total > len(shown[:BLOCKERS_SHOWN]):
+        blocks.append(context(f"…and {total - len(shown[:BLOCKERS_SHOWN])} more open blockers"))
     return blocks
 
 
