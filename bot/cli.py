@@ -156,7 +156,7 @@ def serve_http(app, runtime, settings, shutdown: Shutdown, grace: float) -> None
 
     log.info("serving HTTP on port %s (POST /slack/events, GET /healthz, GET /metrics)", settings.port)
     config = uvicorn.Config(
-        build_http_app(app, runtime.db, metrics=runtime.metrics),
+        build_http_app(app, runtime.db, settings.slack_signing_secret.get_secret_value(), metrics=runtime.metrics),
         host="0.0.0.0",
         port=settings.port,
         log_level=settings.log_level.lower(),

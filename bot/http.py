@@ -6,21 +6,35 @@ import time
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import logs
 from bot.db import Database
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.slack.incoming import malformed
 
 
-def build_http_app(app: App, db: Database, *, metrics: Metrics | None = None) -> Starlette:
+def build_http_app(
+    app: App, db: Database, signing_secret: str | None = None, *, metrics: Metrics | None = None
+) -> Starlette:
+    """`signing_secret` checks the signature of a malformed body before saying 400 to it (401 when forged)."""
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
     async def slack_events(request: Request) -> Response:
         arrived = time.perf_counter()
         body = await request.body()
+        problem = malformed(body, request.headers.get("content-type"))
+        if problem is not None:
+            signed = verifier is None or verifier.is_valid_request(body, dict(request.headers))
+            status = 400 if signed else 401
+            if metrics is not None:
+                metrics.request_done({}, status, time.perf_counter() - arrived)
+            return PlainTextResponse(problem if signed else "", status_code=status)
         bolt_request = to_bolt_request(request, body)
         with logs.context(**about(bolt_request.body)):
             # Bolt's dispatch blocks until the listener acks; keep it off the event loop.

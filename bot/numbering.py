@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+LARGEST_NUMBER = 2**31 - 1  # the database's integer; anything larger is not a number of ours
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: "²" and "①" are digits to str.isdigit, not to int()
+
+
+def number_typed(text: str) -> int | None:
+    """The number a person typed (1 to LARGEST_NUMBER, ASCII digits), or None when it is not one."""
+    return int(text) if _DIGITS.fullmatch(text) and 1 <= int(text) <= LARGEST_NUMBER else None
 
 
 def next_number(session: Session, model, partnership_id: int) -> int:
@@ -14,12 +24,10 @@ def next_number(session: Session, model, partnership_id: int) -> int:
 
 def by_number(session: Session, model, partnership_id: int, text: int | str, *where):
     """The row numbered `text` (7, '7' or '#7') in the partnership, or None."""
-    digits = str(text).strip().lstrip("#")
-    if not digits.isdigit():
+    number = number_typed(str(text).strip().lstrip("#"))
+    if number is None:
         return None
-    return session.scalar(
-        select(model).where(model.partnership_id == partnership_id, model.number == int(digits), *where)
-    )
+    return session.scalar(select(model).where(model.partnership_id == partnership_id, model.number == number, *where))
 
 
 def add_numbered(session: Session, row) -> None:

@@ -29,7 +29,7 @@ from bot.slack.governance_posts import post_to_governance
 from bot.workdays import local_date, work_calendar
 from handlers.context import Actor, actor_of, runtime
 from handlers.people import ensure_people, look_up, member_for
-from handlers.replies import button, open_modal, tell_in
+from handlers.replies import button, form, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply
 
 commands = CommandSet()
@@ -212,6 +212,6 @@ def on_schedule_submitted(ack, body, view, context):
 
 def register(app: App) -> None:
     app.action(Action.FILL_FORM)(button(on_fill_form))
-    app.view(Form.APPRAISAL)(on_form_submitted)
-    app.view(Form.RECORD)(on_record_submitted)
-    app.view(Form.SCHEDULE)(on_schedule_submitted)
+    app.view(Form.APPRAISAL)(form(on_form_submitted))
+    app.view(Form.RECORD)(form(on_record_submitted))
+    app.view(Form.SCHEDULE)(form(on_schedule_submitted))

@@ -31,7 +31,7 @@ from bot.slack.gateway import SlackApiError
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import member_for
-from handlers.replies import button, failure_text, open_modal, tell_in
+from handlers.replies import button, failure_text, form, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, choice, text
 
 log = logging.getLogger(__name__)
@@ -238,12 +238,12 @@ def on_amend_submitted(ack, body, view, context):
 
 def register(app: App) -> None:
     app.action(Card.SHARE_DECISION)(button(on_card_share))
-    app.view(Form.SHARE)(on_share_submitted)
+    app.view(Form.SHARE)(form(on_share_submitted))
     for action_id in DIRECT:
         app.action(action_id)(button(on_direct_button))
     for action_id in WITH_REASON:
         app.action(action_id)(button(on_reason_button))
     app.action(Action.AMEND)(button(on_amend_button))
     app.action(Action.ESCALATE)(button(on_escalate_button))
-    app.view(Form.REASON)(on_reason_submitted)
-    app.view(Form.AMEND)(on_amend_submitted)
+    app.view(Form.REASON)(form(on_reason_submitted))
+    app.view(Form.AMEND)(form(on_amend_submitted))

@@ -38,7 +38,7 @@ from bot.slack.gateway import SlackApiError
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, post_stored, tell_in
+from handlers.replies import button, failure_text, form, open_modal, post_stored, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, choice, text
 
 log = logging.getLogger(__name__)
@@ -284,13 +284,13 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
 
 def register(app: App) -> None:
     app.action(Card.RAISE_ESCALATION)(button(on_card_raise))
-    app.view(Form.RAISE)(on_raise_submitted)
+    app.view(Form.RAISE)(form(on_raise_submitted))
     for action_id in MODAL_MOVES:
         app.action(action_id)(button(on_modal_button))
     app.action(Action.UPDATE)(button(on_update_button))
     for action_id in DIRECT_MOVES:
         app.action(action_id)(button(on_direct_button))
-    app.view(Form.ASSIGN)(on_assign_submitted)
-    app.view(Form.RESOLVE)(on_resolve_submitted)
-    app.view(Form.DUPLICATE)(on_duplicate_submitted)
-    app.view(Form.UPDATE)(on_update_submitted)
+    app.view(Form.ASSIGN)(form(on_assign_submitted))
+    app.view(Form.RESOLVE)(form(on_resolve_submitted))
+    app.view(Form.DUPLICATE)(form(on_duplicate_submitted))
+    app.view(Form.UPDATE)(form(on_update_submitted))

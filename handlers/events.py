@@ -15,6 +15,7 @@ from bot.partnerships import roster
 from bot.partnerships.blocks import direct_message_answer
 from bot.partnerships.models import Member
 from bot.runtime import Runtime
+from bot.slack.text import from_slack
 from handlers import escalations, milestones, rhythms
 from handlers.context import EVENT_CLAIMED, Actor, runtime
 from handlers.people import learn_people
@@ -65,7 +66,8 @@ def on_message(event, context):
     if subtype == "message_changed":
         edited = event.get("message") or {}
         if edited.get("user") and not edited.get("bot_id") and edited.get("thread_ts") not in (None, edited["ts"]):
-            rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited.get("text", ""))
+            edited_text = from_slack(edited.get("text", ""))  # entity-escaped by Slack; stored as typed
+            rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited_text)
         return
     if subtype == "message_deleted":
         gone = event.get("previous_message") or {}
@@ -86,7 +88,7 @@ def on_message(event, context):
     thread_ts = event.get("thread_ts")
     if thread_ts and thread_ts != event["ts"]:
         actor = Actor(user_id=user_id, team_id=event.get("user_team") or home_team_of(rt, user_id))
-        reply = (event["channel"], thread_ts, event["ts"], event.get("text", ""), actor)
+        reply = (event["channel"], thread_ts, event["ts"], from_slack(event.get("text", "")), actor)
         try:
             (
                 rhythms.on_thread_reply(rt, *reply)

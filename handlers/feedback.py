@@ -35,7 +35,7 @@ from bot.slack.gateway import SlackApiError
 from bot.workdays import local_date
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, post_stored, tell_in
+from handlers.replies import button, failure_text, form, open_modal, post_stored, tell_in
 from handlers.router import LAST_DAY, CommandContext, CommandSet, Reply
 
 commands = CommandSet()
@@ -238,7 +238,7 @@ def on_action_submitted(ack, body, view, context):
 def register(app: App) -> None:
     app.action(Action.GIVE)(button(on_give_button))
     app.action(Card.GIVE_FEEDBACK)(button(on_give_button))
-    app.view(Form.GIVE)(on_feedback_submitted)
-    app.view(Form.CYCLE)(on_cycle_submitted)
+    app.view(Form.GIVE)(form(on_feedback_submitted))
+    app.view(Form.CYCLE)(form(on_cycle_submitted))
     app.action(Action.MAKE_ACTION)(button(on_point_action))
-    app.view(Form.MAKE_ACTION)(on_action_submitted)
+    app.view(Form.MAKE_ACTION)(form(on_action_submitted))

@@ -43,7 +43,7 @@ from handlers import decisions as decision_handlers
 from handlers import escalations as escalation_handlers
 from handlers.context import Actor, actor_of, runtime, scheduler
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, tell_in
+from handlers.replies import button, failure_text, form, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, person
 
 log = logging.getLogger(__name__)
@@ -270,4 +270,4 @@ def register(app: App) -> None:
     app.action(Action.OPEN_ESCALATION)(button(on_open_escalation))
     app.action(EscalationAction.REFER)(button(on_refer))
     app.action(EscalationAction.COUNCIL_DECISION)(button(on_decision_button))
-    app.view(EscalationForm.COUNCIL_DECISION)(on_decision_submitted)
+    app.view(EscalationForm.COUNCIL_DECISION)(form(on_decision_submitted))

@@ -29,7 +29,7 @@ from bot.slack.forms import state_values
 from bot.workdays import local_date, work_calendar
 from handlers.context import Actor, actor_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, tell_in
+from handlers.replies import button, failure_text, form, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply
 
 commands = CommandSet()
@@ -210,9 +210,9 @@ def on_action_submitted(ack, body, view, context):
 
 
 def register(app: App) -> None:
-    app.view(Form.TERMS)(on_terms_submitted)
+    app.view(Form.TERMS)(form(on_terms_submitted))
     app.action(Action.EDIT_TERMS)(button(on_edit_terms_button))
     app.action(Action.ANSWER)(button(on_answer_button))
-    app.view(Form.ANSWER)(on_answer_submitted)
+    app.view(Form.ANSWER)(form(on_answer_submitted))
     app.action(Action.MAKE_ACTION)(button(on_point_button))
-    app.view(Form.MAKE_ACTION)(on_action_submitted)
+    app.view(Form.MAKE_ACTION)(form(on_action_submitted))

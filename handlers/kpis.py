@@ -28,7 +28,7 @@ from bot.slack.forms import state_values
 from bot.workdays import local_date
 from handlers.context import Actor, actor_of, runtime
 from handlers.people import member_for
-from handlers.replies import button, open_modal, tell_in
+from handlers.replies import button, form, open_modal, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, number
 
 commands = CommandSet()
@@ -215,7 +215,7 @@ def on_actuals_submitted(ack, body, view, context):
 
 
 def register(app: App) -> None:
-    app.view(Form.KPI)(on_kpi_submitted)
+    app.view(Form.KPI)(form(on_kpi_submitted))
     app.action(Action.ENTER_ACTUALS)(button(on_enter_actuals))
     app.action(Action.ADD)(button(on_add_button))
-    app.view(Form.ACTUALS)(on_actuals_submitted)
+    app.view(Form.ACTUALS)(form(on_actuals_submitted))

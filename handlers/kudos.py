@@ -16,7 +16,7 @@ from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import look_up, member_for
-from handlers.replies import button, failure_text, open_modal, post_stored, tell_in
+from handlers.replies import button, failure_text, form, open_modal, post_stored, tell_in
 from handlers.router import CommandContext, CommandSet, person, text
 
 commands = CommandSet()
@@ -77,4 +77,4 @@ def on_kudos_submitted(ack, body, view, context):
 
 def register(app: App) -> None:
     app.action(Card.KUDOS)(button(on_card_kudos))
-    app.view(Form.GIVE)(on_kudos_submitted)
+    app.view(Form.GIVE)(form(on_kudos_submitted))

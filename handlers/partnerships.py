@@ -34,7 +34,7 @@ from bot.status import status_blocks
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import asked_in, learn_people, look_up, member_for
-from handlers.replies import answer_for, button, open_modal, post_stored, tell
+from handlers.replies import answer_for, button, form, open_modal, post_stored, tell
 from handlers.router import CommandContext, CommandSet, Reply, choice, person, word
 
 log = logging.getLogger(__name__)
@@ -271,7 +271,7 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
 
 
 def register(app: App) -> None:
-    app.view(Form.SETUP)(on_setup_submitted)
+    app.view(Form.SETUP)(form(on_setup_submitted))
     app.action(Action.EDIT_CHARTER)(button(on_charter_edit))
-    app.view(Form.CHARTER)(on_charter_submitted)
+    app.view(Form.CHARTER)(form(on_charter_submitted))
     app.action(Card.STATUS)(button(on_card_status))

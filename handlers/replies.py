@@ -82,6 +82,39 @@ def button(listener: Callable[[Runtime, dict, dict], None]) -> Callable:
     return acting
 
 
+def form(listener: Callable) -> Callable:
+    """A form's submission listener `listener(ack, body, view, context)`: a UserError or a Slack refusal it
+    raises before answering (a tampered or stale form, something gone since the form opened) shows on the
+    form itself; one raised after its ack is told to the person in the form's channel."""
+
+    def submitted(ack, body, view, context):  # the names Bolt fills in
+        answered = []
+
+        def answer(*args, **kwargs):
+            answered.append(True)
+            return ack(*args, **kwargs)
+
+        try:
+            listener(answer, body, view, context)
+        except (UserError, SlackApiError) as exc:
+            if isinstance(exc, SlackApiError):
+                log.warning("%s: Slack said %s", listener.__name__, exc.response.get("error"))
+            field = next(iter((view.get("state") or {}).get("values") or {}), None)
+            if not answered and field is not None:
+                ack(response_action="errors", errors={field: failure_text(exc)})
+                return
+            if not answered:
+                ack()
+            rt, channel = runtime(context), channel_of_form(view)
+            if channel:
+                tell_in(rt, channel, actor_of(body).user_id, answer_for(exc))
+            else:
+                tell(rt, body, answer_for(exc))
+
+    submitted.__name__ = submitted.__qualname__ = listener.__name__
+    return submitted
+
+
 def open_modal(rt: Runtime, body: dict, build: Callable[[Session], dict]) -> None:
     """Open the view `build(session)` returns for whoever pressed; a UserError from `build` is told instead.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.errors import UserError
+from bot.errors import Gone, UserError
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -29,7 +29,7 @@ from bot.slack.forms import state_values
 from bot.workdays import local_date, work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import asked_in, ensure_people, look_up, member_for
-from handlers.replies import button, failure_text, open_modal, tell, tell_in
+from handlers.replies import button, failure_text, form, open_modal, tell, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, number
 
 ANSWERED = "white_check_mark"
@@ -161,7 +161,10 @@ def on_answer_submitted(ack, body, view, context):
     rt = runtime(context)
     checkin_id, values = AnswerState.of(view).checkin_id, state_values(view)
     with rt.db.session() as session:
-        questions = session.get(Checkin, checkin_id).rhythm.questions
+        checkin = session.get(Checkin, checkin_id)
+        if checkin is None:
+            raise Gone("check-in")
+        questions = checkin.rhythm.questions
     text, blocker = answers.modal_answer(questions, [values.get(f"q{i}") or "" for i in range(len(questions))])
     if not text:
         ack(response_action="errors", errors={"q0": "Answer at least one question."})
@@ -245,8 +248,8 @@ def refresh_summary(rt: Runtime, checkin_id: int) -> None:
 
 
 def register(app: App) -> None:
-    app.view(Form.ADD_RHYTHM)(on_rhythm_submitted)
+    app.view(Form.ADD_RHYTHM)(form(on_rhythm_submitted))
     app.action(Action.ANSWER)(button(on_answer_clicked))
     app.action(Card.POST_UPDATE)(button(on_card_post_update))
-    app.view(Form.ANSWER)(on_answer_submitted)
+    app.view(Form.ANSWER)(form(on_answer_submitted))
     app.action(Action.CLEAR_BLOCKER)(button(on_blocker_clear))

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
 from bot.errors import BadInput, UserError
+from bot.numbering import number_typed
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
+from bot.slack.text import from_slack, has_control
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +21,7 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 # A word, or a "quoted name" kept whole. Only double quotes group: an apostrophe in free text (it's) is text.
 _WORD = re.compile(r'"([^"]*)"|(\S+)')
-_DIGITS = re.compile(r"[0-9]{1,10}")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-LARGEST_NUMBER = 2**31 - 1  # the database's integer; anything larger is not a number of ours
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)  # dates a partnership can sensibly mean
 
 
@@ -73,9 +72,10 @@ class Arg:
 
 
 def _parse_number(word: str, arg: Arg) -> int:
-    if not _DIGITS.fullmatch(word) or not 1 <= int(word) <= LARGEST_NUMBER:
+    number = number_typed(word)
+    if number is None:
         raise ValueError(f"'{word}' is not a number: give the number shown in the list, e.g. 2.")
-    return int(word)
+    return number
 
 
 def _parse_date(word: str, arg: Arg) -> date:
@@ -102,7 +102,7 @@ def _parse_choice(word: str, arg: Arg) -> str:
 
 
 def _parse_text(word: str, arg: Arg) -> str:
-    return word
+    return from_slack(word)  # Slack sends command text entity-escaped; stored text is as typed
 
 
 def _parse_problem(arg: Arg, word: str) -> str:
@@ -212,7 +212,7 @@ class Router:
     def parse(self, text: str) -> tuple[Subcommand, list[Any]]:
         """The subcommand a line means and its parsed arguments; a UserError with the right usage otherwise."""
         text = (text or "").translate(_CURLY_QUOTES).strip()
-        if any(unicodedata.category(c) == "Cc" and c not in "\t\n" for c in text):
+        if has_control(text):
             raise UserError(
                 "That text has control characters in it; type it again without them.", usage="/partner help"
             )
@@ -253,7 +253,7 @@ class Router:
                 typed = text[words[position].start :].strip() if position < len(words) else ""
                 if not typed and not arg.optional:
                     raise UserError(arg.missing or f"Say {arg.shown.lower()}.", usage=sub.usage)
-                values.append(typed)
+                values.append(from_slack(typed))
                 position = len(words)
             elif position >= len(words):
                 if not arg.optional:

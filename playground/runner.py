@@ -111,11 +111,8 @@ class Playground:
         self.scheduler = build_scheduler(self.runtime, interval_seconds=self.tick_seconds)
         bolt = build_app(self.runtime, self.scheduler)
         bot_port = free_port()
-        self._servers.append(
-            _serve_in_thread(
-                build_http_app(bolt, self.runtime.db, metrics=self.runtime.metrics), bot_port, "partnerbot"
-            )
-        )
+        http_app = build_http_app(bolt, self.runtime.db, signing_secret, metrics=self.runtime.metrics)
+        self._servers.append(_serve_in_thread(http_app, bot_port, "partnerbot"))
         self.bot = BotLink(f"http://127.0.0.1:{bot_port}/slack/events", signing_secret, self.inspector)
         self.people = People(self.workspace, self.web_api, self.bot)
         return self

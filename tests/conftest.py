@@ -3,6 +3,7 @@ the fake Slack Web API, the real app over HTTP, a driver that signs requests, an
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -99,3 +100,22 @@ def slack(app, fake) -> SlackDriver:
 def partnership(slack, fake, app) -> str:
     """A partnership in C_PARTNER set up by ULEAD of the home (client) workspace; returns the channel."""
     return set_up_partnership(slack, fake, app)
+
+
+class _Failures(logging.Handler):
+    """Errors logged while requests were handled: a listener that failed behind its ack still answered 200."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record):
+        self.seen.append(record.getMessage() + (f"\n{record.exc_text or ''}" if record.exc_info else ""))
+
+
+@pytest.fixture
+def failures():
+    handler = _Failures()
+    logging.getLogger().addHandler(handler)
+    yield handler
+    logging.getLogger().removeHandler(handler)

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UserError
+from bot.numbering import LARGEST_NUMBER
 from handlers.commands import ROUTER
-from handlers.router import LARGEST_NUMBER, Arg
+from handlers.router import Arg
 
 
 def test_every_example_parses_as_its_own_subcommand():

@@ -6,8 +6,8 @@ from datetime import date
 
 from bot.actions.models import Action
 from bot.partnerships.models import Partnership
-from bot.slack.forms import context, section
-from bot.slack.text import channel_link, escape, mention
+from bot.slack.forms import context, listing, section
+from bot.slack.text import EVERYTHING, channel_link, mention, name_text
 
 
 def owner_text(action: Action) -> str:
@@ -16,30 +16,27 @@ def owner_text(action: Action) -> str:
 
 def action_line(action: Action, today: date) -> str:
     overdue = f" :red_circle: overdue {(today - action.due_date).days}d" if action.due_date < today else ""
-    return (
-        f"*{action.number}.* {escape(action.title)} — {owner_text(action)}, due {action.due_date.isoformat()}{overdue}"
-    )
+    due = action.due_date.isoformat()
+    return f"*{action.number}.* {name_text(action.title)} — {owner_text(action)}, due {due}{overdue}"
 
 
 def actions_list(open_actions: list[Action], today: date) -> tuple[str, list[dict]]:
     if not open_actions:
         return "No open actions", [section("No open actions.")]
     lines = [action_line(action, today) for action in open_actions]
-    blocks = [section("*Open actions*")]
-    for start in range(0, len(lines), 15):
-        blocks.append(section("\n".join(lines[start : start + 15])))
+    blocks = [section("*Open actions*"), *listing(lines, rest=EVERYTHING)]
     blocks.append(context("The owner or a lead closes one with `/partner action done N`."))
     return "Open actions", blocks
 
 
 def action_closed_text(user_id: str, action: Action) -> str:
-    return f":white_check_mark: {mention(user_id)} closed action {action.number}: {escape(action.title)}"
+    return f":white_check_mark: {mention(user_id)} closed action {action.number}: {name_text(action.title)}"
 
 
 def overdue_text(partnership: Partnership, action: Action) -> str:
     return (
         f":hourglass: Action {action.number} in {channel_link(partnership.channel_id)} is overdue (it was due "
-        f"{action.due_date.isoformat()}, owner {owner_text(action)}): {escape(action.title)}. "
+        f"{action.due_date.isoformat()}, owner {owner_text(action)}): {name_text(action.title)}. "
         f"Close it with `/partner action done {action.number}` when it is done."
     )
 

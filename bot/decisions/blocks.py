@@ -8,8 +8,19 @@ from bot.decisions.lifecycle import EVENTS, STATES, events_from
 from bot.decisions.models import Decision, DecisionMove
 from bot.decisions.service import DEFAULT_WINDOW_DAYS, WINDOW_CHOICES
 from bot.partnerships.models import Partnership, other_side
-from bot.slack.forms import button, context, modal, option, radio_buttons, section, static_select, text_input
-from bot.slack.text import channel_link, date_token, escape, mention
+from bot.slack.forms import (
+    button,
+    clip,
+    context,
+    listing,
+    modal,
+    option,
+    radio_buttons,
+    section,
+    static_select,
+    text_input,
+)
+from bot.slack.text import EVERYTHING, channel_link, date_token, escape, mention, name_text
 
 ICONS = {
     "open": ":hourglass_flowing_sand:",
@@ -86,7 +97,7 @@ def decision_message(partnership: Partnership, decision: Decision) -> tuple[str,
     buttons = decision_buttons(decision)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"decision_{decision.id}", "elements": buttons})
-    return f"Decision {decision.number}: {escape(decision.what)[:150]}", blocks
+    return f"Decision {decision.number}: {clip(escape(decision.what), 150)}", blocks
 
 
 # The buttons of each move: (label, action id, style), in the order they show.
@@ -192,7 +203,7 @@ def reminder_text(partnership: Partnership, decision: Decision) -> str:
 
 def referral_text(partnership: Partnership, decision: Decision, move: DecisionMove) -> str:
     return (
-        f":classical_building: {escape(partnership.name)}: {mention(move.user_id)} referred decision "
+        f":classical_building: {name_text(partnership.name)}: {mention(move.user_id)} referred decision "
         f"{decision.number} (*{escape(decision.what)}*) in {channel_link(partnership.channel_id)} to the council."
     )
 
@@ -213,21 +224,17 @@ def decision_list(decisions: list[Decision], *, only_open: bool) -> tuple[str, l
     if not decisions:
         return f"No {scope} decisions", [section(f"No {scope} decisions. Share one with `/partner decision`.")]
     lines = []
-    for d in decisions[:40]:
+    for d in decisions:
         when = (
             f"window closes {date_token(d.closes_at)}"
             if d.state in ("open", "awaiting")
             else (f"since {date_token(d.settled_at)}" if d.settled_at else "")
         )
         lines.append(
-            f"*{d.number}.* {ICONS[d.state]} {escape(d.what)[:200]} — {STATES[d.state]}, by "
+            f"*{d.number}.* {ICONS[d.state]} {clip(escape(d.what), 200)} — {STATES[d.state]}, by "
             f"{mention(d.author_user)} ({d.side})" + (f", {when}" if when else "")
         )
-    blocks = [section(f"*Decisions ({scope}), newest first*")]
-    for start in range(0, len(lines), 15):
-        blocks.append(section("\n".join(lines[start : start + 15])))
-    if len(decisions) > 40:
-        blocks.append(context(f"…and {len(decisions) - 40} older"))
+    blocks = [section(f"*Decisions ({scope}), newest first*"), *listing(lines, rest=EVERYTHING)]
     return f"Decisions ({scope})", blocks
 
 

@@ -11,7 +11,7 @@ from bot.escalations.service import Page, SeverityMetrics
 from bot.partnerships.models import Partnership
 from bot.partnerships.targets import SEVERITIES
 from bot.slack.forms import button, context, modal, option, section, static_select, text_input, users_select
-from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, duration_text, escape, mention
+from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, duration_text, escape, mention, name_text
 
 ICONS = {"P1": ":rotating_light:", "P2": ":warning:", "P3": ":large_orange_diamond:", "P4": ":small_blue_diamond:"}
 
@@ -58,7 +58,7 @@ def escalation_message(partnership: Partnership, escalation: Escalation, now: da
     owner = mention(escalation.owner_user) if escalation.owner_user else "_none yet_"
     head = (
         f"{ICONS[escalation.severity]} *#{escalation.number} · {SEVERITY_NAMES[escalation.severity]} · "
-        f"{CATEGORIES[escalation.category]}*\n*{escape(escalation.title)}*"
+        f"{CATEGORIES[escalation.category]}*\n*{name_text(escalation.title)}*"
     )
     facts = (
         f"State: *{STATES[escalation.state]}* · Owner: {owner} · Raised by "
@@ -82,7 +82,7 @@ def escalation_message(partnership: Partnership, escalation: Escalation, now: da
     buttons = action_buttons(escalation)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"escalation_{escalation.id}", "elements": buttons})
-    return f"#{escalation.number} {escalation.severity} {escape(escalation.title)}", blocks
+    return f"#{escalation.number} {escalation.severity} {name_text(escalation.title)}", blocks
 
 
 def action_buttons(escalation: Escalation) -> list[dict]:
@@ -189,7 +189,7 @@ def escalation_list(page: Page, now: datetime, *, only_open: bool, severity: str
         )
         owner = mention(e.owner_user) if e.owner_user else "no owner"
         lines.append(
-            f"*#{e.number}* {e.severity} · {CATEGORIES[e.category]} · {escape(e.title)} — "
+            f"*#{e.number}* {e.severity} · {CATEGORIES[e.category]} · {name_text(e.title)} — "
             f"{STATES[e.state]}, {age_text(now - e.raised_at)} old, {owner}{marks}"
         )
     blocks = [section(f"*Escalations ({scope}), newest first*")]
@@ -263,7 +263,7 @@ TARGET_VERBS = {"ack": "acknowledge", "resolve": "resolve"}
 
 def reminder_text(partnership: Partnership, escalation: Escalation, target: str, due: datetime) -> str:
     return (
-        f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{escape(escalation.title)}*) "
+        f":alarm_clock: Escalation #{escalation.number} ({escalation.severity}, *{name_text(escalation.title)}*) "
         f"in {channel_link(partnership.channel_id)} must be {TARGET_VERBS[target]}d by {date_token(due)}."
     )
 
@@ -275,11 +275,11 @@ def breach_texts(
     who = " ".join(mention(u) for u in sponsor_ids) if sponsor_ids else "No sponsors are set (`/partner role`)."
     what = (
         f"{SEVERITY_NAMES[escalation.severity]} escalation #{escalation.number} "
-        f"*{escape(escalation.title)}* missed its {TARGET_VERBS[target]} target"
+        f"*{name_text(escalation.title)}* missed its {TARGET_VERBS[target]} target"
     )
     return (
         f":red_circle: {what}. {who}",
-        f":red_circle: {escape(partnership.name)}: {what} in {channel_link(partnership.channel_id)}.",
+        f":red_circle: {name_text(partnership.name)}: {what} in {channel_link(partnership.channel_id)}.",
     )
 
 

@@ -10,8 +10,8 @@ from bot.kpis.models import Kpi, KpiActual
 from bot.kpis.periods import period_label
 from bot.kpis.service import ScorecardState, ScoreRow
 from bot.partnerships.models import Partnership
-from bot.slack.forms import button, modal, option, radio_buttons, section, text_input
-from bot.slack.text import channel_link, escape, mention
+from bot.slack.forms import button, listing, modal, option, radio_buttons, section, text_input
+from bot.slack.text import EVERYTHING, channel_link, escape, mention
 
 DOTS = {
     "green": ":large_green_circle:",
@@ -82,7 +82,7 @@ def kpi_list(kpis: list[Kpi]) -> tuple[str, list[dict]]:
     if not kpis:
         return "No KPIs yet", [section("No KPIs yet. A lead adds one with `/partner kpi add`.")]
     lines = [kpi_line(k) for k in kpis]
-    return "KPIs", [section("*KPIs in the charter*"), section("\n".join(lines))]
+    return "KPIs", [section("*KPIs in the charter*"), *listing(lines, rest=EVERYTHING)]
 
 
 def kpi_saved(user_id: str, channel_id: str, kpi: Kpi, added: bool) -> tuple[str, list[dict]]:

@@ -7,8 +7,8 @@ from datetime import date
 from bot.milestones.models import Milestone
 from bot.milestones.service import Landing
 from bot.partnerships.models import Partnership
-from bot.slack.forms import context, section
-from bot.slack.text import escape, mention
+from bot.slack.forms import context, listing, section
+from bot.slack.text import EVERYTHING, escape, mention, name_text
 
 
 def owner_of(milestone: Milestone) -> str:
@@ -18,7 +18,7 @@ def owner_of(milestone: Milestone) -> str:
 def added_text(milestone: Milestone, actor: str) -> str:
     return (
         f":triangular_flag_on_post: {mention(actor)} added milestone {milestone.number}: "
-        f"*{escape(milestone.name)}*, due {milestone.due_date.isoformat()} ({owner_of(milestone)}). "
+        f"*{name_text(milestone.name)}*, due {milestone.due_date.isoformat()} ({owner_of(milestone)}). "
         "Thank the people who help in this thread — they will be named when it lands."
     )
 
@@ -39,9 +39,10 @@ def milestone_list(milestones: list[Milestone], today: date) -> tuple[str, list[
             else f":red_circle: {-left} day{'s' if left != -1 else ''} overdue"
         )
         moved = f", moved {len(m.moves)}×" if m.moves else ""
-        lines.append(f"*{m.number}.* {escape(m.name)} — due {m.due_date.isoformat()} ({when}), {owner_of(m)}{moved}")
+        lines.append(f"*{m.number}.* {name_text(m.name)} — due {m.due_date.isoformat()} ({when}), {owner_of(m)}{moved}")
     return "Milestones", [
-        section("*Open milestones*\n" + "\n".join(lines)),
+        section("*Open milestones*"),
+        *listing(lines, rest=EVERYTHING),
         context("`/partner milestone done N` · `move N YYYY-MM-DD` · `remove N` (owner or lead)"),
     ]
 
@@ -65,16 +66,16 @@ def plan_line(landing: Landing) -> str:
 
 def celebration(partnership: Partnership, landing: Landing) -> tuple[str, list[dict]]:
     milestone = landing.milestone
-    lines = [f":tada: *Milestone reached: {escape(milestone.name)}*", f"Owner: {owner_of(milestone)}"]
+    lines = [f":tada: *Milestone reached: {name_text(milestone.name)}*", f"Owner: {owner_of(milestone)}"]
     for side, people in landing.contributors.items():
         if people:
             lines.append(f"With {escape(partnership.org_of(side))} ({side}): {', '.join(mention(u) for u in people)}")
     lines.append(plan_line(landing))
-    return f"Milestone reached: {escape(milestone.name)}", [section("\n".join(lines))]
+    return f"Milestone reached: {name_text(milestone.name)}", [section("\n".join(lines))]
 
 
 def reminder_text(milestone: Milestone, when: str) -> str:
-    name = f"*{escape(milestone.name)}* (milestone {milestone.number}, {owner_of(milestone)})"
+    name = f"*{name_text(milestone.name)}* (milestone {milestone.number}, {owner_of(milestone)})"
     if when == "overdue":
         return (
             f":red_circle: {name} was due {milestone.due_date.isoformat()} and is not done. Mark it done, or move "
@@ -89,7 +90,7 @@ def status_line(upcoming: list[Milestone], today: date) -> str:
     if not upcoming:
         return "Next milestones: none (`/partner milestone add`)"
     return "Next milestones: " + " · ".join(
-        f"{escape(m.name)} {m.due_date.isoformat()}" + (" :red_circle: overdue" if m.due_date < today else "")
+        f"{name_text(m.name)} {m.due_date.isoformat()}" + (" :red_circle: overdue" if m.due_date < today else "")
         for m in upcoming
     )
 

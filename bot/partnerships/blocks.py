@@ -11,15 +11,27 @@ from bot.partnerships.targets import KINDS, SEVERITIES, parse_target
 from bot.slack.forms import (
     button,
     checkboxes,
+    clip,
     context,
     conversations_select,
+    listing,
     modal,
     option,
     radio_buttons,
     section,
     text_input,
 )
-from bot.slack.text import SEVERITY_NAMES, WEEKDAYS, channel_link, date_token, escape, mention, weekdays_text
+from bot.slack.text import (
+    EVERYTHING,
+    SEVERITY_NAMES,
+    WEEKDAYS,
+    channel_link,
+    date_token,
+    escape,
+    mention,
+    name_text,
+    weekdays_text,
+)
 
 # The partnership card's buttons: everything the other organisation can do without slash commands.
 CARD_ACTIONS = (
@@ -33,10 +45,10 @@ CARD_ACTIONS = (
 
 
 def partnership_card(partnership: Partnership) -> tuple[str, list[dict]]:
-    title = escape(partnership.name)
+    title = name_text(partnership.name)
     lines = [
         f"*{title}*",
-        f"Client: *{escape(partnership.client_org)}* · Vendor: *{escape(partnership.vendor_org)}*",
+        f"Client: *{name_text(partnership.client_org)}* · Vendor: *{name_text(partnership.vendor_org)}*",
     ]
     details = calendar_text(partnership)
     if partnership.governance_channel_id:
@@ -96,20 +108,20 @@ def setup_modal(*, channel_id: str, default_timezone: str, current: Partnership 
 
 
 def members_blocks(partnership: Partnership, by_side: dict[str, list[Member]]) -> tuple[str, list[dict]]:
-    blocks = [section(f"*Members of {escape(partnership.name)}*")]
+    blocks = [section(f"*Members of {name_text(partnership.name)}*")]
     for side, members in by_side.items():
         heading = f"*{side.title()} · {escape(partnership.org_of(side))}*"
         lines = [
             f"{mention(m.user_id)} — {m.role}" + (" _(side set by a lead)_" if m.side_explicit else "") for m in members
         ] or ["_nobody yet_"]
-        blocks.append(section(heading + "\n" + "\n".join(lines)))
+        blocks += listing([heading, *lines], rest=EVERYTHING, room=20)  # two sides stay inside 50 blocks
     blocks.append(
         context(
             "Everyone in the channel, bots left out. Leads change sides and roles with `/partner side` and "
             "`/partner role`, and say which company a further organisation is with `/partner team assign`."
         )
     )
-    return f"Members of {escape(partnership.name)}", blocks
+    return f"Members of {name_text(partnership.name)}", blocks
 
 
 def targets_text(targets: dict[str, dict[str, str]]) -> str:
@@ -127,9 +139,9 @@ def charter_blocks(
         return escape(text) if text.strip() else "_not written yet_"
 
     blocks = [
-        section(f"*Charter of {escape(partnership.name)}*"),
-        section(f"*{escape(partnership.client_org)} (client) decides alone*\n{field(charter.client_decisions)}"),
-        section(f"*{escape(partnership.vendor_org)} (vendor) decides alone*\n{field(charter.vendor_decisions)}"),
+        section(f"*Charter of {name_text(partnership.name)}*"),
+        section(f"*{name_text(partnership.client_org)} (client) decides alone*\n{field(charter.client_decisions)}"),
+        section(f"*{name_text(partnership.vendor_org)} (vendor) decides alone*\n{field(charter.vendor_decisions)}"),
         section(f"*Response-time targets*\n{field(charter.response_targets)}"),
         section(f"*Update rhythm*\n{field(charter.update_rhythm)}"),
         section(f"*Escalation targets*\n{targets_text(charter.escalation_targets)}"),
@@ -145,7 +157,7 @@ def charter_blocks(
                 "elements": [button("Edit charter", Action.EDIT_CHARTER, value=partnership.channel_id)],
             }
         )
-    return f"Charter of {escape(partnership.name)}", blocks
+    return f"Charter of {name_text(partnership.name)}", blocks
 
 
 def governance_text(charter: Charter) -> str:
@@ -244,11 +256,16 @@ def setup_failed_text(channel_id: str, reason: str) -> str:
     )
 
 
+HOLIDAYS_SHOWN = 60  # one plain message stays readable (and far inside Slack's 40,000 characters)
+
+
 def holiday_list(upcoming) -> str:
     if not upcoming:
         return "No upcoming holidays. A lead can add one: `/partner holiday add 2026-12-25 Christmas`"
-    lines = [f"{h.day.strftime('%a %d %b %Y')} — {escape(h.name) or 'holiday'}" for h in upcoming]
-    return "*Upcoming holidays*\n" + "\n".join(lines)
+    lines = [f"{h.day.strftime('%a %d %b %Y')} — {clip(name_text(h.name), 200) or 'holiday'}" for h in upcoming]
+    shown = lines[:HOLIDAYS_SHOWN]
+    more = f"\n…and {len(lines) - len(shown)} more: {EVERYTHING}" if len(lines) > len(shown) else ""
+    return "*Upcoming holidays*\n" + "\n".join(shown) + more
 
 
 def calendar_text(partnership: Partnership) -> str:

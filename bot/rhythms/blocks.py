@@ -14,6 +14,7 @@ from bot.slack.forms import (
     checkboxes,
     clip,
     context,
+    listing,
     modal,
     multi_users_select,
     option,
@@ -23,7 +24,17 @@ from bot.slack.forms import (
     text_input,
     timepicker,
 )
-from bot.slack.text import WEEKDAYS, channel_link, date_token, duration_text, escape, mention, weekdays_text
+from bot.slack.text import (
+    EVERYTHING,
+    WEEKDAYS,
+    channel_link,
+    date_token,
+    duration_text,
+    escape,
+    mention,
+    name_text,
+    weekdays_text,
+)
 
 CADENCE_LABELS = {
     "business_days": "Every business day",
@@ -121,11 +132,11 @@ def rhythm_list(partnership: Partnership, rhythms: list[Rhythm]) -> tuple[str, l
             else "no upcoming date"
         )
         lines.append(
-            f"*{rhythm.number}. {escape(rhythm.name)}* — {describe_cadence(rhythm)}, asks "
+            f"*{rhythm.number}. {name_text(rhythm.name)}* — {describe_cadence(rhythm)}, asks "
             f"{AUDIENCE_LABELS[rhythm.audience].lower()}; {state}"
         )
     return "Rhythms", [
-        section("\n".join(lines)),
+        *listing(lines, rest=EVERYTHING),
         context("`/partner rhythm pause N` · `resume N` · `remove N` · `run N` (leads)"),
     ]
 
@@ -136,7 +147,7 @@ def checkin_message(
     asked = " ".join(mention(m.user_id) for m in expected) or "_nobody is expected (everyone is away)_"
     questions = "\n".join(f"{index}. {escape(q)}" for index, q in enumerate(rhythm.questions, 1))
     blocks = [
-        section(f"*{escape(rhythm.name)}* — check-in\n{asked}"),
+        section(f"*{name_text(rhythm.name)}* — check-in\n{asked}"),
         section(questions),
         {
             "type": "actions",
@@ -148,7 +159,7 @@ def checkin_message(
             "Start a reply with `blocker:` to flag a blocker."
         ),
     ]
-    return f"{escape(rhythm.name)}: check-in", blocks
+    return f"{name_text(rhythm.name)}: check-in", blocks
 
 
 def answer_modal(rhythm: Rhythm, checkin: Checkin) -> dict:
@@ -167,7 +178,7 @@ def modal_answer_post(user_id: str, text: str) -> str:
 
 def nudge_dm(partnership: Partnership, rhythm: Rhythm, checkin: Checkin) -> tuple[str, list[dict]]:
     text = (
-        f"Reminder: *{escape(rhythm.name)}* in {channel_link(partnership.channel_id)} is waiting for your "
+        f"Reminder: *{name_text(rhythm.name)}* in {channel_link(partnership.channel_id)} is waiting for your "
         f"update. The window closes {date_token(checkin.closes_at)}."
     )
     return text, [
@@ -192,7 +203,7 @@ def summary_message(rhythm: Rhythm, summary: CheckinSummary) -> tuple[str, list[
         return ", ".join(mention(u) for u in users) if users else "nobody"
 
     lines = [
-        f"*{escape(rhythm.name)}* — summary: {summary.answered_count} of {summary.expected_count} answered",
+        f"*{name_text(rhythm.name)}* — summary: {summary.answered_count} of {summary.expected_count} answered",
         f":white_check_mark: On time ({len(summary.on_time)}): {people(summary.on_time)}",
         f":hourglass: Late ({len(summary.late)}): {people(summary.late)}",
         f":x: Missing ({len(summary.missing)}): {people(summary.missing)}",
@@ -227,14 +238,14 @@ def blocker_blocks(shown: list[Blocker], total: int) -> list[dict]:
 def rhythm_added_text(user_id: str, rhythm: Rhythm, timezone: str) -> str:
     next_run = local_time_text(rhythm.next_run_at, timezone) if rhythm.next_run_at else "none"
     return (
-        f"{mention(user_id)} added rhythm {rhythm.number}, *{escape(rhythm.name)}*: "
+        f"{mention(user_id)} added rhythm {rhythm.number}, *{name_text(rhythm.name)}*: "
         f"{describe_cadence(rhythm)} ({timezone}). Next: {next_run}."
     )
 
 
 def rhythm_changed_text(rhythm: Rhythm, what: str, timezone: str) -> str:
     done = {"pause": "paused", "resume": "resumed", "remove": "removed", "run": "is being sent now"}[what]
-    text = f"Rhythm {rhythm.number} ({escape(rhythm.name)}) {done}."
+    text = f"Rhythm {rhythm.number} ({name_text(rhythm.name)}) {done}."
     if what == "resume" and rhythm.next_run_at:
         text += f" Next: {local_time_text(rhythm.next_run_at, timezone)}."
     return text
@@ -247,7 +258,7 @@ def blocker_cleared_text(blocker) -> str:
 def status_lines(upcoming: Rhythm | None, last: Checkin | None, summary: CheckinSummary | None) -> list[str]:
     """`/partner status`: the next check-in, and how the last closed one went."""
     lines = [
-        f"Next check-in: *{escape(upcoming.name)}* {date_token(upcoming.next_run_at)}"
+        f"Next check-in: *{name_text(upcoming.name)}* {date_token(upcoming.next_run_at)}"
         if upcoming
         else "Next check-in: none scheduled (`/partner rhythm add`)"
     ]
@@ -255,7 +266,7 @@ def status_lines(upcoming: Rhythm | None, last: Checkin | None, summary: Checkin
         answered, expected = summary.answered_count, summary.expected_count
         rate = f"{round(100 * answered / expected)}%" if expected else "—"
         lines.append(
-            f"Last check-in ({escape(last.rhythm.name)}): {answered} of {expected} answered "
+            f"Last check-in ({name_text(last.rhythm.name)}): {answered} of {expected} answered "
             f"({rate}), {len(summary.on_time)} on time; median response {duration_text(summary.median_seconds)}"
         )
     return lines

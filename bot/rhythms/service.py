@@ -34,8 +34,23 @@ class RhythmForm(BaseModel):
     audience: Literal[AUDIENCES]
     people: list[str] = []
     questions: list[str] = Field(min_length=1, max_length=10)
-    window_hours: float = Field(gt=0, le=24 * 14)
-    nudge_after_hours: float | None = Field(default=None, gt=0)
+    window_hours: float
+    nudge_after_hours: float | None = None
+
+    @field_validator("window_hours")
+    @classmethod
+    def _window(cls, value: float):
+        # Under an hour nobody can answer (0.001 h closed the check-in as it was sent, silently missed).
+        if not 1 <= value <= 24 * 14:
+            raise ValueError("The response window is 1 to 336 hours (14 days).")
+        return value
+
+    @field_validator("nudge_after_hours")
+    @classmethod
+    def _nudge(cls, value: float | None):
+        if value is not None and not value * 60 >= 1:  # times are kept in whole minutes
+            raise ValueError("The nudge comes at least a minute after the check-in (or leave it empty).")
+        return value
 
     @field_validator("questions", mode="before")
     @classmethod

@@ -5,7 +5,10 @@ in the builder, and callers pass text of any length."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from bot.slack.text import without_control
 
 PLAIN_TEXT_LIMIT = 150  # labels, option texts, placeholders, hints
 OPTION_VALUE_LIMIT = 150
@@ -37,8 +40,9 @@ def state_values(view: dict) -> dict[str, Any]:
                 values[block_id] = element.get("selected_time")
             elif kind == "datepicker":
                 values[block_id] = element.get("selected_date")
-            else:
-                values[block_id] = element.get("value")
+            else:  # text, as typed but for control characters (PostgreSQL refuses NUL in text)
+                value = element.get("value")
+                values[block_id] = without_control(value) if isinstance(value, str) else value
     return values
 
 
@@ -182,5 +186,43 @@ def modal(
     }
 
 
+# What must stay whole when text is shortened: a mention, channel or link (`<@U1>`, `<#C1|x>`, `<https://…|label>`,
+# `<!date^…>`) and an entity (`&amp;`); cut in half, Slack would show markup or refuse the block.
+_WHOLE = re.compile(r"<[^<>\n]*>|&(?:amp|lt|gt);")
+
+
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """`text` shortened to `limit` characters with "…", never cutting a mention, link or entity in half."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    for whole in _WHOLE.finditer(text, max(0, cut - SECTION_LIMIT)):
+        if whole.start() >= cut:
+            break
+        if whole.end() > cut:
+            cut = whole.start()
+            break
+    return text[:cut] + "…"
+
+
+def listing(lines: list[str], *, rest: str, room: int = 40) -> list[dict]:
+    """Lines in as few sections as hold them (each within Slack's 3000 characters), at most `room` sections;
+    the lines that do not fit are counted in a last context block that says how to see them (`rest`)."""
+    sections: list[list[str]] = []
+    size = 0
+    shown = 0
+    for line in lines:
+        line = clip(line, SECTION_LIMIT)
+        if sections and size + 1 + len(line) <= SECTION_LIMIT:
+            sections[-1].append(line)
+            size += 1 + len(line)
+        elif len(sections) < room:
+            sections.append([line])
+            size = len(line)
+        else:
+            break
+        shown += 1
+    blocks = [section("\n".join(chunk)) for chunk in sections]
+    if shown < len(lines):
+        blocks.append(context(f"…and {len(lines) - shown} more: {rest}"))
+    return blocks

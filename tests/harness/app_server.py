@@ -50,7 +50,7 @@ class AppServer:
         self.runtime.db.upgrade()
         bolt = build_app(self.runtime, self.scheduler)
         config = uvicorn.Config(
-            build_http_app(bolt, self.runtime.db, metrics=self.runtime.metrics),
+            build_http_app(bolt, self.runtime.db, SIGNING_SECRET, metrics=self.runtime.metrics),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
