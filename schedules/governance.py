@@ -96,7 +96,7 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
     tally and the forms are owed, each its own claimed send."""
     try:
         return _send_preread(rt, job)
-    except SlackApiError as exc:  # posted inside the transaction: told once it has rolled back
+    except SlackApiError as exc:  # refused: nothing was recorded, and the send is retried or ends failed
         with rt.db.session() as session:
             appraisal = session.get(Appraisal, job.subject_id)
             partnership = session.get(Partnership, appraisal.partnership_id) if appraisal else None
@@ -107,7 +107,9 @@ def send_preread(rt: Runtime, job: SendJob) -> str | None:
 
 
 def _send_preread(rt: Runtime, job: SendJob) -> str | None:
-    with rt.db.session() as session:
+    # Read, post with no transaction open, then record. The post carries the send's key (job.once), so a retry
+    # after a post whose recording was lost finds that post instead of posting twice.
+    with rt.db.read() as session:
         appraisal = session.get(Appraisal, job.subject_id)
         if appraisal is None or appraisal.preread_ts:
             return "dropped"
@@ -116,11 +118,13 @@ def _send_preread(rt: Runtime, job: SendJob) -> str | None:
         members = governance.council(session, partnership)
         text, blocks = preread_blocks(partnership, appraisal, pre, [m.user_id for m in members])
         channel = partnership.governance_channel_id or partnership.channel_id
-        # Posted inside the transaction: if Slack refuses, nothing is recorded and the send is retried.
-        appraisal.preread_ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks)
-        appraisal.preread_channel = channel
-        from bot.governance import charts  # matplotlib: imported only when a pre-read is sent (cold start)
+    ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks, **job.once)
+    from bot.governance import charts  # matplotlib: imported only when a pre-read is sent (cold start)
 
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        partnership = session.get(Partnership, appraisal.partnership_id)
+        appraisal.preread_ts, appraisal.preread_channel = ts, channel
         for index in charts.drawn(pre):
             schedule_send(session, key=f"{job.key}:chart:{index}", kind="appraisal_chart", due_at=job.due_at,
                           subject_id=appraisal.id, payload={"index": index})  # fmt: skip
@@ -128,7 +132,8 @@ def _send_preread(rt: Runtime, job: SendJob) -> str | None:
                       subject_id=appraisal.id)  # fmt: skip
         ask_text, ask_blocks = form_ask(partnership, appraisal)
         tell(session, key=f"{job.key}:ask", due_at=job.due_at, partnership=partnership,
-             people=[(m.team_id, m.user_id) for m in members], text=ask_text, blocks=ask_blocks)  # fmt: skip
+             people=[(m.team_id, m.user_id) for m in governance.council(session, partnership)], text=ask_text,
+             blocks=ask_blocks)  # fmt: skip
         calendar = work_calendar(session, partnership)
         schedule_send(session, key=f"appraisal:{appraisal.id}:meeting", kind="appraisal_meeting",
                       due_at=max(appraisals.meeting_moment(appraisal.meeting_on, calendar), job.due_at),

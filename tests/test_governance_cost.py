@@ -1,16 +1,19 @@
-"""What governance reads on a partnership with two years of history: the pre-read reads each table once for
-both of its periods, and the App Home does not read once per open item. Counted in statements, never timed."""
+"""What governance reads on a partnership with two years of history: the pre-read is one statement (each table
+read once for both of its periods), the App Home does not read once per open item, and the scorecard reads only
+the periods each KPI shows. Counted in statements and rows, never timed."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import event, insert, select
 
 from bot.governance import home as homes
 from bot.governance import preread as prereads
-from bot.models import Checkin, FeedbackCycle, Partnership, Rhythm
+from bot.kpis import periods
+from bot.kpis import service as kpis
+from bot.models import Checkin, FeedbackCycle, Kpi, KpiActual, Partnership, Rhythm
 from bot.partnerships import service as partnerships
 from tests.harness.history import add_history
 
@@ -40,9 +43,9 @@ def test_the_pre_read_reads_each_table_once_for_both_periods(slack, app, clock, 
         _ = found.charter, found.members
         with statements(app.runtime.db.engine) as seen:
             pre = prereads.pre_read(session, found, end - timedelta(days=91), end)
-    # the health trend (8), the two periods (8: check-ins, answers, cycles, scores, escalations, milestones, kudos,
-    # actions), the scorecard (2), the incentive review with its answers (1 while there is none), the decisions (1)
-    assert len(seen) <= 20, "\n\n".join(seen)
+    # the health trend, the two periods (check-ins, answers, cycles, scores, escalations, milestones, kudos,
+    # actions), the scorecard, the incentive review with its answers and the decisions: one gathered statement
+    assert len(seen) == 1, "\n\n".join(seen)
     assert pre.current.escalations.by_severity != pre.previous.escalations.by_severity or pre.current.feedback
 
 
@@ -97,3 +100,39 @@ def test_the_home_reads_the_same_however_many_items_are_open(slack, app, clock, 
     many, found = home_statements(app, now)
     assert (len(found.waiting.checkins), len(found.waiting.cycles)) == (5, 3)
     assert many == few
+    # the member and partnership, the council, one gathered read of the partnership's own tables and its health,
+    # and the other areas' reads (appraisal forms, decisions, KPI actuals owed, the incentive review, the calendar)
+    assert few <= 11
+
+
+def test_the_scorecard_reads_only_the_periods_each_kpi_shows(slack, app, clock, partnership):
+    """A weekly KPI beside a monthly one: the weekly one's six weeks are read, not the six months the monthly
+    one needs."""
+    now = clock.now()
+    with app.runtime.db.session() as session:
+        pid = session.scalar(select(Partnership.id).where(Partnership.channel_id == partnership))
+        for number, period in ((1, "weekly"), (2, "monthly")):
+            kpi = Kpi(partnership_id=pid, number=number, name=f"KPI {number}", unit="%", target=90.0,
+                      higher_is_better=True, amber_percent=5.0, reporting_side="vendor", period=period,
+                      created_by="ULEAD", created_at=now - timedelta(days=800))  # fmt: skip
+            session.add(kpi)
+            session.flush()
+            starts = periods.recent_starts(period, now.date(), 30)
+            session.execute(insert(KpiActual), [
+                {"kpi_id": kpi.id, "period_start": start, "value": 80.0 + n % 15, "comment": "",
+                 "reported_by_team": "T_EXT", "reported_by_user": "UEXT1", "reported_at": now}
+                for n, start in enumerate(starts)
+            ])  # fmt: skip
+    built: list[KpiActual] = []
+
+    def note(target, *_):
+        built.append(target)
+
+    event.listen(KpiActual, "init", note)
+    try:
+        with app.runtime.db.session() as session:
+            rows = kpis.scorecard(session, session.get(Partnership, pid), now)
+    finally:
+        event.remove(KpiActual, "init", note)
+    assert [len([c for c in row.cells if c.actual]) for row in rows] == [6, 6]
+    assert len(built) == 12  # six actuals of each KPI, nothing older

@@ -25,7 +25,7 @@ from bot.decisions.lifecycle import (
 from bot.decisions.models import Decision, DecisionMove
 from bot.errors import BadInput, UserError
 from bot.escalations import sla
-from bot.gather import Gather, Handle
+from bot.gather import Gather, Handle, gathered
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership, other_side
 from bot.partnerships.service import form_errors
@@ -326,8 +326,21 @@ def answers_open_to(decision: Decision, actor: Member) -> list[str]:
 def of_period(session: Session, partnership: Partnership, start: datetime, end: datetime) -> list[Decision]:
     """Decisions shared or settled in (start, end], and those shared before and still in play: the appraisal
     pre-read's, oldest first."""
-    in_period = (Decision.shared_at > start) & (Decision.shared_at <= end)
-    settled = (Decision.settled_at > start) & (Decision.settled_at <= end)
-    in_play = Decision.state.in_(ACTIVE) & (Decision.shared_at <= end)
-    mine = Decision.partnership_id == partnership.id
-    return list(session.scalars(select(Decision).where(mine, in_period | settled | in_play).order_by(Decision.number)))
+    return gathered(session, lambda gather: of_period_read(gather, partnership, start, end))
+
+
+def of_period_read(gather: Gather, partnership: Partnership, start: datetime, end: datetime) -> Handle[list[Decision]]:
+    """`of_period` in a gathered read (transient copies, for reading)."""
+    return gather.entities(
+        Decision,
+        lambda p: select(Decision).where(
+            Decision.partnership_id == p.pid,
+            ((Decision.shared_at > p.start) & (Decision.shared_at <= p.end))
+            | ((Decision.settled_at > p.start) & (Decision.settled_at <= p.end))
+            | (Decision.state.in_(ACTIVE) & (Decision.shared_at <= p.end)),
+        ),
+        sort=lambda d: d.number,
+        pid=partnership.id,
+        start=start,
+        end=end,
+    )

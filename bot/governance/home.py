@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
 from bot.claims import schedule_send
@@ -21,15 +21,16 @@ from bot.escalations.lifecycle import ACTIVE
 from bot.escalations.models import Escalation
 from bot.feedback.models import FeedbackCycle, FeedbackResponse
 from bot.feedback.service import giver_key
+from bot.gather import Gather
 from bot.governance import appraisal as appraisals
 from bot.governance.models import Appraisal, HomeView
-from bot.governance.service import HealthReading, is_council, reading
+from bot.governance.service import HealthReading, is_council, reading_read
 from bot.incentives import service as incentives
 from bot.incentives.models import IncentiveReview
 from bot.kpis.reporting import Owed, owed_actuals, reporters
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Member, Partnership
-from bot.rhythms.models import Answer, Checkin
+from bot.rhythms.models import Answer, Checkin, Rhythm
 from bot.workdays import local_date, work_calendar
 
 
@@ -92,62 +93,81 @@ def belongings(session: Session, user_id: str) -> list[Belonging]:
     return [Belonging(partnership, member) for member, partnership in found]
 
 
-def waiting_on(session: Session, mine: list[Belonging], now: datetime, key_secret: bytes) -> Waiting:
+class _Own:
+    """What a Home reads of one partnership's own tables for one person, as parts of one gathered read."""
+
+    def __init__(self, gather: Gather, b: Belonging, now: datetime) -> None:
+        who = {"pid": b.partnership.id, "user": b.member.user_id, "now": now}
+        self.checkins = gather.entities(Checkin, lambda p: select(Checkin).where(*_open_checkins(p)),
+                                        sort=lambda c: c.id, **who)  # fmt: skip
+        self.rhythms = gather.entities(
+            Rhythm,
+            lambda p: select(Rhythm).where(Rhythm.id.in_(select(Checkin.rhythm_id).where(*_open_checkins(p)))),
+            **who,
+        )
+        self.answered = gather.rows(
+            lambda p: select(Answer.checkin_id).where(
+                Answer.checkin_id.in_(select(Checkin.id).where(*_open_checkins(p))), Answer.user_id == p.user
+            ),
+            **who,
+        )
+        self.cycles = gather.entities(FeedbackCycle, lambda p: select(FeedbackCycle).where(*_open_cycles(p)),
+                                      sort=lambda c: c.id, **who)  # fmt: skip
+        self.given = gather.rows(
+            lambda p: select(FeedbackResponse.giver_key).where(
+                FeedbackResponse.cycle_id.in_(select(FeedbackCycle.id).where(*_open_cycles(p)))
+            ),
+            **who,
+        )
+        self.actions = gather.entities(
+            Action,
+            lambda p: select(Action).where(
+                Action.partnership_id == p.pid, Action.status == "open", Action.owner_user == p.user
+            ),
+            sort=lambda a: a.id,
+            **who,
+        )
+        self.escalations = gather.entities(
+            Escalation,
+            lambda p: select(Escalation).where(Escalation.partnership_id == p.pid, Escalation.state.in_(ACTIVE)),
+            sort=lambda e: (e.raised_at, e.id),
+            **who,
+        )
+
+
+def _open_checkins(p) -> tuple:
+    return Checkin.partnership_id == p.pid, Checkin.status == "sent", Checkin.closes_at > p.now
+
+
+def _open_cycles(p) -> tuple:
+    return (FeedbackCycle.partnership_id == p.pid, FeedbackCycle.status == "open", FeedbackCycle.opens_at <= p.now,
+            FeedbackCycle.closes_at > p.now)  # fmt: skip
+
+
+def waiting_on(
+    session: Session, mine: list[Belonging], now: datetime, key_secret: bytes, gather: Gather | None = None
+) -> Waiting:
+    """What waits on this person. Each partnership's own tables are read in one gathered statement with whatever
+    else the caller put in `gather` (run here); the other areas' services read theirs."""
+    gather = gather or Gather()
+    own = [_Own(gather, b, now) for b in mine]
+    gather.run(session)
     waiting = Waiting()
-    for b in mine:
+    for b, read in zip(mine, own, strict=True):
         p, m = b.partnership, b.member
         today = local_date(now, p.timezone)
-        # Read what is open, then which of it this person has answered, in one statement each (no read per item).
-        asked = [
-            c
-            for c in session.scalars(
-                select(Checkin)
-                .options(joinedload(Checkin.rhythm))
-                .where(Checkin.partnership_id == p.id, Checkin.status == "sent", Checkin.closes_at > now)
-            )
-            if any(person["user"] == m.user_id for person in c.expected)
-        ]
-        answered = set(
-            session.scalars(
-                select(Answer.checkin_id).where(
-                    Answer.checkin_id.in_([c.id for c in asked]), Answer.user_id == m.user_id
-                )
-            )
-            if asked
-            else ()
-        )
-        waiting.checkins.extend((p, c) for c in asked if c.id not in answered)
-        cycles = {
-            giver_key(key_secret, cycle, m): cycle
-            for cycle in session.scalars(
-                select(FeedbackCycle).where(
-                    FeedbackCycle.partnership_id == p.id,
-                    FeedbackCycle.status == "open",
-                    FeedbackCycle.opens_at <= now,
-                    FeedbackCycle.closes_at > now,
-                )
-            )
-        }
-        given = set(
-            session.scalars(
-                select(FeedbackResponse.giver_key).where(
-                    FeedbackResponse.cycle_id.in_([c.id for c in cycles.values()]),
-                    FeedbackResponse.giver_key.in_(list(cycles)),
-                )
-            )
-            if cycles
-            else ()
-        )
+        rhythms = {r.id: r for r in read.rhythms.get()}
+        answered = {checkin_id for (checkin_id,) in read.answered.get()}
+        for c in read.checkins.get():
+            if any(person["user"] == m.user_id for person in c.expected) and c.id not in answered:
+                c.rhythm = rhythms[c.rhythm_id]
+                waiting.checkins.append((p, c))
+        given = {key for (key,) in read.given.get()}
+        cycles = {giver_key(key_secret, cycle, m): cycle for cycle in read.cycles.get()}
         waiting.cycles.extend((p, cycle) for key, cycle in cycles.items() if key not in given)
-        for action in session.scalars(
-            select(Action).where(Action.partnership_id == p.id, Action.status == "open", Action.owner_user == m.user_id)
-        ):
+        for action in read.actions.get():
             waiting.actions.append((p, action, action.due_date < today))
-        for escalation in session.scalars(
-            select(Escalation)
-            .where(Escalation.partnership_id == p.id, Escalation.state.in_(ACTIVE))
-            .order_by(Escalation.raised_at)
-        ):
+        for escalation in read.escalations.get():
             if escalation.owner_user == m.user_id:
                 waiting.escalations.append((p, escalation, "owner"))
             elif (
@@ -173,45 +193,62 @@ def waiting_on(session: Session, mine: list[Belonging], now: datetime, key_secre
 
 def home(session: Session, user_id: str, now: datetime, key_secret: bytes, *, with_health: bool = True) -> Home:
     mine = belongings(session, user_id)
+    gather = Gather()
+    health, milestones, referred, unrecorded = [], [], [], []
     for b in mine:
         b.council = is_council(session, b.partnership, b.member)
-        if with_health:
-            b.health = reading(session, b.partnership, now)
-    milestones = [
-        (b.partnership, m)
-        for b in mine
-        for m in session.scalars(
-            select(Milestone)
-            .where(Milestone.partnership_id == b.partnership.id, Milestone.status == "open")
-            .order_by(Milestone.due_date)
-            .limit(3)
+        health.append(reading_read(gather, b.partnership, now) if with_health else None)
+        milestones.append(
+            gather.entities(
+                Milestone,
+                lambda p: (
+                    select(Milestone)
+                    .where(Milestone.partnership_id == p.pid, Milestone.status == "open")
+                    .order_by(Milestone.due_date)
+                ),
+                first=3,
+                sort=lambda m: m.due_date,
+                pid=b.partnership.id,
+            )
         )
-    ]
+        if b.member.role in ("lead", "sponsor"):
+            referred.append(
+                gather.entities(
+                    Escalation,
+                    lambda p: select(Escalation).where(
+                        Escalation.partnership_id == p.pid, Escalation.state == "referred"
+                    ),
+                    sort=lambda e: e.id,
+                    pid=b.partnership.id,
+                )
+            )
+            unrecorded.append(
+                gather.entities(
+                    Appraisal,
+                    lambda p: select(Appraisal).where(
+                        Appraisal.partnership_id == p.pid,
+                        Appraisal.recorded_at.is_(None),
+                        Appraisal.preread_ts.is_not(None),
+                    ),
+                    sort=lambda a: a.id,
+                    pid=b.partnership.id,
+                )
+            )
+    waiting = waiting_on(session, mine, now, key_secret, gather)
+    for b, finish in zip(mine, health, strict=True):
+        b.health = finish() if finish else None
+    leading = [b for b in mine if b.member.role in ("lead", "sponsor")]
     governance = [
         Governance(
             partnership=b.partnership,
             next_appraisal_on=appraisals.next_meeting(session, b.partnership),
-            referred=list(
-                session.scalars(
-                    select(Escalation).where(
-                        Escalation.partnership_id == b.partnership.id, Escalation.state == "referred"
-                    )
-                )
-            ),
-            unrecorded=list(
-                session.scalars(
-                    select(Appraisal).where(
-                        Appraisal.partnership_id == b.partnership.id,
-                        Appraisal.recorded_at.is_(None),
-                        Appraisal.preread_ts.is_not(None),
-                    )
-                )
-            ),
+            referred=escalations.get(),
+            unrecorded=appraisals_.get(),
         )
-        for b in mine
-        if b.member.role in ("lead", "sponsor")
+        for b, escalations, appraisals_ in zip(leading, referred, unrecorded, strict=True)
     ]
-    return Home(mine, waiting_on(session, mine, now, key_secret), milestones, governance)
+    shown = [(b.partnership, m) for b, found in zip(mine, milestones, strict=True) for m in found.get()]
+    return Home(mine, waiting, shown, governance)
 
 
 def fingerprint(session: Session, user_id: str, now: datetime, key_secret: bytes) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Callable
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -18,9 +19,10 @@ from bot.escalations.service import targets as escalation_targets
 from bot.escalations.sla import target_duration
 from bot.feedback.models import DIMENSIONS, FeedbackCycle, FeedbackResponse
 from bot.feedback.service import scores_visible
-from bot.governance.service import HealthReading, health_trend
-from bot.incentives import service as incentives
+from bot.gather import Gather, gathered
+from bot.governance.service import HealthReading, health_trend_read
 from bot.incentives.service import ReviewReport
+from bot.incentives.status import latest_report_read
 from bot.kpis import service as kpis
 from bot.kpis.service import ScoreRow
 from bot.kudos.models import Kudos
@@ -90,25 +92,123 @@ class PreRead:
 def period_figures(
     session: Session, partnership: Partnership, start: datetime, end: datetime, previous_start: datetime
 ) -> tuple[PeriodFigures, PeriodFigures]:
-    """The figures of (start, end] and of the period before it, (previous_start, start]: each table read once
-    over both (rows split by the period they fall in), action counts aggregated in SQL."""
-    pid, tz = partnership.id, partnership.timezone
-    bounds = ((start, end), (previous_start, start))
+    """The figures of (start, end] and of the period before it, (previous_start, start]: one statement."""
+    return gathered(session, lambda gather: period_figures_read(gather, partnership, start, end, previous_start))
+
+
+# What each read of the two periods selects, as functions of the gather's parameters (bot/gather.py): p.pid,
+# p.start, p.end and p.before (the previous period's start); the actions' counts also take each period's last
+# local day (p.end_day, p.start_day).
+
+
+def _stretch(p) -> tuple:
+    return Checkin.partnership_id == p.pid, Checkin.status == "sent", Checkin.closes_at > p.before, \
+        Checkin.closes_at <= p.end  # fmt: skip
+
+
+def _cycles(p) -> tuple:
+    return (FeedbackCycle.partnership_id == p.pid, FeedbackCycle.status == "closed",
+            FeedbackCycle.closes_at > p.before, FeedbackCycle.closes_at <= p.end)  # fmt: skip
+
+
+_OVERALL = sum(getattr(FeedbackResponse, d) for d in DIMENSIONS) / float(len(DIMENSIONS))
+
+
+def _action_counts(low, high, last_day) -> list:
+    overdue = (Action.due_date < last_day) & (Action.done_at.is_(None) | (Action.done_at > high))
+    return [
+        func.count(case(((Action.created_at > low) & (Action.created_at <= high), 1))),
+        func.count(case(((Action.done_at > low) & (Action.done_at <= high), 1))),
+        func.count(case((overdue & (Action.created_at <= high), 1))),
+    ]
+
+
+def period_figures_read(
+    gather: Gather, partnership: Partnership, start: datetime, end: datetime, previous_start: datetime
+) -> Callable[[], tuple[PeriodFigures, PeriodFigures]]:
+    """`period_figures` as part of a gathered read: each table read once over both periods (rows split by the
+    period they fall in), counts aggregated in SQL."""
+    tz = partnership.timezone
+    span = {"pid": partnership.id, "start": start, "end": end, "before": previous_start}
+    checkins = gather.rows(lambda p: select(Checkin.id, Checkin.closes_at, Checkin.expected).where(*_stretch(p)),
+                           **span)  # fmt: skip
+    answers = gather.rows(
+        lambda p: (
+            select(Answer.checkin_id, Answer.user_id, Answer.late, Answer.answered_at, Answer.id)
+            .join(Checkin, Checkin.id == Answer.checkin_id)
+            .where(*_stretch(p))
+        ),
+        sort=lambda a: (a.answered_at, a.id),
+        **span,
+    )
+    cycles = gather.rows(
+        lambda p: select(
+            FeedbackCycle.id, FeedbackCycle.number, FeedbackCycle.anonymous, FeedbackCycle.closes_at
+        ).where(*_cycles(p)),
+        sort=lambda c: c.number,
+        **span,
+    )
+    scores = gather.rows(
+        lambda p: (
+            select(FeedbackResponse.cycle_id, FeedbackResponse.giver_side, func.count(), func.avg(_OVERALL))
+            .where(FeedbackResponse.cycle_id.in_(select(FeedbackCycle.id).where(*_cycles(p))))
+            .group_by(FeedbackResponse.cycle_id, FeedbackResponse.giver_side)
+        ),
+        grouped=True,
+        **span,
+    )
+    escalations = gather.rows(
+        lambda p: select(Escalation.category, Escalation.severity, Escalation.raised_at, Escalation.acknowledged_at,
+                         Escalation.resolved_at, Escalation.ack_breached_at, Escalation.resolve_breached_at)
+        .where(Escalation.partnership_id == p.pid, Escalation.state != "duplicate",
+               Escalation.raised_at > p.before, Escalation.raised_at <= p.end),
+        **span,
+    )  # fmt: skip
+    landed = gather.rows(
+        lambda p: select(Milestone.done_at, Milestone.planned_date).where(
+            Milestone.partnership_id == p.pid, Milestone.done_at > p.before, Milestone.done_at <= p.end
+        ),
+        **span,
+    )
+    kudos_counts = gather.rows(
+        lambda p: select(Kudos.giver_side, Kudos.receiver_side, func.count(case((Kudos.given_at > p.start, 1))),
+                         func.count(case((Kudos.given_at <= p.start, 1))))
+        .where(Kudos.partnership_id == p.pid, Kudos.given_at > p.before, Kudos.given_at <= p.end)
+        .group_by(Kudos.giver_side, Kudos.receiver_side),
+        grouped=True,
+        **span,
+    )  # fmt: skip
+    actions = gather.rows(
+        lambda p: select(
+            *_action_counts(p.start, p.end, p.end_day), *_action_counts(p.before, p.start, p.start_day)
+        ).where(Action.partnership_id == p.pid),
+        first=1,
+        end_day=local_date(end, tz),
+        start_day=local_date(start, tz),
+        **span,
+    )
+    goals = {s: escalation_targets(partnership, s) for s in SEVERITIES}
+
+    def finish() -> tuple[PeriodFigures, PeriodFigures]:
+        return _figures(tz, (start, end), (previous_start, start), goals, checkins.get(), answers.get(),
+                        cycles.get(), scores.get(), escalations.get(), landed.get(), kudos_counts.get(),
+                        actions.get()[0])  # fmt: skip
+
+    return finish
+
+
+def _figures(tz, *bounds_and_rows) -> tuple[PeriodFigures, PeriodFigures]:
+    current, previous, goals, checkins, answers, cycles, scored, escalations, landed, kudos_counts, actions = (
+        bounds_and_rows
+    )
+    bounds = (current, previous)
 
     def period_of(moment: datetime) -> int | None:
         return next((n for n, (low, high) in enumerate(bounds) if low < moment <= high), None)
 
     # Check-ins: each person's first answer decides their standing.
-    in_stretch = (Checkin.partnership_id == pid, Checkin.status == "sent", Checkin.closes_at > previous_start,
-                  Checkin.closes_at <= end)  # fmt: skip
-    checkins = session.execute(select(Checkin.id, Checkin.closes_at, Checkin.expected).where(*in_stretch)).all()
     firsts: dict[tuple[int, str], bool] = {}
-    for checkin_id, user, late in session.execute(
-        select(Answer.checkin_id, Answer.user_id, Answer.late)
-        .join(Checkin, Checkin.id == Answer.checkin_id)
-        .where(*in_stretch)
-        .order_by(Answer.answered_at)
-    ).all():
+    for checkin_id, user, late, *_ in answers:
         firsts.setdefault((checkin_id, user), late)
     weeks: tuple[dict[date, list[int]], ...] = ({}, {})
     for checkin_id, closes_at, expected in checkins:
@@ -118,21 +218,7 @@ def period_figures(
         week[1] += sum(firsts.get((checkin_id, p["user"])) is False for p in expected)
 
     # Feedback: each cycle's score of each side by the other, as its report showed it.
-    overall = sum(getattr(FeedbackResponse, d) for d in DIMENSIONS) / float(len(DIMENSIONS))
-    cycles = session.execute(
-        select(FeedbackCycle.id, FeedbackCycle.number, FeedbackCycle.anonymous, FeedbackCycle.closes_at)
-        .where(FeedbackCycle.partnership_id == pid, FeedbackCycle.status == "closed",
-               FeedbackCycle.closes_at > previous_start, FeedbackCycle.closes_at <= end)
-        .order_by(FeedbackCycle.number)
-    ).all()  # fmt: skip
-    scores = {
-        (cycle_id, side): (count, mean)
-        for cycle_id, side, count, mean in session.execute(
-            select(FeedbackResponse.cycle_id, FeedbackResponse.giver_side, func.count(), func.avg(overall))
-            .where(FeedbackResponse.cycle_id.in_([c.id for c in cycles]))
-            .group_by(FeedbackResponse.cycle_id, FeedbackResponse.giver_side)
-        ).all()
-    } if cycles else {}  # fmt: skip
+    scores = {(cycle_id, side): (count, mean) for cycle_id, side, count, mean in scored}
 
     def shown(cycle_id: int, anonymous: bool, side: str) -> float | None:
         count, mean = scores.get((cycle_id, side), (0, None))
@@ -143,41 +229,10 @@ def period_figures(
         feedback[period_of(closes_at)].append(
             (number, shown(cycle_id, anonymous, "client"), shown(cycle_id, anonymous, "vendor"))
         )
-
-    # Escalations raised in each period.
-    escalations = session.execute(
-        select(Escalation.category, Escalation.severity, Escalation.raised_at, Escalation.acknowledged_at,
-               Escalation.resolved_at, Escalation.ack_breached_at, Escalation.resolve_breached_at)
-        .where(Escalation.partnership_id == pid, Escalation.state != "duplicate",
-               Escalation.raised_at > previous_start, Escalation.raised_at <= end)
-    ).all()  # fmt: skip
-    landed = session.execute(
-        select(Milestone.done_at, Milestone.planned_date).where(
-            Milestone.partnership_id == pid, Milestone.done_at > previous_start, Milestone.done_at <= end
-        )
-    ).all()
     kudos: tuple[dict, dict] = ({}, {})
-    for giver, receiver, now, before in session.execute(
-        select(Kudos.giver_side, Kudos.receiver_side, func.count(case((Kudos.given_at > start, 1))),
-               func.count(case((Kudos.given_at <= start, 1))))
-        .where(Kudos.partnership_id == pid, Kudos.given_at > previous_start, Kudos.given_at <= end)
-        .group_by(Kudos.giver_side, Kudos.receiver_side)
-    ).all():  # fmt: skip
+    for giver, receiver, now, before in kudos_counts:
         kudos[0][(giver, receiver)], kudos[1][(giver, receiver)] = now, before
 
-    def counted(low: datetime, high: datetime) -> list:
-        last_day = local_date(high, tz)
-        overdue = (Action.due_date < last_day) & (Action.done_at.is_(None) | (Action.done_at > high))
-        return [
-            func.count(case(((Action.created_at > low) & (Action.created_at <= high), 1))),
-            func.count(case(((Action.done_at > low) & (Action.done_at <= high), 1))),
-            func.count(case((overdue & (Action.created_at <= high), 1))),
-        ]
-
-    actions = session.execute(
-        select(*counted(start, end), *counted(previous_start, start)).where(Action.partnership_id == pid)
-    ).one()
-    goals = {s: escalation_targets(partnership, s) for s in SEVERITIES}
     figures = []
     for n, (low, high) in enumerate(bounds):
         by_week = [(monday, round(100 * ok / asked, 1) if asked else None) for monday, (asked, ok) in
@@ -233,17 +288,24 @@ def _escalation_figures(rows: list, goals: dict) -> EscalationFigures:
 
 def pre_read(session: Session, partnership: Partnership, start: datetime, end: datetime) -> PreRead:
     """The period's figures, the same figures for the period before, the health trend week by week, the KPI
-    scorecard, the latest incentive review and the decisions of the period."""
+    scorecard, the latest incentive review and the decisions of the period: one statement."""
     length = max(end - start, timedelta(days=7))
     weeks = max(2, min(26, round(length / timedelta(days=7)) + 1))
-    trend, now = health_trend(session, partnership, end, weeks, timedelta(days=7))
-    current, previous = period_figures(session, partnership, start, end, start - length)
+    gather = Gather()
+    trend = health_trend_read(gather, partnership, end, weeks, timedelta(days=7))
+    periods = period_figures_read(gather, partnership, start, end, start - length)
+    scorecard = kpis.scorecard_read(gather, partnership, end)
+    report = latest_report_read(gather, partnership, end)
+    shared = decisions.of_period_read(gather, partnership, start, end)
+    gather.run(session)
+    health, now = trend()
+    current, previous = periods()
     return PreRead(
         current=current,
         previous=previous,
-        health=trend,
+        health=health,
         reading=now,
-        scorecard=kpis.scorecard(session, partnership, end),
-        incentives=incentives.latest_report(session, partnership, end),
-        decisions=decisions.of_period(session, partnership, start, end),
+        scorecard=scorecard(),
+        incentives=report(),
+        decisions=shared.get(),
     )

@@ -265,11 +265,6 @@ def health_at(session: Session, partnership: Partnership, moment: datetime) -> H
     return health_score(health_facts(session, partnership, moment))
 
 
-def _scores(session: Session, partnership: Partnership, moments: list[datetime]) -> list[Health]:
-    rows = health_rows(session, partnership, min(moments) - timedelta(days=WINDOW_DAYS), max(moments))
-    return [health_score(facts_from(rows, partnership.timezone, moment)) for moment in moments]
-
-
 def reading(session: Session, partnership: Partnership, now: datetime) -> HealthReading:
     return gathered(session, lambda gather: reading_read(gather, partnership, now))
 
@@ -292,9 +287,24 @@ def health_trend(
 ) -> tuple[list[tuple[datetime, int]], HealthReading]:
     """[(moment, score)] oldest first, `points` readings `step` apart ending at `end`; and the reading at `end`
     (its score and the one 30 days earlier), from the same rows."""
+    return gathered(session, lambda gather: health_trend_read(gather, partnership, end, points, step))
+
+
+def health_trend_read(
+    gather: Gather, partnership: Partnership, end: datetime, points: int, step: timedelta
+) -> Callable[[], tuple[list[tuple[datetime, int]], HealthReading]]:
+    """`health_trend` as part of a gathered read (the pre-read reads it with its other figures)."""
     moments = [end - step * i for i in reversed(range(points))]
-    *scores, before = _scores(session, partnership, [*moments, end - timedelta(days=TREND_DAYS)])
-    return [(m, h.score) for m, h in zip(moments, scores, strict=True)], HealthReading(now=scores[-1], before=before)
+    every = [*moments, end - timedelta(days=TREND_DAYS)]
+    rows = health_rows_read(gather, partnership, min(every) - timedelta(days=WINDOW_DAYS), max(every))
+
+    def finish() -> tuple[list[tuple[datetime, int]], HealthReading]:
+        loaded = rows()
+        *scores, before = (health_score(facts_from(loaded, partnership.timezone, moment)) for moment in every)
+        trend = [(m, h.score) for m, h in zip(moments, scores, strict=True)]
+        return trend, HealthReading(now=scores[-1], before=before)
+
+    return finish
 
 
 # -- the council ------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What `/partner status` reads of incentives, as part of its one gathered statement (bot/gather.py)."""
+"""What `/partner status` and the appraisal pre-read read of incentives, as part of their one gathered statement
+(bot/gather.py)."""
 
 from __future__ import annotations
 
@@ -47,10 +48,39 @@ def status_read(
     return finish
 
 
-def _latest_id(partnership_id):
+def latest_report_read(gather: Gather, partnership: Partnership, until: datetime) -> Callable[[], ReviewReport | None]:
+    """`service.latest_report` in a gathered read: the latest review opened by `until`, with its answers."""
+    latest = gather.entities(
+        IncentiveReview,
+        lambda p: select(IncentiveReview).where(IncentiveReview.id == _latest_id(p.pid, p.until)),
+        first=1,
+        pid=partnership.id,
+        until=until,
+    )
+    answers = gather.entities(
+        IncentiveAnswer,
+        lambda p: select(IncentiveAnswer).where(IncentiveAnswer.review_id == _latest_id(p.pid, p.until)),
+        sort=lambda a: a.id,
+        pid=partnership.id,
+        until=until,
+    )
+
+    def finish() -> ReviewReport | None:
+        review = next(iter(latest.get()), None)
+        if review is None:
+            return None
+        review.answers = answers.get()
+        return review_report(review)
+
+    return finish
+
+
+def _latest_id(partnership_id, until=None):
+    """The latest review's id (opened by `until`, when given)."""
+    opened = () if until is None else (IncentiveReview.opened_at <= until,)
     return (
         select(IncentiveReview.id)
-        .where(IncentiveReview.partnership_id == partnership_id)
+        .where(IncentiveReview.partnership_id == partnership_id, *opened)
         .order_by(IncentiveReview.opened_at.desc(), IncentiveReview.id.desc())
         .limit(1)
         .correlate(None)

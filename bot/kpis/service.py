@@ -9,14 +9,14 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.actions import service as actions
 from bot.actions.models import Action
 from bot.errors import BadInput, UserError
 from bot.gather import Gather, gathered
-from bot.kpis.models import PERIODS, Kpi, KpiActual
+from bot.kpis.models import Kpi, KpiActual
 from bot.kpis.periods import last_closed_start, previous_start, recent_starts
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import CharterEdit, Member, Partnership
@@ -345,15 +345,25 @@ def scorecard_read(gather: Gather, partnership: Partnership, now: datetime) -> C
         sort=lambda k: k.number,
         pid=partnership.id,
     )
+    # Only the periods each KPI shows: a weekly KPI's six weeks, not the six months a monthly one needs.
     reported = gather.entities(
         KpiActual,
-        lambda p: select(KpiActual).where(
-            KpiActual.kpi_id.in_(select(Kpi.id).where(Kpi.partnership_id == p.pid, Kpi.retired_at.is_(None))),
-            KpiActual.period_start >= p.since,
+        lambda p: (
+            select(KpiActual)
+            .join(Kpi, Kpi.id == KpiActual.kpi_id)
+            .where(
+                Kpi.partnership_id == p.pid,
+                Kpi.retired_at.is_(None),
+                or_(
+                    and_(Kpi.period == "weekly", KpiActual.period_start >= p.weekly),
+                    and_(Kpi.period == "monthly", KpiActual.period_start >= p.monthly),
+                ),
+            )
         ),
         sort=lambda a: a.id,
         pid=partnership.id,
-        since=min(recent_starts(period, today)[0] for period in PERIODS),
+        weekly=recent_starts("weekly", today)[0],
+        monthly=recent_starts("monthly", today)[0],
     )
 
     def finish() -> list[ScoreRow]:
