@@ -11,18 +11,22 @@ from bot.db import Database
 from bot.metrics import Metrics
 from bot.runtime import DueWork, Runtime
 from bot.slack.gateway import SlackGateway
-from bot.slack.pacing import ChannelPacer, TierPacer
+from bot.slack.pacing import Pacer, TierPacer
+from bot.slack.shared_pacing import shared_pacers
 
 
 def build_runtime(
     settings: Settings,
     clock: Clock | None = None,
-    pacer: ChannelPacer | None = None,
+    pacer: Pacer | None = None,
     tiers: TierPacer | None = None,
 ) -> Runtime:
     settings.require_slack()
     metrics, db, clock = Metrics(), Database(settings.database_url), clock or SystemClock()
     metrics.watch_sends(db.read, clock.now)
+    if db.engine.dialect.name == "postgresql":  # replicas share one database: they pace Slack's limits together
+        shared, shared_tiers = shared_pacers(db.engine)
+        pacer, tiers = pacer or shared, tiers or shared_tiers
     return Runtime(
         settings=settings,
         db=db,
