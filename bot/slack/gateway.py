@@ -195,9 +195,8 @@ class SlackGateway:
                 )
                 return response["ts"]
             except SlackApiError as exc:
-                if exc.response.status_code == 429:  # a refused post counts against no limit
+                if exc.response.status_code == 429:
                     self._tiers.give_back("chat.postMessage")
-                    self._pacer.give_back(channel)
                     raise RateLimited(_retry_after(exc.response.headers)) from exc
                 if exc.response.status_code < 500 or attempt == AMBIGUOUS_RETRIES:
                     raise  # a refusal (or a 5xx to the last): nothing was posted, or the next attempt looks first
