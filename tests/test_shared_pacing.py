@@ -1,11 +1,12 @@
-"""Replicas pace Slack's limits together: the workspace's method tiers and each channel's pace are one budget
-in the database, not one per process. PostgreSQL only: SQLite serves a single process."""
+"""Sending at Slack's pace with replicas: the workspace's method tiers and each channel's pace are one budget in
+the database, not one per process (PostgreSQL only: SQLite serves a single process); and a tick keeps sending
+what a rate limit put back instead of leaving it to the next tick."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ from bot.claims import ScheduledSend, owe_post
 from bot.clock import SystemClock
 from bot.db import make_engine
 from bot.slack.shared_pacing import SharedPacer
+from schedules.dispatcher import run_due_sends
 from tests.harness.app_server import AppServer
 
 CHANNELS, POSTS_PER_CHANNEL = 8, 6
@@ -100,3 +102,20 @@ def test_two_replicas_earn_no_more_429s_than_one_and_send_each_post_once(engine,
     finally:
         for replica in replicas:
             replica.stop()
+
+
+def test_a_tick_keeps_sending_what_comes_due_within_its_linger_of_the_latest_send(db_url, fake):
+    """A ticking scheduler lingers for sends put back by a rate limit; the linger runs from the latest send, so
+    one that comes due soon after a slow send is sent in the same tick, not a whole interval later."""
+    clock = SystemClock()
+    server = AppServer(database_url=db_url, api_url=fake.api_url, clock=clock).start()
+    try:
+        fake.delay("chat.postMessage", 2.0)  # Slack is slow to take the first post
+        with server.runtime.db.session() as session:
+            owe_post(session, key="slow", due_at=clock.now(), channel="C_ONE", text="first")
+            owe_post(session, key="soon", due_at=clock.now() + timedelta(seconds=4), channel="C_TWO", text="then")
+        performed = run_due_sends(server.runtime, server.scheduler.performers, clock.now(), workers=2, linger=3.0)
+        assert performed == 2
+        assert [c.args["text"] for c in fake.calls_to("chat.postMessage")] == ["first", "then"]
+    finally:
+        server.stop()
