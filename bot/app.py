@@ -7,22 +7,27 @@ from slack_bolt import App
 from bot.ack_runner import wake_on_ack
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, make_engine
 from bot.metrics import Metrics
 from bot.runtime import DueWork, Runtime
 from bot.slack.gateway import SlackGateway
-from bot.slack.pacing import ChannelPacer, TierPacer
+from bot.slack.pacing import Pacer, TierPacer
+from bot.slack.shared_pacing import shared_pacers
 
 
 def build_runtime(
     settings: Settings,
     clock: Clock | None = None,
-    pacer: ChannelPacer | None = None,
+    pacer: Pacer | None = None,
     tiers: TierPacer | None = None,
 ) -> Runtime:
     settings.require_slack()
     metrics, db, clock = Metrics(), Database(settings.database_url), clock or SystemClock()
     metrics.watch_sends(db.read, clock.now)
+    if db.engine.dialect.name == "postgresql":  # replicas share one database: they pace Slack's limits together
+        # on connections of their own: a caller may hold one of the app's while it posts (a burst holds them all)
+        shared, shared_tiers = shared_pacers(make_engine(settings.database_url))
+        pacer, tiers = pacer or shared, tiers or shared_tiers
     return Runtime(
         settings=settings,
         db=db,

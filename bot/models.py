@@ -14,6 +14,7 @@ from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership, TeamSide
 from bot.partnerships.roster import RosterEntry, RosterRefresh
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
+from bot.slack.shared_pacing import RateBudget
 
 __all__ = [
     "Action",
@@ -48,6 +49,7 @@ __all__ = [
     "MilestoneThanks",
     "Partnership",
     "ProcessedEvent",
+    "RateBudget",
     "Rhythm",
     "RosterEntry",
     "RosterRefresh",

@@ -35,6 +35,21 @@ def work_calendar(session: Session, partnership: Partnership) -> WorkCalendar:
     )
 
 
+def work_calendars(session: Session, partnerships: list[Partnership]) -> dict[int, WorkCalendar]:
+    """`work_calendar` of many partnerships at once: one statement for all their holidays, however many they are
+    (a planner looking at every partnership each tick would otherwise send one per partnership)."""
+    holidays: dict[int, set[date]] = {}
+    ids = [p.id for p in partnerships]
+    if ids:
+        for partnership_id, day in session.execute(
+            select(Holiday.partnership_id, Holiday.day).where(Holiday.partnership_id.in_(ids))
+        ):
+            holidays.setdefault(partnership_id, set()).add(day)
+    return {
+        p.id: WorkCalendar(p.timezone, tuple(p.business_days), frozenset(holidays.get(p.id, ()))) for p in partnerships
+    }
+
+
 def work_calendar_read(gather: Gather, partnership: Partnership) -> Callable[[], WorkCalendar]:
     """`work_calendar` as part of a gathered read."""
     days = gather.rows(lambda p: select(Holiday.day).where(Holiday.partnership_id == p.pid), pid=partnership.id)

@@ -106,7 +106,8 @@ def run_due_sends(
     leases: Leases | None = None,
 ) -> int:
     """Perform every send due at `now`, including sends that performing others created, on `workers` threads.
-    With `linger` (seconds), keep going while sends put back for a rate limit come due within it. Returns
+    With `linger` (seconds), keep going while sends put back for a rate limit come due within it of the latest
+    send performed (a tick ending earlier would leave them to the next tick, up to an interval later). Returns
     how many sends were attempted. Once `leases.closing` is set, nothing more is claimed."""
     leases = leases or Leases()
     performed = 0
@@ -134,6 +135,8 @@ def run_due_sends(
                     broken.add(send_id)
                 else:
                     performed += outcome
+                    if outcome:  # the linger runs from the latest send: the next tick may be an interval away
+                        until = time.monotonic() + linger
 
 
 def _soon_due(rt: Runtime, until: float, closing: threading.Event) -> bool:

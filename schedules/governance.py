@@ -3,12 +3,12 @@ tabs republished when what someone waits on changes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from bot.claims import SendJob, schedule_send
+from bot.claims import ScheduledSend, SendJob, schedule_send
 from bot.governance import appraisal as appraisals
 from bot.governance import digest as digests
 from bot.governance import home as homes
@@ -23,7 +23,7 @@ from bot.partnerships.models import Charter, Partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 from bot.slack.governance_posts import note_refusal, post_to_governance
-from bot.workdays import local_date, work_calendar
+from bot.workdays import local_date, work_calendar, work_calendars
 from schedules.messages import tell
 
 
@@ -37,17 +37,29 @@ def plan_digests(rt: Runtime, now: datetime) -> None:
             .where(Charter.digest_cadence != "off")
             .options(joinedload(Partnership.charter))
         ).all()
+        calendars = work_calendars(session, found)  # one read for all: this runs every tick
+        # The digests owed lately (a period is a quarter at most): not owed again, so a tick after the moment
+        # sends no insert per partnership.
+        owed = set(
+            session.scalars(
+                select(ScheduledSend.key).where(
+                    ScheduledSend.kind == "digest", ScheduledSend.due_at > now - timedelta(days=100)
+                )
+            )
+        )
         for partnership in found:
             cadence = partnership.charter.digest_cadence
-            calendar = work_calendar(session, partnership)
-            moment = digests.send_moment(cadence, local_date(now, partnership.timezone), calendar)
+            moment = digests.send_moment(cadence, local_date(now, partnership.timezone), calendars[partnership.id])
             if moment is None or not partnership.created_at <= moment[1] <= now:
                 continue
             first, at = moment
+            key = f"digest:{partnership.id}:{cadence}:{first.isoformat()}"
+            if key in owed:
+                continue
             since = at - (first - digests.previous_period_start(cadence, first))
             schedule_send(
                 session,
-                key=f"digest:{partnership.id}:{cadence}:{first.isoformat()}",
+                key=key,
                 kind="digest",
                 due_at=at,
                 subject_id=partnership.id,
@@ -82,8 +94,10 @@ def send_digest(rt: Runtime, job: SendJob) -> str | None:
 def plan_appraisals(rt: Runtime, now: datetime) -> None:
     """Five business days before each council meeting, open its appraisal (once) and owe its pre-read."""
     with rt.db.session() as session:
-        for partnership in session.scalars(select(Partnership).options(joinedload(Partnership.charter))).all():
-            calendar = work_calendar(session, partnership)
+        found = session.scalars(select(Partnership).options(joinedload(Partnership.charter))).all()
+        calendars = work_calendars(session, found)  # one read for all: this runs every tick
+        for partnership in found:
+            calendar = calendars[partnership.id]
             charter = partnership.charter
             if charter.next_appraisal_on is None:
                 charter.next_appraisal_on = appraisals.first_meeting(partnership, calendar)

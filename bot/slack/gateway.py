@@ -20,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.errors import FormNotOpened
 from bot.metrics import Metrics
-from bot.slack.pacing import ChannelPacer, TierPacer
+from bot.slack.pacing import ChannelPacer, Pacer, TierPacer
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class SlackGateway:
         token: str,
         base_url: str,
         timeout: int = 15,
-        pacer: ChannelPacer | None = None,
+        pacer: Pacer | None = None,
         tiers: TierPacer | None = None,
         metrics: Metrics | None = None,
     ):
@@ -172,12 +172,18 @@ class SlackGateway:
             found = self.find_owed_post(channel=channel, thread_ts=thread_ts, send_key=send_key)
             if found:
                 return found
+        # The workspace's tier first (waiting for it can take a while), then the channel's pace, taken right before
+        # the post: a slot taken and then held through a wait would reach Slack late, and the next one on time,
+        # closer together than Slack's pace allows.
+        self._tiers.wait("chat.postMessage")
         wait = self._pacer.try_take(channel)
         if wait:
+            self._tiers.give_back("chat.postMessage")
             raise RateLimited(wait)
         metadata = {"event_type": SEND_EVENT_TYPE, "event_payload": {"key": send_key}}
         for attempt in range(AMBIGUOUS_RETRIES + 1):
-            self._tiers.wait("chat.postMessage")
+            if attempt:
+                self._tiers.wait("chat.postMessage")
             try:
                 response = self._owed_client.chat_postMessage(
                     channel=channel,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from typing import Callable, Protocol
 
 
 class ChannelPacer:
@@ -82,12 +82,29 @@ TIERS: dict[str, tuple[int, float]] = {
 }
 
 
-class TierPacer:
-    """One bucket per rate-limited method, shared by every worker of this process."""
+class Pacer(Protocol):
+    """What the gateway needs of a pacer: ChannelPacer (this process's buckets) or SharedPacer (every replica's)."""
 
-    def __init__(self, tiers: dict[str, tuple[int, float]] | None = None, **clock):
+    def wait(self, key: str) -> float: ...
+
+    def try_take(self, key: str) -> float: ...
+
+    def give_back(self, key: str) -> None: ...
+
+
+class TierPacer:
+    """One bucket per rate-limited method, shared by every worker of this process (`bucket`: how one is made,
+    e.g. held in the database for every replica; by default in this process)."""
+
+    def __init__(
+        self,
+        tiers: dict[str, tuple[int, float]] | None = None,
+        bucket: Callable[[int, float], Pacer] | None = None,
+        **clock,
+    ):
         tiers = TIERS if tiers is None else tiers
-        self._methods = {method: ChannelPacer(burst, interval, **clock) for method, (burst, interval) in tiers.items()}
+        bucket = bucket or (lambda burst, interval: ChannelPacer(burst, interval, **clock))
+        self._methods = {method: bucket(burst, interval) for method, (burst, interval) in tiers.items()}
 
     @classmethod
     def unlimited(cls) -> "TierPacer":
