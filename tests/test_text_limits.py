@@ -76,3 +76,13 @@ def test_a_name_cannot_format_or_ping(typed):
 def test_free_text_never_opens_a_code_block_or_pings(typed):
     shown = escape(typed)
     assert "```" not in shown and "<" not in shown and ">" not in shown
+
+
+def test_a_kpi_name_cannot_change_the_bold_around_it():
+    from bot.kpis.blocks import kpi_line
+    from bot.kpis.models import Kpi
+
+    kpi = Kpi(number=1, name="*CSAT* _x_ ```y", unit="%", target=90, higher_is_better=True, amber_percent=5,
+              period="weekly", reporting_side="vendor")  # fmt: skip
+    line = kpi_line(kpi)
+    assert line.startswith("*1.* ") and line.count("*") == 2 and "_" not in line and "`" not in line, line

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.partnerships.models import Partnership
-from bot.slack.text import escape
+from bot.slack.text import escape, name_text
 
 
 def streak_text(length: int) -> str:
@@ -19,7 +19,7 @@ def feedback_high_text(giver: str, about: str, score: float, cycle_number: int, 
 
 def anniversary_text(partnership: Partnership, years: int, checkins: int, kudos: int) -> str:
     return (
-        f":birthday: *{years} year{'s' if years > 1 else ''} of {escape(partnership.name)}!* "
+        f":birthday: *{years} year{'s' if years > 1 else ''} of {name_text(partnership.name)}!* "
         f"{escape(partnership.client_org)} and {escape(partnership.vendor_org)} have shared {checkins} "
         f"check-ins and {kudos} kudos since {partnership.created_at.date().isoformat()}. Here's to the next."
     )

@@ -22,7 +22,7 @@ from bot.slack.forms import (
     text_input,
     users_select,
 )
-from bot.slack.text import date_token, escape, mention
+from bot.slack.text import date_token, escape, mention, name_text
 from bot.workdays import local_date
 
 SILENCE = "silence might mean disengagement, not perfection"
@@ -90,7 +90,7 @@ def cycle_modal(partnership: Partnership) -> dict:
 
 def ask_blocks(partnership: Partnership, cycle: FeedbackCycle) -> tuple[str, list[dict]]:
     text = (
-        f"Feedback cycle {cycle.number} of *{escape(partnership.name)}* is open until "
+        f"Feedback cycle {cycle.number} of *{name_text(partnership.name)}* is open until "
         f"{date_token(cycle.closes_at)}: how is the partnership going? It takes two minutes."
     )
     return text, [
@@ -132,7 +132,7 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
     cycle = report.cycle
     blocks = [
         section(
-            f":bar_chart: *Feedback cycle {cycle.number} report* — {escape(partnership.name)} "
+            f":bar_chart: *Feedback cycle {cycle.number} report* — {name_text(partnership.name)} "
             f"({date_token(cycle.opens_at, '{date_short}')} – {date_token(cycle.closes_at, '{date_short}')})"
         )
     ]
@@ -166,7 +166,8 @@ def report_blocks(partnership: Partnership, report: Report, today: date) -> tupl
     if report.open_actions:
         tz = partnership.timezone
         lines = [
-            f"{a.number}. {escape(a.title)} — {owner_text(a)}, {(today - local_date(a.created_at, tz)).days} days old"
+            f"{a.number}. {name_text(a.title)} — {owner_text(a)}, "
+            f"{(today - local_date(a.created_at, tz)).days} days old"
             + (" :red_circle: overdue" if a.due_date < today else "")
             for a in report.open_actions[:15]
         ]

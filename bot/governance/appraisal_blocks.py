@@ -29,7 +29,7 @@ from bot.slack.forms import (
     text_input,
     users_select,
 )
-from bot.slack.text import date_token, duration_text, escape, mention
+from bot.slack.text import date_token, duration_text, escape, mention, name_text
 
 # -- the appraisal ----------------------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ def preread_blocks(
     ]
     blocks = [
         section(
-            f":classical_building: *Appraisal #{appraisal.number} of {escape(partnership.name)}* — pre-read for the "
+            f":classical_building: *Appraisal #{appraisal.number} of {name_text(partnership.name)}* — pre-read for the "
             f"council meeting on {appraisal.meeting_on.isoformat()}" + (f"\n{who}" if who else "")
         ),
         section("\n".join(lines[:4])),
@@ -106,7 +106,7 @@ def preread_blocks(
             "is asked for the appraisal form."
         ),
     ]
-    return f"Appraisal #{appraisal.number} pre-read: {escape(partnership.name)}", blocks
+    return f"Appraisal #{appraisal.number} pre-read: {name_text(partnership.name)}", blocks
 
 
 def _governance_blocks(partnership: Partnership, pre: PreRead) -> list[dict]:
@@ -131,7 +131,7 @@ def chart_comment(chart_text: str) -> str:
 
 def form_ask(partnership: Partnership, appraisal: Appraisal) -> tuple[str, list[dict]]:
     text = (
-        f"The governance council of *{escape(partnership.name)}* meets on {appraisal.meeting_on.isoformat()} "
+        f"The governance council of *{name_text(partnership.name)}* meets on {appraisal.meeting_on.isoformat()} "
         f"(appraisal #{appraisal.number}). Please fill the appraisal form: four ratings and two questions."
     )
     return text, [
@@ -230,7 +230,7 @@ def recorded_blocks(partnership: Partnership, appraisal: Appraisal) -> tuple[str
     )
     blocks = [
         section(
-            f":classical_building: *Appraisal #{appraisal.number}* of {escape(partnership.name)} recorded by "
+            f":classical_building: *Appraisal #{appraisal.number}* of {name_text(partnership.name)} recorded by "
             f"{mention(appraisal.recorded_by)}: *{VERDICTS[appraisal.verdict]}*"
         ),
         section(f"*Decisions*\n{decisions}"),
@@ -245,11 +245,11 @@ def appraisal_history_blocks(
 ) -> tuple[str, list[dict]]:
     when = next_on.isoformat() if next_on else "not planned yet"
     blocks = [
-        section(f"*Appraisals of {escape(partnership.name)}* — {CADENCE_NAMES[cadence]}; next meeting {when}"),
+        section(f"*Appraisals of {name_text(partnership.name)}* — {CADENCE_NAMES[cadence]}; next meeting {when}"),
     ]
     if not found:
         blocks.append(section("No appraisal yet. `/partner appraisal run` posts a pre-read now (leads)."))
-        return f"Appraisals of {escape(partnership.name)}", blocks
+        return f"Appraisals of {name_text(partnership.name)}", blocks
     latest, *older = found
     if latest.recorded_at:
         blocks.extend(recorded_blocks(partnership, latest)[1])
@@ -267,7 +267,7 @@ def appraisal_history_blocks(
             for a in older[:30]
         ]
         blocks.append(section("*History*\n" + "\n".join(lines)))
-    return f"Appraisals of {escape(partnership.name)}", blocks
+    return f"Appraisals of {name_text(partnership.name)}", blocks
 
 
 CADENCE_NAMES = {"monthly": "monthly", "quarterly": "quarterly", "half_yearly": "half-yearly"}

@@ -25,7 +25,7 @@ from bot.slack.forms import (
     text_input,
     users_select,
 )
-from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, escape, mention
+from bot.slack.text import SEVERITY_NAMES, channel_link, date_token, escape, mention, name_text
 
 PART_NAMES = {
     "checkins": "Check-ins answered on time",
@@ -87,7 +87,7 @@ def health_blocks(partnership: Partnership, health: HealthReading) -> tuple[str,
         for p in health.now.parts
     ]
     blocks = [
-        section(f"*{escape(partnership.name)}* — health"),
+        section(f"*{name_text(partnership.name)}* — health"),
         section(health_headline(health)),
         section("\n".join(lines)),
         context(
@@ -95,7 +95,7 @@ def health_blocks(partnership: Partnership, health: HealthReading) -> tuple[str,
             f"({' + '.join(str(w) for w in WEIGHTS.values())} = 100). The README explains each part."
         ),
     ]
-    return f"Health of {escape(partnership.name)}: {health.now.score}/100", blocks
+    return f"Health of {name_text(partnership.name)}: {health.now.score}/100", blocks
 
 
 def health_short(health: Health, change: int) -> str:
@@ -114,14 +114,14 @@ def council_blocks(partnership: Partnership, members: list[Member]) -> tuple[str
         for side, people in by_side.items()
     ]
     blocks = [
-        section(f"*Governance council* of {escape(partnership.name)}"),
+        section(f"*Governance council* of {name_text(partnership.name)}"),
         section("\n".join(lines)),
         context(
             "By default the leads and sponsors of both sides. Leads change it with "
             "`/partner council add @user` and `/partner council remove @user`."
         ),
     ]
-    return f"Governance council of {escape(partnership.name)}", blocks
+    return f"Governance council of {name_text(partnership.name)}", blocks
 
 
 def council_changed_text(user_id: str, seated: bool, changed: bool) -> str:
@@ -144,7 +144,7 @@ def referral_text(
         f"{channel_link(partnership.channel_id)} to the governance council for a decision."
     )
     summary = (
-        f"*{escape(escalation.title)}* · {SEVERITY_NAMES[escalation.severity]} · {CATEGORIES[escalation.category]}\n"
+        f"*{name_text(escalation.title)}* · {SEVERITY_NAMES[escalation.severity]} · {CATEGORIES[escalation.category]}\n"
         f"{escape(escalation.description)}" + (f"\n*Impact:* {escape(escalation.impact)}" if escalation.impact else "")
     )
     blocks = [
@@ -205,12 +205,12 @@ def digest_blocks(partnership: Partnership, digest: Digest, cadence: str, today:
         cycle = f"cycle #{digest.cycle.number} {state} (closes {date_token(digest.cycle.closes_at)}): answers {answers}"
     due = (
         ", ".join(
-            f"{escape(m.name)} ({m.due_date.isoformat()}{' overdue' if m.due_date < today else ''})"
+            f"{name_text(m.name)} ({m.due_date.isoformat()}{' overdue' if m.due_date < today else ''})"
             for m in digest.milestones_due
         )  # fmt: skip
         or "none in the next two weeks"
     )
-    landed = ", ".join(escape(m.name) for m in digest.milestones_landed) or "none"
+    landed = ", ".join(name_text(m.name) for m in digest.milestones_landed) or "none"
     actions = (
         ", ".join(
             f"#{a.number} {escape(a.title[:60])} ({mention(a.owner_user) if a.owner_user else 'the leads'}, "
@@ -233,13 +233,13 @@ def digest_blocks(partnership: Partnership, digest: Digest, cadence: str, today:
         f"*Incentives:* {misalignment_text(digest.incentives)}",
     ]
     blocks = [
-        section(f":bookmark_tabs: *{word} digest* — {escape(partnership.name)}"),
+        section(f":bookmark_tabs: *{word} digest* — {name_text(partnership.name)}"),
         section(health_headline(digest.health)),
         section("\n".join(lines)),
         section("\n".join(governance)),
         context(f"From {date_token(digest.since)} to {date_token(digest.until)}. `/partner digest` shows it any time."),
     ]
-    return f"{word} digest of {escape(partnership.name)}: health {digest.health.now.score}/100", blocks
+    return f"{word} digest of {name_text(partnership.name)}: health {digest.health.now.score}/100", blocks
 
 
 # -- the export -------------------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def export_started_text() -> str:
 
 def export_comment(partnership: Partnership, tables: int) -> str:
     return (
-        f":package: The data of *{escape(partnership.name)}*: {tables} CSV files, one per table. Times are UTC "
+        f":package: The data of *{name_text(partnership.name)}*: {tables} CSV files, one per table. Times are UTC "
         f"(ISO 8601) with a local-time column ({partnership.timezone}) beside each; anonymous feedback carries no "
         "names or keys."
     )

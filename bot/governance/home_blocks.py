@@ -26,7 +26,7 @@ from bot.slack.forms import (
     plain,
     section,
 )
-from bot.slack.text import channel_link, date_token, escape, mention
+from bot.slack.text import channel_link, date_token, escape, mention, name_text
 
 # -- the App Home -----------------------------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ def home_view(data: HomeData, now: datetime) -> dict:
         return {"type": "home", "blocks": blocks}
     for b in data.belongings:
         line = (
-            f"*{escape(b.partnership.name)}* — you are {b.member.side} {b.member.role} "
+            f"*{name_text(b.partnership.name)}* — you are {b.member.side} {b.member.role} "
             f"({escape(b.partnership.org_of(b.member.side))}){' · on the council' if b.council else ''} "
             f"· {channel_link(b.partnership.channel_id)}"
         )
@@ -55,19 +55,19 @@ def home_view(data: HomeData, now: datetime) -> dict:
     blocks.extend(items or [section("Nothing. :sparkles:")])
     if data.milestones:
         lines = [
-            f"{escape(p.name)}: *{escape(m.name)}* due {m.due_date.isoformat()}"
+            f"{name_text(p.name)}: *{name_text(m.name)}* due {m.due_date.isoformat()}"
             + (f" ({mention(m.owner_user)})" if m.owner_user else "")
             for p, m in data.milestones
         ]
         blocks += [{"type": "divider"}, section("*Next milestones*\n" + "\n".join(lines))]
     for g in data.governance:
         when = g.next_appraisal_on.isoformat() if g.next_appraisal_on else "not planned yet"
-        items = [f"#{e.number} {escape(e.title)} (referred)" for e in g.referred]
+        items = [f"#{e.number} {name_text(e.title)} (referred)" for e in g.referred]
         items += [f"appraisal #{a.number} to record (meeting {a.meeting_on.isoformat()})" for a in g.unrecorded]
         blocks += [
             {"type": "divider"},
             section(
-                f"*Governance — {escape(g.partnership.name)}*\nNext council appraisal: {when}\n"
+                f"*Governance — {name_text(g.partnership.name)}*\nNext council appraisal: {when}\n"
                 f"Open council items: {', '.join(items) if items else 'none'}"
             ),
         ]
@@ -81,7 +81,7 @@ def _waiting_blocks(waiting: Waiting) -> list[dict]:
     for p, checkin in waiting.checkins:
         blocks.append(
             section(
-                f"Check-in *{escape(checkin.rhythm.name)}* in {escape(p.name)}, open until "
+                f"Check-in *{name_text(checkin.rhythm.name)}* in {name_text(p.name)}, open until "
                 f"{date_token(checkin.closes_at)}",
                 accessory=button("Answer", RhythmAction.ANSWER, str(checkin.id), "primary"),
             )
@@ -89,7 +89,7 @@ def _waiting_blocks(waiting: Waiting) -> list[dict]:
     for p, cycle in waiting.cycles:
         blocks.append(
             section(
-                f"Feedback cycle #{cycle.number} in {escape(p.name)}, open until {date_token(cycle.closes_at)}",
+                f"Feedback cycle #{cycle.number} in {name_text(p.name)}, open until {date_token(cycle.closes_at)}",
                 accessory=button("Give feedback", FeedbackAction.GIVE, str(cycle.id)),
             )
         )
@@ -97,7 +97,7 @@ def _waiting_blocks(waiting: Waiting) -> list[dict]:
         mark = ":red_circle: overdue, " if late else ""
         blocks.append(
             section(
-                f"Action #{action.number} in {escape(p.name)}: {escape(action.title[:200])} "
+                f"Action #{action.number} in {name_text(p.name)}: {escape(action.title[:200])} "
                 f"({mark}due {action.due_date.isoformat()})"
             )
         )
@@ -105,25 +105,26 @@ def _waiting_blocks(waiting: Waiting) -> list[dict]:
         what = "you own it" if why == "owner" else "waiting for your side to acknowledge"
         blocks.append(
             section(
-                f"Escalation #{escalation.number} ({escalation.severity}) in {escape(p.name)}: "
-                f"{escape(escalation.title)} — {what}",
+                f"Escalation #{escalation.number} ({escalation.severity}) in {name_text(p.name)}: "
+                f"{name_text(escalation.title)} — {what}",
                 accessory=button("Open", Action.OPEN_ESCALATION, str(escalation.id)),
             )
         )
     for p, appraisal in waiting.forms:
         blocks.append(
             section(
-                f"Appraisal #{appraisal.number} form for {escape(p.name)} (meeting {appraisal.meeting_on.isoformat()})",
+                f"Appraisal #{appraisal.number} form for {name_text(p.name)} "
+                f"(meeting {appraisal.meeting_on.isoformat()})",
                 accessory=button("Fill the form", Action.FILL_FORM, str(appraisal.id)),
             )
         )
     for p, decision, answers in waiting.decisions:
         blocks.extend(_decision_blocks(p, decision, answers))
     for p, owed in waiting.actuals:
-        names = ", ".join(escape(k.name) for k in owed.kpis)
+        names = ", ".join(name_text(k.name) for k in owed.kpis)
         blocks.append(
             section(
-                f"KPI actuals your side ({owed.side}) owes in {escape(p.name)} for the "
+                f"KPI actuals your side ({owed.side}) owes in {name_text(p.name)} for the "
                 f"{period_label(owed.period, owed.start)}: {names}",
                 accessory=button("Enter actuals", KpiAction.ENTER_ACTUALS, owed.button_value, "primary"),
             )
@@ -131,7 +132,7 @@ def _waiting_blocks(waiting: Waiting) -> list[dict]:
     for p, review in waiting.reviews:
         blocks.append(
             section(
-                f"Incentive review in {escape(p.name)}, open until {date_token(review.closes_at)}: is what is paid "
+                f"Incentive review in {name_text(p.name)}, open until {date_token(review.closes_at)}: is what is paid "
                 "for still what we want?",
                 accessory=button("Answer", IncentiveAction.ANSWER, str(review.id), "primary"),
             )
@@ -147,7 +148,7 @@ def _decision_blocks(p: Partnership, decision: Decision, answers: list[str]) -> 
     else:
         when = " — the other side is not aligned"
     head = section(
-        f"{ICONS[decision.state]} Decision {decision.number} in {escape(p.name)} by {mention(decision.author_user)} "
+        f"{ICONS[decision.state]} Decision {decision.number} in {name_text(p.name)} by {mention(decision.author_user)} "
         f"({decision.side}): {escape(decision.what[:200])} — *{STATES[decision.state]}*{when}",
         accessory=None if answers else button("Open", Action.OPEN_DECISION, str(decision.id)),
     )

@@ -22,7 +22,7 @@ from bot.slack.forms import (
     text_input,
     users_select,
 )
-from bot.slack.text import channel_link, date_token, escape, mention
+from bot.slack.text import channel_link, date_token, escape, mention, name_text
 
 SILENCE = "silence might mean disengagement, not perfection"
 PLACES = ("1st", "2nd", "3rd", "4th")
@@ -98,7 +98,7 @@ def terms_lines(terms: IncentiveTerms, next_review: datetime | None) -> list[str
 
 def ask_blocks(partnership: Partnership, review: IncentiveReview) -> tuple[str, list[dict]]:
     text = (
-        f":scales: Time for the incentive review of {escape(partnership.name)} in "
+        f":scales: Time for the incentive review of {name_text(partnership.name)} in "
         f"{channel_link(partnership.channel_id)}: is what is paid for still what we want? "
         f"Answer by {date_token(review.closes_at)}."
     )
@@ -165,7 +165,7 @@ def report_blocks(
     review = report.review
     state = "closed" if review.closed_at else f"open until {date_token(review.closes_at)}"
     verdict = ":warning: *Misalignment*" if report.misaligned else ":white_check_mark: Aligned"
-    title = f"Incentive review of {escape(partnership.name)}"
+    title = f"Incentive review of {name_text(partnership.name)}"
     blocks = [
         section(f"*{title}* — opened {date_token(review.opened_at, '{date_short_pretty}')}, {state}\n{verdict}"),
         context(f"What is paid for: {escape(review.paid_for) if review.paid_for else 'not written down'}"),

@@ -11,7 +11,7 @@ from bot.kpis.periods import period_label
 from bot.kpis.service import ScorecardState, ScoreRow
 from bot.partnerships.models import Partnership
 from bot.slack.forms import button, listing, modal, option, radio_buttons, section, text_input
-from bot.slack.text import EVERYTHING, channel_link, escape, mention
+from bot.slack.text import EVERYTHING, channel_link, escape, mention, name_text
 
 DOTS = {
     "green": ":large_green_circle:",
@@ -33,7 +33,7 @@ def target_text(kpi: Kpi) -> str:
 
 def kpi_line(kpi: Kpi) -> str:
     return (
-        f"*{kpi.number}.* {escape(kpi.name)} — target {target_text(kpi)}, amber within "
+        f"*{kpi.number}.* {name_text(kpi.name)} — target {target_text(kpi)}, amber within "
         f"{number_text(kpi.amber_percent)}%, {kpi.period}, reported by the {kpi.reporting_side} side"
     )
 
@@ -93,11 +93,11 @@ def kpi_saved(user_id: str, channel_id: str, kpi: Kpi, added: bool) -> tuple[str
 
 
 def kpi_retired_text(user_id: str, kpi: Kpi) -> str:
-    return f":bar_chart: {mention(user_id)} retired KPI {kpi.number}, {escape(kpi.name)}."
+    return f":bar_chart: {mention(user_id)} retired KPI {kpi.number}, {name_text(kpi.name)}."
 
 
 def ask_blocks(partnership: Partnership, side: str, period: str, start: date, kpis: list[Kpi]) -> tuple[str, list]:
-    names = ", ".join(escape(k.name) for k in kpis)
+    names = ", ".join(name_text(k.name) for k in kpis)
     text = (
         f":bar_chart: Actuals for the {period_label(period, start)} are due from the {side} side in "
         f"{channel_link(partnership.channel_id)}: {names}."
@@ -112,7 +112,7 @@ def ask_blocks(partnership: Partnership, side: str, period: str, start: date, kp
 
 def nudge_blocks(partnership: Partnership, side: str, period: str, start: date, kpis: list[Kpi]) -> tuple[str, list]:
     _, blocks = ask_blocks(partnership, side, period, start, kpis)
-    names = ", ".join(escape(k.name) for k in kpis)
+    names = ", ".join(name_text(k.name) for k in kpis)
     late = f"Reminder: the {period_label(period, start)} actuals are still missing for {names}."
     return late, [section(late), blocks[1]]
 
@@ -120,7 +120,7 @@ def nudge_blocks(partnership: Partnership, side: str, period: str, start: date, 
 def actuals_modal(
     partnership: Partnership, side: str, period: str, start: date, kpis: list[Kpi], current: dict[int, KpiActual]
 ) -> dict:
-    blocks = [section(f"*{escape(partnership.name)}* — {period_label(period, start)}")]
+    blocks = [section(f"*{name_text(partnership.name)}* — {period_label(period, start)}")]
     for kpi in kpis:
         earlier = current.get(kpi.id)
         blocks.append(
@@ -143,7 +143,7 @@ def reported_text(user_id: str, period: str, start: date, entered, ratings: dict
     parts = []
     for kpi, actual, before in entered:
         corrected = f" (corrected from {number_text(before.value)})" if before else ""
-        parts.append(f"{DOTS[ratings[kpi.id]]} {escape(kpi.name)} {number_text(actual.value)}{corrected}")
+        parts.append(f"{DOTS[ratings[kpi.id]]} {name_text(kpi.name)} {number_text(actual.value)}{corrected}")
     comment = next((a.comment for _, a, _ in entered if a.comment), "")
     return (
         f":bar_chart: {mention(user_id)} reported the {period_label(period, start)}: "
@@ -154,7 +154,7 @@ def reported_text(user_id: str, period: str, start: date, entered, ratings: dict
 
 def streak_notice(kpi: Kpi, starts: list[date], leads: list[str], action_number: int, due: str) -> str:
     return (
-        f":repeat: *Recurring miss*: {escape(kpi.name)} has been red {len(starts)} periods in a row (since the "
+        f":repeat: *Recurring miss*: {name_text(kpi.name)} has been red {len(starts)} periods in a row (since the "
         f"{period_label(kpi.period, starts[0])}). {' '.join(mention(u) for u in leads) or 'Leads'}: please agree a "
         f"correction plan — action {action_number}, due {due} (`/partner actions`)."
     )
@@ -167,7 +167,7 @@ def _cell_text(kpi: Kpi, cell) -> str:
 
 
 def scorecard_blocks(partnership: Partnership, rows: list[ScoreRow]) -> tuple[str, list[dict]]:
-    title = f"Scorecard of {escape(partnership.name)}"
+    title = f"Scorecard of {name_text(partnership.name)}"
     if not rows:
         return title, [section(f"*{title}*\nNo KPIs yet. A lead adds one with `/partner kpi add`.")]
     blocks = [section(f"*{title}* — the last six periods, oldest first")]
@@ -181,7 +181,7 @@ def scorecard_blocks(partnership: Partnership, rows: list[ScoreRow]) -> tuple[st
         streak = f"\n:repeat: *red {row.red_streak} periods in a row*" if row.red_streak >= 3 else ""
         blocks.append(
             section(
-                f"*{kpi.number}. {escape(kpi.name)}* — {', '.join(facts)}\n"
+                f"*{kpi.number}. {name_text(kpi.name)}* — {', '.join(facts)}\n"
                 + " · ".join(_cell_text(kpi, c) for c in row.cells)
                 + streak
             )
@@ -214,11 +214,11 @@ def scorecard_state_text(state: ScorecardState | None) -> str:
         return "no KPIs yet (`/partner kpi add`)"
     line = " ".join(f"{DOTS[colour]} {state.counts[colour]} {colour}" for colour in ("green", "amber", "red"))
     if state.recurring:
-        misses = ", ".join(f"{escape(r.kpi.name)} (red {r.red_streak} in a row)" for r in state.recurring[:10])
+        misses = ", ".join(f"{name_text(r.kpi.name)} (red {r.red_streak} in a row)" for r in state.recurring[:10])
         line += f" · recurring misses: {misses}"
     if state.missing:
         line += " · actuals missing: " + ", ".join(
-            f"{escape(r.kpi.name)} ({period_label(r.kpi.period, r.cells[-1].start)}, {r.kpi.reporting_side})"
+            f"{name_text(r.kpi.name)} ({period_label(r.kpi.period, r.cells[-1].start)}, {r.kpi.reporting_side})"
             for r in state.missing[:10]
         )
     return line
