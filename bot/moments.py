@@ -1,9 +1,11 @@
-"""When each partnership's recurring plans (the digest, the appraisal, the incentive review) next need a look.
+"""When each partnership's recurring plans (the digest, the appraisal, the incentive review, the KPI asks) next need
+a look.
 
 A tick reads only the moments that have come, through an index, instead of every partnership's settings: the
 planners compute the moment with the same rules as they act on, and store it after each look. A new partnership,
 or a change to what a moment depends on (time zone, business days, holidays, cadences, the council's date, the
-review month), puts its moments back to EARLIEST: looked at again on the next tick, a batch at a time. No Slack."""
+review month, its KPIs), puts its moments back to EARLIEST: looked at again on the next tick, a batch at a time.
+No Slack."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime
 
-KINDS = ("digest", "appraisal", "incentive_review")
+KINDS = ("digest", "appraisal", "incentive_review", "kpi_ask")
 # "Look now": before any real moment, so a new or changed partnership comes first.
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 # Nothing planned (digests off, no business day in sight): until a change of settings asks for a new look.
@@ -30,6 +32,7 @@ WATCHED = {
         "next_appraisal_on": ("appraisal",),
     },
     "incentive_terms": {"review_month": ("incentive_review",)},
+    "kpis": {name: ("kpi_ask",) for name in ("partnership_id", "reporting_side", "period", "created_at", "retired_at")},
 }
 
 

@@ -18,7 +18,7 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-KINDS = ("digest", "appraisal", "incentive_review")
+KINDS = ("digest", "appraisal", "incentive_review", "kpi_ask")
 # bot.moments.EARLIEST: every existing partnership and Home is looked at once, a batch a tick, by the same rules
 # the planners use, which then store the real moment.
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
