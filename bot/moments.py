@@ -46,8 +46,9 @@ class NextMoment(Base):
 
 
 def due(session: Session, kind: str, now: datetime, limit: int) -> list[tuple[int, datetime]]:
-    """(partnership, moment) of the moments of `kind` that have come, oldest first, at most `limit`."""
-    return [
+    """(partnership, moment) of the moments of `kind` that have come, oldest first, at most `limit`. What this
+    session then changes of them asks for no further look: the look stores the moment computed after it."""
+    found = [
         (partnership_id, at)
         for partnership_id, at in session.execute(
             select(NextMoment.partnership_id, NextMoment.due_at)
@@ -56,6 +57,8 @@ def due(session: Session, kind: str, now: datetime, limit: int) -> list[tuple[in
             .limit(limit)
         )
     ]
+    session.info.setdefault("looking", set()).update((kind, partnership_id) for partnership_id, _ in found)
+    return found
 
 
 def move(session: Session, kind: str, partnership_id: int, seen: datetime, to: datetime) -> None:
@@ -84,6 +87,7 @@ def look_again(session: Session) -> None:
                 fields = {name: kinds for name, kinds in fields.items() if fields_changed(obj, (name,))}
             partnership_id = obj.id if table == "partnerships" else obj.partnership_id
             changed |= {(kind, partnership_id) for kinds in fields.values() for kind in kinds}
+    changed -= session.info.get("looking", set())
     connection = session.connection()
     if new:
         rows = [{"kind": kind, "partnership_id": pid, "due_at": EARLIEST} for pid in sorted(new) for kind in KINDS]
