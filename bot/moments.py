@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ForeignKey, Index, String, insert, inspect, select, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, exists, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -52,13 +52,22 @@ def due(session: Session, kind: str, now: datetime, limit: int) -> list[tuple[in
         (partnership_id, at)
         for partnership_id, at in session.execute(
             select(NextMoment.partnership_id, NextMoment.due_at)
-            .where(NextMoment.kind == kind, NextMoment.due_at <= now)
+            .where(*_has_come(kind, now))
             .order_by(NextMoment.due_at, NextMoment.partnership_id)
             .limit(limit)
         )
     ]
     session.info.setdefault("looking", set()).update((kind, partnership_id) for partnership_id, _ in found)
     return found
+
+
+def any_due(kind: str, now: datetime) -> ColumnElement[bool]:
+    """Whether any moment of `kind` has come: the tick's probe, through the same index."""
+    return exists().where(*_has_come(kind, now))
+
+
+def _has_come(kind: str, now: datetime) -> tuple:
+    return NextMoment.kind == kind, NextMoment.due_at <= now
 
 
 def move(session: Session, kind: str, partnership_id: int, seen: datetime, to: datetime) -> None:
@@ -88,14 +97,13 @@ def look_again(session: Session) -> None:
             partnership_id = obj.id if table == "partnerships" else obj.partnership_id
             changed |= {(kind, partnership_id) for kinds in fields.values() for kind in kinds}
     changed -= session.info.get("looking", set())
-    connection = session.connection()
     if new:
         rows = [{"kind": kind, "partnership_id": pid, "due_at": EARLIEST} for pid in sorted(new) for kind in KINDS]
-        connection.execute(insert(NextMoment.__table__), rows)
+        session.connection().execute(insert(NextMoment.__table__), rows)
     for kind in KINDS:
         ids = sorted(pid for k, pid in changed if k == kind and pid not in new)
         if ids:
-            connection.execute(
+            session.connection().execute(
                 update(NextMoment.__table__)
                 .where(NextMoment.kind == kind, NextMoment.partnership_id.in_(ids))
                 .values(due_at=EARLIEST)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import false, select
+from sqlalchemy import exists, false, select
 
 from bot.celebrations import service as celebrations
 from bot.celebrations.blocks import anniversary_text, no_p1_text
@@ -13,15 +13,18 @@ from bot.milestones.blocks import reminder_text
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from schedules.scheduler import PLAN_BATCH
+from schedules.scheduler import PLAN_BATCH, probed
+
+# Written as the partial index ix_partnerships_celebrations_unplanned is (`= false`: `IS false` would not use it).
+UNPLANNED = Partnership.celebrations_planned == false()
 
 
+@probed(lambda _now: exists().where(UNPLANNED))
 def plan_celebrations(rt: Runtime, now: datetime) -> None:
     """New partnerships are owed their automatic celebrations once (picked up within a tick of setup), one
     batch a tick so that many new partnerships at once never hold up the sends already due."""
     with rt.db.session() as session:
-        unplanned = select(Partnership).where(Partnership.celebrations_planned == false()).limit(PLAN_BATCH)
-        for partnership in session.scalars(unplanned).all():
+        for partnership in session.scalars(select(Partnership).where(UNPLANNED).limit(PLAN_BATCH)).all():
             celebrations.plan_for(session, partnership)
 
 

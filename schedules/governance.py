@@ -26,9 +26,10 @@ from bot.slack.gateway import SlackApiError
 from bot.slack.governance_posts import note_refusal, post_to_governance
 from bot.workdays import local_date, work_calendar, work_calendars
 from schedules.messages import tell
-from schedules.scheduler import PLAN_BATCH
+from schedules.scheduler import PLAN_BATCH, probed
 
 
+@probed(lambda now: moments.any_due("digest", now))
 def plan_digests(rt: Runtime, now: datetime) -> None:
     """Owe each partnership the digest of the period running now, once its moment has come (keyed by the
     period, so any number of replicas owe it once). Only partnerships whose moment has come are read, a batch a
@@ -118,6 +119,7 @@ def send_digest(rt: Runtime, job: SendJob) -> str | None:
 # -- the appraisal ----------------------------------------------------------------------------------------
 
 
+@probed(lambda now: moments.any_due("appraisal", now))
 def plan_appraisals(rt: Runtime, now: datetime) -> None:
     """Five business days before each council meeting, open its appraisal (once) and owe its pre-read. Only
     partnerships whose moment has come are read, a batch a tick; each look stores the next pre-read moment."""
@@ -246,6 +248,7 @@ def send_meeting(rt: Runtime, job: SendJob) -> str | None:
 # -- the App Home -----------------------------------------------------------------------------------------
 
 
+@probed(homes.any_recheck_due)
 def plan_home_refresh(rt: Runtime, now: datetime) -> None:
     """Republish the Home of everyone who opened it whenever what they wait on changes: only Homes marked by a
     change, or whose recheck moment came, are looked at, a batch a tick."""

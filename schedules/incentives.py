@@ -16,9 +16,10 @@ from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.workdays import work_calendars
 from schedules.messages import tell
-from schedules.scheduler import PLAN_BATCH
+from schedules.scheduler import PLAN_BATCH, probed
 
 
+@probed(lambda now: moments.any_due("incentive_review", now))
 def plan_incentive_reviews(rt: Runtime, now: datetime) -> None:
     """Open each partnership's quarter's review once it is due. Only partnerships whose moment has come are read,
     a batch a tick; each look stores when the next quarter's review opens."""

@@ -20,11 +20,12 @@ from bot.partnerships.targets import Target
 from bot.runtime import Runtime
 from bot.workdays import local_date, local_instant, work_calendars
 from schedules.messages import tell
-from schedules.scheduler import PLAN_BATCH
+from schedules.scheduler import PLAN_BATCH, probed
 
 NUDGE_AFTER = Target(1, "bd")
 
 
+@probed(lambda now: moments.any_due("kpi_ask", now))
 def plan_kpi_asks(rt: Runtime, now: datetime) -> None:
     """Owe the ask (and its nudge) for the latest closed period of each (partnership, side, period) with KPIs.
     Only partnerships whose moment has come are read, a batch a tick; each look stores the next moment."""

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
@@ -304,7 +304,7 @@ def changed_views(session: Session, now: datetime, key_secret: bytes, limit: int
     by it is owed once."""
     due = []
     for view in session.scalars(
-        select(HomeView).where(HomeView.recheck_at <= now).order_by(HomeView.recheck_at, HomeView.id).limit(limit)
+        select(HomeView).where(_recheck_due(now)).order_by(HomeView.recheck_at, HomeView.id).limit(limit)
     ).all():
         seen = view.recheck_at
         current, following = look(session, view.user_id, now, key_secret)
@@ -317,6 +317,15 @@ def changed_views(session: Session, now: datetime, key_secret: bytes, limit: int
             update(HomeView).where(HomeView.id == view.id, HomeView.recheck_at == seen).values(recheck_at=following)
         )
     return due
+
+
+def any_recheck_due(now: datetime) -> ColumnElement[bool]:
+    """Whether any Home is due for a recheck: the tick's probe, through the same index."""
+    return exists().where(_recheck_due(now))
+
+
+def _recheck_due(now: datetime) -> ColumnElement[bool]:
+    return HomeView.recheck_at <= now
 
 
 def owe_publish(session: Session, user_id: str, version: int, now: datetime) -> None:
