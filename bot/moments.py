@@ -16,7 +16,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime
 
-KINDS = ("digest", "appraisal", "incentive_review", "kpi_ask")
+# Looked at again whenever what they are computed from changes.
+RECOMPUTED = ("digest", "appraisal", "incentive_review", "kpi_ask")
+# A new partnership's celebrations are owed once, at its first look (a positive row to find through the index,
+# where `celebrations_planned = false` is left to the planner's statistics); its anniversaries then follow on.
+KINDS = (*RECOMPUTED, "celebrations")
 # "Look now": before any real moment, so a new or changed partnership comes first.
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
 # Nothing planned (digests off, no business day in sight): until a change of settings asks for a new look.
@@ -24,8 +28,8 @@ NEVER = datetime(9000, 1, 1, tzinfo=timezone.utc)
 
 # What each kind of moment is computed from, table by table; a change to any of these fields asks for a new look.
 WATCHED = {
-    "partnerships": {"timezone": KINDS, "business_days": KINDS, "created_at": KINDS},
-    "holidays": {"day": KINDS, "partnership_id": KINDS},
+    "partnerships": {"timezone": RECOMPUTED, "business_days": RECOMPUTED, "created_at": RECOMPUTED},
+    "holidays": {"day": RECOMPUTED, "partnership_id": RECOMPUTED},
     "charters": {
         "digest_cadence": ("digest",),
         "appraisal_cadence": ("appraisal",),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import exists, false, select
+from sqlalchemy import select
 
+from bot import moments
 from bot.celebrations import service as celebrations
 from bot.celebrations.blocks import anniversary_text, no_p1_text
 from bot.claims import SendJob
@@ -15,17 +16,19 @@ from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from schedules.scheduler import PLAN_BATCH, probed
 
-# Written as the partial index ix_partnerships_celebrations_unplanned is (`= false`: `IS false` would not use it).
-UNPLANNED = Partnership.celebrations_planned == false()
 
-
-@probed(lambda _now: exists().where(UNPLANNED))
+@probed(lambda now: moments.any_due("celebrations", now))
 def plan_celebrations(rt: Runtime, now: datetime) -> None:
     """New partnerships are owed their automatic celebrations once (picked up within a tick of setup), one
     batch a tick so that many new partnerships at once never hold up the sends already due."""
     with rt.db.session() as session:
-        for partnership in session.scalars(select(Partnership).where(UNPLANNED).limit(PLAN_BATCH)).all():
-            celebrations.plan_for(session, partnership)
+        looks = moments.due(session, "celebrations", now, PLAN_BATCH)
+        ids = [partnership_id for partnership_id, _ in looks]
+        found = {p.id: p for p in session.scalars(select(Partnership).where(Partnership.id.in_(ids)))}
+        for partnership_id, seen in looks:
+            if not found[partnership_id].celebrations_planned:
+                celebrations.plan_for(session, found[partnership_id])
+            moments.move(session, "celebrations", partnership_id, seen, moments.NEVER)
 
 
 def anniversary(rt: Runtime, job: SendJob) -> str | None:

@@ -18,10 +18,11 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
-KINDS = ("digest", "appraisal", "incentive_review", "kpi_ask")
+KINDS = ("digest", "appraisal", "incentive_review", "kpi_ask")  # bot.moments.RECOMPUTED
 # bot.moments.EARLIEST: every existing partnership and Home is looked at once, a batch a tick, by the same rules
 # the planners use, which then store the real moment.
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+NEVER = datetime(9000, 1, 1, tzinfo=timezone.utc)  # bot.moments.NEVER
 
 
 def upgrade() -> None:
@@ -48,6 +49,19 @@ def upgrade() -> None:
                 ["kind", "partnership_id", "due_at"], sa.select(sa.literal(kind), partnerships.c.id, at)
             )
         )
+    # Celebrations are owed once: looked at first only where they have not been yet.
+    never = sa.literal(NEVER, bot.db.UTCDateTime())
+    planned = sa.table("partnerships", sa.column("id"), sa.column("celebrations_planned"))
+    op.execute(
+        moments.insert().from_select(
+            ["kind", "partnership_id", "due_at"],
+            sa.select(
+                sa.literal("celebrations"),
+                planned.c.id,
+                sa.case((planned.c.celebrations_planned == sa.true(), never), else_=at),
+            ),
+        )
+    )
     with op.batch_alter_table("home_views") as batch:
         batch.add_column(sa.Column("recheck_at", bot.db.UTCDateTime(), nullable=True))
     op.create_index(op.f("ix_home_views_recheck_at"), "home_views", ["recheck_at"])
