@@ -1,6 +1,5 @@
-"""The Home tab is republished when what waits on someone changes with time alone (a check-in's window closing,
-an action falling overdue at local midnight), though no row changed: the Home's own recheck moment. And a change
-that concerns some people republishes their Homes only."""
+"""The Home tab is republished when what waits on someone changes: a check-in's window closing, and an action
+falling overdue at local midnight, when no row changes at all (the Home's own recheck moment), for its owner only."""
 
 from __future__ import annotations
 
@@ -55,18 +54,18 @@ def test_an_action_falling_overdue_at_midnight_republishes_only_its_owners_home(
     clock.set(MONDAY)
     with app.runtime.db.session() as session:  # as an appraisal's decision or a KPI's miss would owe it
         partnership_id = session.scalar(select(Partnership.id))
-        lead = session.scalar(select(Member).where(Member.user_id == "ULEAD"))
+        owner = session.scalar(select(Member).where(Member.user_id == "UHOME2"))  # no lead: no KPI asks to await
         create_action(session, session.get(Partnership, partnership_id), title="Send the forecast",
                       due_date=date(2026, 11, 24), source="appraisal", created_by="ULEAD", now=MONDAY,
-                      owner=lead)  # fmt: skip
+                      owner=owner)  # fmt: skip
     open_home(app, slack, fake, "ULEAD")
     open_home(app, slack, fake, "UHOME2")
-    assert "Send the forecast" in published(fake, "ULEAD")[-1]
+    assert "Send the forecast" in published(fake, "UHOME2")[-1]
 
     clock.set(datetime(2026, 11, 24, 23, 59, tzinfo=UTC))
     app.scheduler.tick()
-    assert len(published(fake, "ULEAD")) == 1
+    assert len(published(fake, "UHOME2")) == 1
 
     clock.set(datetime(2026, 11, 25, 0, 0, tzinfo=UTC))  # the day after it was due, in London
     app.scheduler.tick()
-    assert len(published(fake, "ULEAD")) == 2 and len(published(fake, "UHOME2")) == 1
+    assert len(published(fake, "UHOME2")) == 2 and len(published(fake, "ULEAD")) == 1
