@@ -9,8 +9,8 @@ from slack_bolt import App, BoltContext, BoltResponse
 from sqlalchemy import select
 
 from bot.channels import rekey_channel
-from bot.claims import claim_event, release_event
-from bot.errors import UserError
+from bot.claims import claim_event, event_done, event_is_done, release_event
+from bot.errors import DatabaseUnavailable, UserError
 from bot.partnerships import roster
 from bot.partnerships.blocks import direct_message_answer
 from bot.partnerships.models import Member
@@ -32,28 +32,70 @@ def deliver_each_event_once(body, context: BoltContext, next):
             first = claim_event(
                 session, event_id=event_id, event_type=body["event"].get("type", ""), now=rt.clock.now()
             )
-        if not first:
+            done = not first and event_is_done(session, event_id=event_id)
+        if done:
             log.info("event %s already handled; acknowledging the retry", event_id)
             return BoltResponse(status=200, body="")
+        if not first:  # its first delivery is being worked on: if that fails, this retry must not have had a 200
+            log.info("event %s is being handled; Slack is asked to retry it later", event_id)
+            return BoltResponse(status=503, body="")
         context[EVENT_CLAIMED] = True
     return next()
 
 
-def released_on_failure(listener: Callable) -> Callable:
-    """An event listener whose failure gives its event's claim back: the claim was committed before the work
-    (Bolt runs the work after the ack), so a failed delivery must not make Slack's retry of it look handled."""
+def answered_after_work(listener: Callable) -> Callable:
+    """An event listener that answers Slack once its work is done: 200 when done (and its claim marked done),
+    503 when the database failed it (and its claim given back), so that Slack delivers the event again instead
+    of it being lost in an outage. When the claim cannot be given back (the database is gone), the claim stays
+    provisional and Slack's retry after EVENT_LEASE takes it over. A bug is answered 200, as before, so that
+    Slack does not repeat what broke."""
 
-    def handling(event, body, context):  # the names Bolt fills in
+    def handling(ack, event, body, context):  # the names Bolt fills in
+        rt, event_id = runtime(context), body.get("event_id")
+        slots = getattr(context.listener_runner, "slots", None)
+        if slots is not None:  # the work waits for a work slot like any listener's (bot.ack_runner)
+            slots.take()
         try:
             listener(event, context)
+            if event_id:
+                with rt.db.session() as session:
+                    event_done(session, event_id=event_id, now=rt.clock.now())
+        except DatabaseUnavailable as error:
+            given_back = give_back(rt, event_id)
+            log.warning(
+                "database unreachable (%s): event %s not handled; Slack delivers it again%s",
+                error,
+                event_id,
+                "" if given_back else " (its claim is taken over then)",
+            )
+            ack.response = BoltResponse(status=503, body="")
+            return
         except Exception:
-            if body.get("event_id"):
-                with runtime(context).db.session() as session:
-                    release_event(session, event_id=body["event_id"])
+            ack()
+            give_back(rt, event_id)
             raise
+        ack()
 
     handling.__name__ = handling.__qualname__ = listener.__name__
     return handling
+
+
+def give_back(rt: Runtime, event_id: str | None) -> bool:
+    if not event_id:
+        return True
+    try:
+        with rt.db.session() as session:
+            release_event(session, event_id=event_id)
+        return True
+    except DatabaseUnavailable:
+        return False
+
+
+def on_event(app: App, event_type: str, listener: Callable) -> None:
+    """Listen to an event, answered by the listener itself after its work (answered_after_work), not by Bolt
+    before it: Bolt's `app.event` acknowledges events at once, and that answer could not be taken back."""
+    app.event(event_type)(answered_after_work(listener))
+    app._listeners[-1].auto_acknowledgement = False
 
 
 def on_message(event, context):
@@ -137,7 +179,7 @@ def home_team_of(rt: Runtime, user_id: str) -> str:
 
 def register(app: App) -> None:
     app.middleware(deliver_each_event_once)
-    app.event("message")(released_on_failure(on_message))
-    app.event("member_joined_channel")(released_on_failure(on_member_joined))
-    app.event("member_left_channel")(released_on_failure(on_member_left))
-    app.event("channel_id_changed")(released_on_failure(on_channel_id_changed))
+    on_event(app, "message", on_message)
+    on_event(app, "member_joined_channel", on_member_joined)
+    on_event(app, "member_left_channel", on_member_left)
+    on_event(app, "channel_id_changed", on_channel_id_changed)
