@@ -9,6 +9,7 @@ from slack_bolt import App
 from bot.db import inserted_by
 from bot.errors import Gone, NotSetUp, UserError
 from bot.escalations import service as escalations
+from bot.escalations import timeline
 from bot.escalations.blocks import (
     LIST_PAGE,
     assign_modal,
@@ -222,7 +223,7 @@ def on_update_submitted(ack, body, view, context):
     with rt.db.session() as session:
         escalation, partnership = load(session, escalation_id)
         member_for(session, partnership, actor, now)
-        escalations.add_update(session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now)
+        timeline.add_update(session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now)
         channel, thread = partnership.channel_id, escalation.message_ts
     rt.gateway.post_message(channel=channel, thread_ts=thread, text=update_text(actor.user_id, text))
 
@@ -276,10 +277,24 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
         escalation = partnerships.find_by_thread(session, Escalation, channel_id, thread_ts)
         if escalation is None:
             return False
-        escalations.add_update(
+        timeline.add_update(
             session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now, message_ts=ts
         )
     return True
+
+
+def on_thread_edit(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, author: str) -> bool:
+    """An edited reply under an escalation: its timeline entry says what the reply says now."""
+    with rt.db.session() as session:
+        escalation = partnerships.find_by_thread(session, Escalation, channel_id, thread_ts)
+        return escalation is not None and timeline.edit_update(session, escalation, ts, text)
+
+
+def on_thread_delete(rt: Runtime, channel_id: str, thread_ts: str, ts: str) -> bool:
+    """A reply deleted from under an escalation leaves its timeline."""
+    with rt.db.session() as session:
+        escalation = partnerships.find_by_thread(session, Escalation, channel_id, thread_ts)
+        return escalation is not None and timeline.withdraw_update(session, escalation, ts)
 
 
 def register(app: App) -> None:

@@ -109,13 +109,25 @@ def on_message(event, context):
         edited = event.get("message") or {}
         if edited.get("user") and not edited.get("bot_id") and edited.get("thread_ts") not in (None, edited["ts"]):
             edited_text = from_slack(edited.get("text", ""))  # entity-escaped by Slack; stored as typed
-            rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited_text)
+            where = (event["channel"], edited["thread_ts"], edited["ts"], edited_text)
+            (
+                rhythms.on_thread_edit(rt, *where)
+                or escalations.on_thread_edit(rt, *where, edited["user"])
+                or milestones.on_thread_edit(rt, *where, edited["user"])
+            )
         return
     if subtype == "message_deleted":
+        # What a thread reply recorded goes with it: a check-in answer (and its blocker), an escalation's
+        # timeline entry, a milestone's thanks.
         gone = event.get("previous_message") or {}
         ts = event.get("deleted_ts") or gone.get("ts")
         if gone.get("thread_ts") not in (None, ts) and not gone.get("bot_id"):
-            rhythms.on_thread_delete(rt, event["channel"], gone["thread_ts"], ts)
+            where = (event["channel"], gone["thread_ts"], ts)
+            (
+                rhythms.on_thread_delete(rt, *where)
+                or escalations.on_thread_delete(rt, *where)
+                or milestones.on_thread_delete(rt, *where)
+            )
         return
     if event.get("bot_id") or subtype == "bot_message":
         return
