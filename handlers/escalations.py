@@ -29,6 +29,7 @@ from bot.escalations.blocks import (
 from bot.escalations.ids import Action, EscalationState, Form, RaiseState
 from bot.escalations.models import Escalation
 from bot.governance import service as governance
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -153,7 +154,7 @@ def on_modal_button(rt: Runtime, body: dict, action: dict) -> None:
     to, build_view = MODAL_MOVES[action["action_id"]]
 
     def build(session):
-        escalation, partnership = load(session, int(action["value"]))
+        escalation, partnership = load(session, row_id(action["value"]))
         escalations.check_move(escalation, member_for(session, partnership, actor_of(body), rt.clock.now()), to)
         return build_view(escalation)
 
@@ -161,11 +162,11 @@ def on_modal_button(rt: Runtime, body: dict, action: dict) -> None:
 
 
 def on_update_button(rt: Runtime, body: dict, action: dict) -> None:
-    open_modal(rt, body, lambda session: update_modal(load(session, int(action["value"]))[0]))
+    open_modal(rt, body, lambda session: update_modal(load(session, row_id(action["value"]))[0]))
 
 
 def on_direct_button(rt: Runtime, body: dict, action: dict) -> None:
-    move(rt, int(action["value"]), actor_of(body), DIRECT_MOVES[action["action_id"]])
+    move(rt, row_id(action["value"]), actor_of(body), DIRECT_MOVES[action["action_id"]])
 
 
 def modal_move(rt: Runtime, ack, view, body, to: str, **kwargs) -> None:
