@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Callable
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -43,15 +44,44 @@ def deliver_each_event_once(body, context: BoltContext, next):
     return next()
 
 
+# Slack waits 3 s for an event's answer: work still going after this is answered 200 and finishes after (its
+# claim stays unfinished until it does). Slack calls with back-off (a users.info that fails) can take that long.
+ANSWER_BUDGET = 2.0
+
+
+class OneAnswer:
+    """An event's one answer, whichever comes first: its work's outcome, or 200 once ANSWER_BUDGET has passed."""
+
+    def __init__(self, ack):
+        self._ack, self._lock, self.status = ack, threading.Lock(), None
+        self._timer = threading.Timer(ANSWER_BUDGET, self.give, (200,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def give(self, status: int) -> bool:
+        """False when the event was answered already (the budget ran out first)."""
+        with self._lock:
+            if self.status is not None:
+                return False
+            self.status = status
+        self._timer.cancel()
+        if status == 200:
+            self._ack()
+        else:
+            self._ack.response = BoltResponse(status=status, body="")
+        return True
+
+
 def answered_after_work(listener: Callable) -> Callable:
     """An event listener that answers Slack once its work is done: 200 when done (and its claim marked done),
     503 when the database failed it (and its claim given back), so that Slack delivers the event again instead
     of it being lost in an outage. When the claim cannot be given back (the database is gone), the claim stays
-    provisional and Slack's retry after EVENT_LEASE takes it over. A bug is answered 200, as before, so that
-    Slack does not repeat what broke."""
+    unfinished and Slack's retry takes it over after EVENT_LEASE. Work longer than ANSWER_BUDGET is answered
+    200 then. A bug is answered 200, as before, so that Slack does not repeat what broke."""
 
     def handling(ack, event, body, context):  # the names Bolt fills in
         rt, event_id = runtime(context), body.get("event_id")
+        answer = OneAnswer(ack)
         slots = getattr(context.listener_runner, "slots", None)
         if slots is not None:  # the work waits for a work slot like any listener's (bot.ack_runner)
             slots.take()
@@ -62,19 +92,21 @@ def answered_after_work(listener: Callable) -> Callable:
                     event_done(session, event_id=event_id, now=rt.clock.now())
         except DatabaseUnavailable as error:
             given_back = give_back(rt, event_id)
-            log.warning(
-                "database unreachable (%s): event %s not handled; Slack delivers it again%s",
-                error,
-                event_id,
-                "" if given_back else " (its claim is taken over then)",
-            )
-            ack.response = BoltResponse(status=503, body="")
+            if answer.give(503):
+                log.warning(
+                    "database unreachable (%s): event %s not handled; Slack delivers it again%s",
+                    error,
+                    event_id,
+                    "" if given_back else " (its claim is taken over then)",
+                )
+            else:  # answered 200 when its budget ran out: Slack will not deliver it again
+                log.error("event %s met the database outage after its answer (%s); it is not handled", event_id, error)
             return
         except Exception:
-            ack()
+            answer.give(200)
             give_back(rt, event_id)
             raise
-        ack()
+        answer.give(200)
 
     handling.__name__ = handling.__qualname__ = listener.__name__
     return handling
