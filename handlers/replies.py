@@ -118,10 +118,12 @@ def form(listener: Callable) -> Callable:
 def open_modal(rt: Runtime, body: dict, build: Callable[[Session], dict]) -> None:
     """Open the view `build(session)` returns for whoever pressed; a UserError from `build` is told instead.
 
-    The trigger lives 3 s: the view is built in one short read and opened at once, never retried later."""
+    The trigger lives 3 s: the view is built in one short read and opened at once, never retried later. A button
+    pressed inside a modal pushes the new view on top of it rather than replacing it, as Slack asks."""
     with rt.db.session() as session:
         view = build(session)
-    rt.gateway.open_view(trigger_id=body["trigger_id"], view=view)
+    in_modal = (body.get("view") or {}).get("type") == "modal"
+    rt.gateway.open_view(trigger_id=body["trigger_id"], view=view, push=in_modal)
 
 
 def post_stored(

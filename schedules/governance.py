@@ -180,13 +180,21 @@ def send_chart(rt: Runtime, job: SendJob) -> str | None:
 
 
 def send_tally(rt: Runtime, job: SendJob) -> str | None:
-    with rt.db.session() as session:
+    """The count of answered forms in the pre-read's thread, kept up to date as forms come in. Read, post with no
+    transaction open (carrying the send's key, so a lost answer never posts it twice), then record its ts."""
+    with rt.db.read() as session:
         appraisal = session.get(Appraisal, job.subject_id)
         if appraisal is None or not appraisal.preread_ts or appraisal.tally_ts:
             return "dropped"
         text = tally_text(*appraisals.tally(session, appraisal))
-        appraisal.tally_ts = rt.gateway.post_message(channel=appraisal.preread_channel,
-                                                     thread_ts=appraisal.preread_ts, text=text)  # fmt: skip
+        channel, thread = appraisal.preread_channel, appraisal.preread_ts
+    ts = rt.gateway.post_message(channel=channel, thread_ts=thread, text=text, **job.once)
+    with rt.db.session() as session:
+        appraisal = session.get(Appraisal, job.subject_id)
+        appraisal.tally_ts = ts
+        latest = tally_text(*appraisals.tally(session, appraisal))
+    if latest != text:  # a form answered while the count was being posted found no tally to update yet
+        rt.gateway.update_message(channel=channel, ts=ts, text=latest)
     return None
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.models import Action, FeedbackCycle, FeedbackResponse
 from tests.harness.app_server import AppServer
-from tests.harness.flows import count, feedback_values, give_feedback, set_feedback_cycle, set_up_partnership
+from tests.harness.flows import count, feedback_values, give_feedback, said, set_feedback_cycle, set_up_partnership
 from tests.harness.slack_driver import shown, text
 from tests.harness.waiting import eventually
 
@@ -166,8 +166,9 @@ def test_anonymous_cycles_hide_names_and_small_groups(partnership, clock, slack,
 
 
 def test_silence_is_called_out_and_two_silent_cycles_alert_the_sponsors(partnership, clock, slack, fake, app):
-    slack.command("role <@UHOME3> sponsor")
-    slack.command("role <@UEXT3> sponsor")
+    # each answer is awaited: a role given after the ack must be stored before the cycles run
+    assert "is now a sponsor" in said(slack, "role <@UHOME3> sponsor")
+    assert "is now a sponsor" in said(slack, "role <@UEXT3> sponsor")
     at(clock, app, CYCLE_1)
     give_feedback(slack, fake, app, user="ULEAD", team="T_HOME")
     give_feedback(slack, fake, app, user="UEXT1", team="T_EXT")

@@ -83,3 +83,27 @@ def test_a_pre_read_whose_answer_was_lost_is_posted_once_and_recorded(slack, fak
     assert len(stored) == 1
     with app.runtime.db.session() as session:
         assert session.scalar(select(Appraisal.preread_ts)) == stored[0]["ts"]
+
+
+def test_the_tally_is_posted_with_no_transaction_open_and_recorded(slack, fake, app, partnership, monkeypatch):
+    gateway = app.runtime.gateway
+    post = gateway.post_message
+    seen: list[tuple[str, int]] = []
+
+    with OpenTransactions(app.runtime.db.engine) as transactions:
+
+        def watched(**kwargs):
+            seen.append((kwargs["text"], transactions.here()))
+            return post(**kwargs)
+
+        monkeypatch.setattr(gateway, "post_message", watched)
+        fake.reset()
+        assert "The pre-read for the council meeting" in slack.command("appraisal run").text
+        eventually(lambda: any("forms answered" in text for text, _ in seen), what="the tally posted")
+    assert [open_ for text, open_ in seen if "forms answered" in text] == [0], seen
+    with app.runtime.db.session() as session:
+        appraisal = session.scalar(select(Appraisal))
+        eventually(lambda: session.scalar(select(Appraisal.tally_ts)) is not None, what="the tally recorded")
+        tallies = [m for m in fake.history("C_GOV") if "forms answered" in m.get("text", "")]
+        assert [m["ts"] for m in tallies] == [session.scalar(select(Appraisal.tally_ts))]
+        assert appraisal.preread_ts

@@ -255,16 +255,21 @@ class SlackGateway:
         else:
             log.warning("response_url answered %s: %s", response.status_code, response.body)
 
-    def open_view(self, *, trigger_id: str, view: dict) -> str:
-        """Never retried: the trigger expires 3 s after the click, so a retry after a 5xx or a 429's wait
+    def open_view(self, *, trigger_id: str, view: dict, push: bool = False) -> str:
+        """Open a modal, or with `push` (a button pressed inside a modal) put it on top of that modal's stack, so
+        closing it goes back to the one under it (Slack allows two pushes: `push_limit_reached` beyond).
+
+        Never retried: the trigger expires 3 s after the click, so a retry after a 5xx or a 429's wait
         would only fail later (`expired_trigger_id`); the caller tells the person instead."""
+        method = "views.push" if push else "views.open"
+        call = self._owed_client.views_push if push else self._owed_client.views_open
         try:
-            return self._owed_client.views_open(trigger_id=trigger_id, view=view)["view"]["id"]
+            return call(trigger_id=trigger_id, view=view)["view"]["id"]
         except SlackApiError as exc:
-            log.warning("views.open refused: %s", exc.response.get("error") or exc.response.status_code)
+            log.warning("%s refused: %s", method, exc.response.get("error") or exc.response.status_code)
             raise FormNotOpened(exc.response.get("error") or f"HTTP {exc.response.status_code}") from exc
         except NETWORK_ERRORS as exc:
-            log.warning("views.open failed: %s", exc)
+            log.warning("%s failed: %s", method, exc)
             raise FormNotOpened("no answer") from exc
 
     def join_channel(self, channel: str) -> None:

@@ -135,18 +135,27 @@ class SlackDriver:
         channel: str = "C_PARTNER",
         message_ts: str = "1700000000.000100",
         block_id: str = "block",
+        inside: dict | None = None,
     ) -> Response:
+        """A button pressed in a message, or `inside` a view (a modal or a Home tab) as Slack sends that: the view
+        with its id and type, a view container, and neither channel, message nor response_url."""
+        where: dict = {
+            "channel": {"id": channel},
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+            "message": {"ts": message_ts},
+            "response_url": self.fake.response_url(),
+        }
+        if inside is not None:
+            view = {"id": f"V{next(_ids)}", "type": "modal", **inside}
+            where = {"container": {"type": "view", "view_id": view["id"]}, "view": view}
         return self._payload(
             {
                 "type": "block_actions",
                 "user": {"id": user, "team_id": team, "username": user.lower()},
                 "team": {"id": "T_HOME"},
                 "api_app_id": "A_APP",
-                "channel": {"id": channel},
-                "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
-                "message": {"ts": message_ts},
+                **where,
                 "trigger_id": f"trigger-{next(_ids)}",
-                "response_url": self.fake.response_url(),
                 "actions": [
                     {
                         "type": "button",
