@@ -13,26 +13,52 @@ from bot.db import Base, UTCDateTime, insert_once
 
 
 class ProcessedEvent(Base):
-    """Slack retries events it thinks we missed; the event_id says whether we have seen one."""
+    """Slack retries events it thinks we missed; the event_id says whether we have seen one. A claim is
+    provisional (`done_at` empty) until the event's work is done: a worker cut off by an outage or a crash
+    cannot give its claim back, so a provisional claim older than EVENT_LEASE is taken over by Slack's retry."""
 
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_type: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it was (last) claimed
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+# Slack retries an event about at once, then after 1 and 5 minutes. An event's work takes well under this,
+# so a claim still provisional this long after it was taken belongs to a worker that is gone.
+EVENT_LEASE = timedelta(seconds=30)
 
 
 def claim_event(session: Session, *, event_id: str, event_type: str, now: datetime) -> bool:
-    """True for the first delivery of an event, False for every retry of it."""
-    return (
-        insert_once(session, ProcessedEvent.__table__, event_id=event_id, event_type=event_type, received_at=now)
-        is not None
-    )
+    """True when this delivery does the work: the first one, or a retry taking over from a worker that is gone.
+    False for a retry of an event done (or being done right now: `event_is_done` tells which)."""
+    if insert_once(session, ProcessedEvent.__table__, event_id=event_id, event_type=event_type, received_at=now):
+        return True
+    taken_over = session.execute(
+        update(ProcessedEvent)
+        .where(
+            ProcessedEvent.event_id == event_id,
+            ProcessedEvent.done_at.is_(None),
+            ProcessedEvent.received_at < now - EVENT_LEASE,
+        )
+        .values(received_at=now)
+    ).rowcount
+    return taken_over == 1
+
+
+def event_is_done(session: Session, *, event_id: str) -> bool:
+    return session.scalar(select(ProcessedEvent.done_at).where(ProcessedEvent.event_id == event_id)) is not None
+
+
+def event_done(session: Session, *, event_id: str, now: datetime) -> None:
+    """The event's work is done: from now on every retry of it is only acknowledged."""
+    session.execute(update(ProcessedEvent).where(ProcessedEvent.event_id == event_id).values(done_at=now))
 
 
 def release_event(session: Session, *, event_id: str) -> None:
     """The work of an event failed: forget its claim so Slack's retry of it is handled, not dropped."""
-    session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id))
+    session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id, ProcessedEvent.done_at.is_(None)))
 
 
 class ScheduledSend(Base):

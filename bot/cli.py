@@ -116,7 +116,9 @@ def run(settings) -> int:
     scheduler.start()  # catches up at once: check-ins due while we were down go out if still in their window
     try:
         if settings.socket_mode:
-            serve_socket_mode(app, settings, shutdown)
+            from bot.socket_mode import serve_socket_mode
+
+            serve_socket_mode(app, runtime, settings, lambda: shutdown.at is not None)
         else:
             serve_http(app, runtime, settings, shutdown, SHUTDOWN_GRACE)
     finally:
@@ -166,16 +168,3 @@ def serve_http(app, runtime, settings, shutdown: Shutdown, grace: float) -> None
     shutdown.server = Server(config)
     if shutdown.at is None:  # a signal may have come before the server was there to take it
         shutdown.server.run()
-
-
-def serve_socket_mode(app, settings, shutdown: Shutdown) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    log.info("serving in Socket Mode")
-    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-    handler.connect()
-    try:
-        while shutdown.at is None:
-            time.sleep(0.2)
-    finally:
-        handler.close()

@@ -20,6 +20,7 @@ HOW_TO_GET = {
     "DATABASE_URL": "use sqlite:///partnerbot.db or postgresql+psycopg://user:pass@host:5432/dbname",
     "SLACK_API_URL": "leave it unset for Slack's public Web API, or give an http(s) URL ending in /api/",
     "PORT": "give a TCP port number between 1 and 65535",
+    "METRICS_PORT": "give a TCP port number between 1 and 65535 (Socket Mode serves /healthz and /metrics there)",
     "LOG_LEVEL": "use one of DEBUG, INFO, WARNING, ERROR",
     "LOG_FORMAT": "use text (the default) or json (one JSON object a line)",
     "DEFAULT_TIMEZONE": "use an IANA timezone name such as Europe/London or America/New_York",
@@ -39,6 +40,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///partnerbot.db", alias="DATABASE_URL")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     port: int = Field(default=3000, ge=1, le=65535, alias="PORT")
+    # Socket Mode only (HTTP mode serves them on PORT): where /healthz and /metrics are. The same default as
+    # PORT, so a health check or a scrape configuration does not change with the mode.
+    metrics_port: int = Field(default=3000, ge=1, le=65535, alias="METRICS_PORT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
     log_format: str = Field(default="text", alias="LOG_FORMAT")
     default_timezone: str = Field(default="UTC", alias="DEFAULT_TIMEZONE")

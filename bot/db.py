@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from sqlalchemy import DateTime, MetaData, Table, create_engine, delete, event, inspect
 from sqlalchemy.engine import Engine, ExceptionContext
@@ -61,9 +64,29 @@ class UTCDateTime(TypeDecorator):
 CONNECT_TIMEOUT = 2
 POOL_TIMEOUT = 2
 POOL_SIZE, MAX_OVERFLOW = 10, 10
+# A pooled connection is pinged before use. A server that is frozen (stopped, swapping, a dead VM whose kernel
+# still acknowledges) never answers the ping and no TCP timeout fires, since every byte is acknowledged: the
+# ping is given PING_TIMEOUT, then its socket is shut, and the database is told as unavailable at once rather
+# than reconnected to (which would spend CONNECT_TIMEOUT more: past Slack's 3 s).
+PING_TIMEOUT = 1.0
+# The server's own limits, for statements that reach it: no request of a Slack bot needs 10 s, and waiting
+# on a lock longer than Slack waits for an answer helps nobody (both are told as "can't reach it right now").
+STATEMENT_TIMEOUT_MS, LOCK_TIMEOUT_MS = 10_000, 3_000
+# A peer that vanished (a host down, a network cut) is noticed by TCP keepalives while idle, and by
+# tcp_user_timeout while data waits to be acknowledged, instead of the kernel's 2 h / 15 min defaults.
+POSTGRES_CONNECT_ARGS = {
+    "connect_timeout": CONNECT_TIMEOUT,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+    "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}",
+}
 # PostgreSQL error classes that mean "cannot be reached now" rather than "this statement is wrong":
-# connection exception, insufficient resources (too many connections), shutting down, system error.
-_UNREACHABLE_SQLSTATES = ("08", "53", "57P", "58")
+# connection exception, insufficient resources (too many connections), shutting down, system error; and the
+# server's own time limits above (query_canceled by statement_timeout, lock_not_available by lock_timeout).
+_UNREACHABLE_SQLSTATES = ("08", "53", "57P", "58", "57014", "55P03")
 # What SQLite says when its file cannot be used at all (gone, unreadable, still locked after the busy timeout).
 _UNREACHABLE_SQLITE = ("unable to open database file", "database is locked", "disk i/o error")
 
@@ -127,14 +150,59 @@ def _make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN" if snapshot else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,  # a connection the server dropped (a restart, an outage) is replaced, not used
         pool_size=POOL_SIZE,
         max_overflow=MAX_OVERFLOW,
         pool_timeout=POOL_TIMEOUT,
-        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+        connect_args=POSTGRES_CONNECT_ARGS,
     )
+    engine.dialect.do_ping = _ping_within(engine.dialect.do_ping, PING_TIMEOUT)
+    return engine
+
+
+def _ping_within(ping: Callable[[Any], bool], seconds: float) -> Callable[[Any], bool]:
+    """`ping`, given up after `seconds`: the connection's socket is shut (the blocked read returns), the pool
+    discards the connection, and DatabaseUnavailable is raised. psycopg has no client-side timeout of its own."""
+
+    def ping_within(dbapi_connection) -> bool:
+        lock, state = threading.Lock(), {"done": False, "cut": False}
+
+        def cut() -> None:
+            with lock:  # never cut a connection whose ping has just answered
+                if state["done"]:
+                    return
+                state["cut"] = True
+            _shut(dbapi_connection)
+
+        timer = threading.Timer(seconds, cut)
+        timer.daemon = True
+        timer.start()
+        try:
+            answered = ping(dbapi_connection)
+        except Exception:
+            if not state["cut"]:
+                raise
+            answered = False
+        finally:
+            with lock:
+                state["done"] = True
+            timer.cancel()
+        if state["cut"]:
+            raise DatabaseUnavailable(f"the database did not answer within {seconds:g}s")
+        return answered
+
+    return ping_within
+
+
+def _shut(dbapi_connection) -> None:
+    try:
+        fd = dbapi_connection.pgconn.socket
+        with socket.socket(fileno=os.dup(fd)) as sock:  # shutdown acts on the socket, whichever descriptor
+            sock.shutdown(socket.SHUT_RDWR)
+    except Exception:  # already closed: the ping fails by itself
+        pass
 
 
 def _note_new_rows(session: Session, _context) -> None:
@@ -274,6 +342,9 @@ def upgrade(url: str, engine: Engine | None = None) -> None:
     config = alembic_config(url)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
+            # A migration may rewrite a big table, and may wait for another replica's: not a request's limits.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
             # Replicas starting together take turns; the second finds nothing left to do.
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7270201)")
         config.attributes["connection"] = connection

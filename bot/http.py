@@ -16,6 +16,7 @@ from starlette.routing import Route
 from bot import logs
 from bot.db import Database
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
+from bot.ops_server import health
 from bot.slack.incoming import malformed
 
 
@@ -44,11 +45,8 @@ def build_http_app(
         return to_starlette_response(bolt_response)
 
     async def healthz(_request: Request) -> Response:
-        healthy = await run_in_threadpool(db.is_healthy)
-        return JSONResponse(
-            {"status": "ok" if healthy else "unhealthy", "database": "ok" if healthy else "unreachable"},
-            status_code=200 if healthy else 503,
-        )
+        status, answer = await run_in_threadpool(health, db)
+        return JSONResponse(answer, status_code=status)
 
     async def scrape(_request: Request) -> Response:
         exposition = await run_in_threadpool(metrics.exposition)  # pending sends are read from the database

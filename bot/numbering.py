@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.errors import UserError
+
 LARGEST_NUMBER = 2**31 - 1  # the database's integer; anything larger is not a number of ours
 _DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: "²" and "①" are digits to str.isdigit, not to int()
 
@@ -15,6 +17,15 @@ _DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: "²" and "①" are digits to
 def number_typed(text: str) -> int | None:
     """The number a person typed (1 to LARGEST_NUMBER, ASCII digits), or None when it is not one."""
     return int(text) if _DIGITS.fullmatch(text) and 1 <= int(text) <= LARGEST_NUMBER else None
+
+
+def row_id(value) -> int:
+    """The row a button stands for (the id the bot wrote into its value). Slack hands values back as written,
+    so anything else is a stale or forged button: told as out of date, never looked up."""
+    found = number_typed(value) if isinstance(value, str) else None
+    if found is None:
+        raise UserError("That button is out of date.")
+    return found
 
 
 def next_number(session: Session, model, partnership_id: int) -> int:

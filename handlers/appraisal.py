@@ -21,6 +21,7 @@ from bot.governance.appraisal_blocks import (
 )
 from bot.governance.ids import Action, AppraisalState, Form, ScheduleState
 from bot.governance.models import Appraisal
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
@@ -119,7 +120,7 @@ def _load_appraisal(session, appraisal_id: int):
 
 def on_fill_form(rt: Runtime, body: dict, action: dict) -> None:
     def build(session):
-        appraisal, partnership = _load_appraisal(session, int(action["value"]))
+        appraisal, partnership = _load_appraisal(session, row_id(action["value"]))
         member = member_for(session, partnership, actor_of(body), rt.clock.now())
         governance.require_council(session, partnership, member, "fill the appraisal form")
         appraisals.open_for_answers(appraisal)

@@ -11,7 +11,9 @@ from slack_bolt import App, BoltContext
 from bot.runtime import Runtime
 
 RUNTIME, SCHEDULER = "partnerbot_runtime", "partnerbot_scheduler"
-# Set once an event's claim is committed (handlers.events): from then on its failure is not Slack's to retry.
+# Set once an event's claim is committed (handlers.events): from then on a failure is the listener's to answer
+# (503, claim given back: handlers.events.answered_after_work), or, for an event Bolt acknowledged at once
+# (app_home_opened), too late for Slack to retry.
 EVENT_CLAIMED = "partnerbot_event_claimed"
 
 

@@ -22,6 +22,7 @@ from bot.decisions.ids import Action, DecisionState, Form, ShareState
 from bot.decisions.models import Decision
 from bot.errors import NotALead, NotSetUp, UserError
 from bot.escalations.blocks import raise_modal
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -142,14 +143,14 @@ def answer(rt: Runtime, decision_id: int, actor: Actor, event: str, note: str = 
 
 
 def on_direct_button(rt: Runtime, body: dict, action: dict) -> None:
-    answer(rt, int(action["value"]), actor_of(body), DIRECT[action["action_id"]])
+    answer(rt, row_id(action["value"]), actor_of(body), DIRECT[action["action_id"]])
 
 
 def on_reason_button(rt: Runtime, body: dict, action: dict) -> None:
     event = WITH_REASON[action["action_id"]]
 
     def build(session):
-        decision, partnership = load(session, int(action["value"]))
+        decision, partnership = load(session, row_id(action["value"]))
         decisions.check_event(decision, member_for(session, partnership, actor_of(body), rt.clock.now()), event)
         return reason_modal(decision, event)
 
@@ -158,7 +159,7 @@ def on_reason_button(rt: Runtime, body: dict, action: dict) -> None:
 
 def on_amend_button(rt: Runtime, body: dict, action: dict) -> None:
     def build(session):
-        decision, partnership = load(session, int(action["value"]))
+        decision, partnership = load(session, row_id(action["value"]))
         decisions.check_event(decision, member_for(session, partnership, actor_of(body), rt.clock.now()), "amended")
         return amend_modal(decision)
 
@@ -169,7 +170,7 @@ def on_escalate_button(rt: Runtime, body: dict, action: dict) -> None:
     """A lead raises an objected decision as an escalation: the escalation form, its title filled in."""
 
     def build(session):
-        decision, partnership = load(session, int(action["value"]))
+        decision, partnership = load(session, row_id(action["value"]))
         if member_for(session, partnership, actor_of(body), rt.clock.now()).role != "lead":
             raise NotALead("raise a decision as an escalation")
         return raise_modal(partnership.channel_id, escalation_title(decision))

@@ -9,6 +9,7 @@ from slack_bolt import App
 from bot.db import inserted_by
 from bot.errors import Gone, NotSetUp, UserError
 from bot.escalations import service as escalations
+from bot.escalations import timeline
 from bot.escalations.blocks import (
     LIST_PAGE,
     assign_modal,
@@ -28,6 +29,7 @@ from bot.escalations.blocks import (
 from bot.escalations.ids import Action, EscalationState, Form, RaiseState
 from bot.escalations.models import Escalation
 from bot.governance import service as governance
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -152,7 +154,7 @@ def on_modal_button(rt: Runtime, body: dict, action: dict) -> None:
     to, build_view = MODAL_MOVES[action["action_id"]]
 
     def build(session):
-        escalation, partnership = load(session, int(action["value"]))
+        escalation, partnership = load(session, row_id(action["value"]))
         escalations.check_move(escalation, member_for(session, partnership, actor_of(body), rt.clock.now()), to)
         return build_view(escalation)
 
@@ -160,11 +162,11 @@ def on_modal_button(rt: Runtime, body: dict, action: dict) -> None:
 
 
 def on_update_button(rt: Runtime, body: dict, action: dict) -> None:
-    open_modal(rt, body, lambda session: update_modal(load(session, int(action["value"]))[0]))
+    open_modal(rt, body, lambda session: update_modal(load(session, row_id(action["value"]))[0]))
 
 
 def on_direct_button(rt: Runtime, body: dict, action: dict) -> None:
-    move(rt, int(action["value"]), actor_of(body), DIRECT_MOVES[action["action_id"]])
+    move(rt, row_id(action["value"]), actor_of(body), DIRECT_MOVES[action["action_id"]])
 
 
 def modal_move(rt: Runtime, ack, view, body, to: str, **kwargs) -> None:
@@ -222,7 +224,7 @@ def on_update_submitted(ack, body, view, context):
     with rt.db.session() as session:
         escalation, partnership = load(session, escalation_id)
         member_for(session, partnership, actor, now)
-        escalations.add_update(session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now)
+        timeline.add_update(session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now)
         channel, thread = partnership.channel_id, escalation.message_ts
     rt.gateway.post_message(channel=channel, thread_ts=thread, text=update_text(actor.user_id, text))
 
@@ -276,10 +278,24 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
         escalation = partnerships.find_by_thread(session, Escalation, channel_id, thread_ts)
         if escalation is None:
             return False
-        escalations.add_update(
+        timeline.add_update(
             session, escalation, team_id=actor.team_id, user_id=actor.user_id, text=text, now=now, message_ts=ts
         )
     return True
+
+
+def on_thread_edit(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, author: str) -> bool:
+    """An edited reply under an escalation: its timeline entry says what the reply says now."""
+    with rt.db.session() as session:
+        escalation = partnerships.find_by_thread(session, Escalation, channel_id, thread_ts)
+        return escalation is not None and timeline.edit_update(session, escalation, ts, text)
+
+
+def on_thread_delete(rt: Runtime, channel_id: str, thread_ts: str, ts: str) -> bool:
+    """A reply deleted from under an escalation leaves its timeline."""
+    with rt.db.session() as session:
+        escalation = partnerships.find_by_thread(session, Escalation, channel_id, thread_ts)
+        return escalation is not None and timeline.withdraw_update(session, escalation, ts)
 
 
 def register(app: App) -> None:

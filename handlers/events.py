@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Callable
 
 from slack_bolt import App, BoltContext, BoltResponse
 from sqlalchemy import select
 
 from bot.channels import rekey_channel
-from bot.claims import claim_event, release_event
-from bot.errors import UserError
+from bot.claims import claim_event, event_done, event_is_done, release_event
+from bot.errors import DatabaseUnavailable, UserError
 from bot.partnerships import roster
 from bot.partnerships.blocks import direct_message_answer
 from bot.partnerships.models import Member
@@ -32,28 +33,101 @@ def deliver_each_event_once(body, context: BoltContext, next):
             first = claim_event(
                 session, event_id=event_id, event_type=body["event"].get("type", ""), now=rt.clock.now()
             )
-        if not first:
+            done = not first and event_is_done(session, event_id=event_id)
+        if done:
             log.info("event %s already handled; acknowledging the retry", event_id)
             return BoltResponse(status=200, body="")
+        if not first:  # its first delivery is being worked on: if that fails, this retry must not have had a 200
+            log.info("event %s is being handled; Slack is asked to retry it later", event_id)
+            return BoltResponse(status=503, body="")
         context[EVENT_CLAIMED] = True
     return next()
 
 
-def released_on_failure(listener: Callable) -> Callable:
-    """An event listener whose failure gives its event's claim back: the claim was committed before the work
-    (Bolt runs the work after the ack), so a failed delivery must not make Slack's retry of it look handled."""
+# Slack waits 3 s for an event's answer: work still going after this is answered 200 and finishes after (its
+# claim stays unfinished until it does). Slack calls with back-off (a users.info that fails) can take that long.
+ANSWER_BUDGET = 2.0
 
-    def handling(event, body, context):  # the names Bolt fills in
+
+class OneAnswer:
+    """An event's one answer, whichever comes first: its work's outcome, or 200 once ANSWER_BUDGET has passed."""
+
+    def __init__(self, ack):
+        self._ack, self._lock, self.status = ack, threading.Lock(), None
+        self._timer = threading.Timer(ANSWER_BUDGET, self.give, (200,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def give(self, status: int) -> bool:
+        """False when the event was answered already (the budget ran out first)."""
+        with self._lock:
+            if self.status is not None:
+                return False
+            self.status = status
+        self._timer.cancel()
+        if status == 200:
+            self._ack()
+        else:
+            self._ack.response = BoltResponse(status=status, body="")
+        return True
+
+
+def answered_after_work(listener: Callable) -> Callable:
+    """An event listener that answers Slack once its work is done: 200 when done (and its claim marked done),
+    503 when the database failed it (and its claim given back), so that Slack delivers the event again instead
+    of it being lost in an outage. When the claim cannot be given back (the database is gone), the claim stays
+    unfinished and Slack's retry takes it over after EVENT_LEASE. Work longer than ANSWER_BUDGET is answered
+    200 then. A bug is answered 200, as before, so that Slack does not repeat what broke."""
+
+    def handling(ack, event, body, context):  # the names Bolt fills in
+        rt, event_id = runtime(context), body.get("event_id")
+        answer = OneAnswer(ack)
+        slots = getattr(context.listener_runner, "slots", None)
+        if slots is not None:  # the work waits for a work slot like any listener's (bot.ack_runner)
+            slots.take()
         try:
             listener(event, context)
+            if event_id:
+                with rt.db.session() as session:
+                    event_done(session, event_id=event_id, now=rt.clock.now())
+        except DatabaseUnavailable as error:
+            given_back = give_back(rt, event_id)
+            if answer.give(503):
+                log.warning(
+                    "database unreachable (%s): event %s not handled; Slack delivers it again%s",
+                    error,
+                    event_id,
+                    "" if given_back else " (its claim is taken over then)",
+                )
+            else:  # answered 200 when its budget ran out: Slack will not deliver it again
+                log.error("event %s met the database outage after its answer (%s); it is not handled", event_id, error)
+            return
         except Exception:
-            if body.get("event_id"):
-                with runtime(context).db.session() as session:
-                    release_event(session, event_id=body["event_id"])
+            answer.give(200)
+            give_back(rt, event_id)
             raise
+        answer.give(200)
 
     handling.__name__ = handling.__qualname__ = listener.__name__
     return handling
+
+
+def give_back(rt: Runtime, event_id: str | None) -> bool:
+    if not event_id:
+        return True
+    try:
+        with rt.db.session() as session:
+            release_event(session, event_id=event_id)
+        return True
+    except DatabaseUnavailable:
+        return False
+
+
+def on_event(app: App, event_type: str, listener: Callable) -> None:
+    """Listen to an event, answered by the listener itself after its work (answered_after_work), not by Bolt
+    before it: Bolt's `app.event` acknowledges events at once, and that answer could not be taken back."""
+    app.event(event_type)(answered_after_work(listener))
+    app._listeners[-1].auto_acknowledgement = False
 
 
 def on_message(event, context):
@@ -67,13 +141,25 @@ def on_message(event, context):
         edited = event.get("message") or {}
         if edited.get("user") and not edited.get("bot_id") and edited.get("thread_ts") not in (None, edited["ts"]):
             edited_text = from_slack(edited.get("text", ""))  # entity-escaped by Slack; stored as typed
-            rhythms.on_thread_edit(rt, event["channel"], edited["thread_ts"], edited["ts"], edited_text)
+            where = (event["channel"], edited["thread_ts"], edited["ts"], edited_text)
+            (
+                rhythms.on_thread_edit(rt, *where)
+                or escalations.on_thread_edit(rt, *where, edited["user"])
+                or milestones.on_thread_edit(rt, *where, edited["user"])
+            )
         return
     if subtype == "message_deleted":
+        # What a thread reply recorded goes with it: a check-in answer (and its blocker), an escalation's
+        # timeline entry, a milestone's thanks.
         gone = event.get("previous_message") or {}
         ts = event.get("deleted_ts") or gone.get("ts")
         if gone.get("thread_ts") not in (None, ts) and not gone.get("bot_id"):
-            rhythms.on_thread_delete(rt, event["channel"], gone["thread_ts"], ts)
+            where = (event["channel"], gone["thread_ts"], ts)
+            (
+                rhythms.on_thread_delete(rt, *where)
+                or escalations.on_thread_delete(rt, *where)
+                or milestones.on_thread_delete(rt, *where)
+            )
         return
     if event.get("bot_id") or subtype == "bot_message":
         return
@@ -137,7 +223,7 @@ def home_team_of(rt: Runtime, user_id: str) -> str:
 
 def register(app: App) -> None:
     app.middleware(deliver_each_event_once)
-    app.event("message")(released_on_failure(on_message))
-    app.event("member_joined_channel")(released_on_failure(on_member_joined))
-    app.event("member_left_channel")(released_on_failure(on_member_left))
-    app.event("channel_id_changed")(released_on_failure(on_channel_id_changed))
+    on_event(app, "message", on_message)
+    on_event(app, "member_joined_channel", on_member_joined)
+    on_event(app, "member_left_channel", on_member_left)
+    on_event(app, "channel_id_changed", on_channel_id_changed)

@@ -26,6 +26,7 @@ from bot.feedback.blocks import (
 from bot.feedback.ids import Action, CycleState, Form, GiveState, PointState
 from bot.feedback.models import FeedbackCycle, FeedbackPoint
 from bot.feedback.progress import answers_by_side, running_cycle
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -103,7 +104,7 @@ def on_give_button(rt: Runtime, body: dict, action: dict) -> None:
 
     def build(session):
         if action["action_id"] == Action.GIVE:  # from an ask: the cycle names the partnership
-            cycle = session.get(FeedbackCycle, int(action["value"]))
+            cycle = session.get(FeedbackCycle, row_id(action["value"]))
             if cycle is None:
                 raise Gone("feedback cycle")
             partnership, cycle_id = cycle.partnership, cycle.id
@@ -177,7 +178,7 @@ def _point_and_partnership(session, point_id: int) -> tuple[FeedbackPoint, Partn
 
 def on_point_action(rt: Runtime, body: dict, action: dict) -> None:
     def build(session):
-        point, partnership = _point_and_partnership(session, int(action["value"]))
+        point, partnership = _point_and_partnership(session, row_id(action["value"]))
         lead = member_for(session, partnership, actor_of(body), rt.clock.now())
         feedback.point_to_action(session, partnership, lead, point)
         return action_modal(point.id, point.text)

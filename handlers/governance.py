@@ -31,6 +31,7 @@ from bot.governance.blocks import (
 from bot.governance.export import write_export
 from bot.governance.home_blocks import escalation_modal, home_decision_modal
 from bot.governance.ids import Action
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Member
 from bot.runtime import Runtime
@@ -147,7 +148,7 @@ def export(ctx: CommandContext) -> Reply | None:
 def on_refer(rt: Runtime, body: dict, action: dict) -> None:
     """A lead refers an escalation to the council; the governance channel (or the partnership's) is told, with
     the council mentioned there, and council members of the other company in the escalation's thread."""
-    escalation_id, actor = int(action["value"]), actor_of(body)
+    escalation_id, actor = row_id(action["value"]), actor_of(body)
     escalation_handlers.move(rt, escalation_id, actor, "referred")
     with rt.db.session() as session:
         escalation, partnership = escalation_handlers.load(session, escalation_id)
@@ -175,10 +176,10 @@ def _check_decision(rt: Runtime, escalation_id: int, actor: Actor, to: str) -> s
 
 def on_decision_button(rt: Runtime, body: dict, action: dict) -> None:
     def build(session):
-        escalation, _ = escalation_handlers.load(session, int(action["value"]))
+        escalation, _ = escalation_handlers.load(session, row_id(action["value"]))
         return decision_modal(escalation)
 
-    _check_decision(rt, int(action["value"]), actor_of(body), "closed")
+    _check_decision(rt, row_id(action["value"]), actor_of(body), "closed")
     open_modal(rt, body, build)
 
 
@@ -248,7 +249,7 @@ def on_home_opened(event, context):
 
 def on_open_escalation(rt: Runtime, body: dict, action: dict) -> None:
     def build(session):
-        escalation, partnership = escalation_handlers.load(session, int(action["value"]))
+        escalation, partnership = escalation_handlers.load(session, row_id(action["value"]))
         member_for(session, partnership, actor_of(body), rt.clock.now())
         return escalation_modal(partnership, escalation, rt.clock.now())
 
@@ -257,7 +258,7 @@ def on_open_escalation(rt: Runtime, body: dict, action: dict) -> None:
 
 def on_open_decision(rt: Runtime, body: dict, action: dict) -> None:
     def build(session):
-        decision, partnership = decision_handlers.load(session, int(action["value"]))
+        decision, partnership = decision_handlers.load(session, row_id(action["value"]))
         member_for(session, partnership, actor_of(body), rt.clock.now())
         return home_decision_modal(partnership, decision)
 

@@ -23,6 +23,7 @@ from bot.incentives.blocks import (
     terms_saved,
 )
 from bot.incentives.ids import Action, Form, PointState, ReviewState, TermsState
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
 from bot.slack.forms import state_values
@@ -120,7 +121,7 @@ def on_terms_submitted(ack, body, view, context):
 
 def on_answer_button(rt: Runtime, body: dict, action: dict) -> None:
     def build(session):
-        review = incentives.find_review(session, int(action["value"]))
+        review = incentives.find_review(session, row_id(action["value"]))
         member = member_for(session, review.partnership, actor_of(body), rt.clock.now())
         incentives.check_can_answer(review, member)
         return answer_modal(review, member.side)

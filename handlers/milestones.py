@@ -119,8 +119,25 @@ def on_thread_reply(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text:
         milestone = partnerships.find_by_thread(session, Milestone, channel_id, thread_ts)
         if milestone is None:
             return False
-        milestones.note_thanks(session, milestone, text, actor.user_id)
+        milestones.note_thanks(session, milestone, text, actor.user_id, ts)
     return True
+
+
+def on_thread_edit(rt: Runtime, channel_id: str, thread_ts: str, ts: str, text: str, author: str) -> bool:
+    """An edited reply in a milestone's thread thanks whom it names now."""
+    with rt.db.session() as session:
+        milestone = partnerships.find_by_thread(session, Milestone, channel_id, thread_ts)
+        if milestone is None:
+            return False
+        milestones.edit_thanks(session, milestone, text, author, ts)
+    return True
+
+
+def on_thread_delete(rt: Runtime, channel_id: str, thread_ts: str, ts: str) -> bool:
+    """A reply deleted from a milestone's thread takes back its thanks."""
+    with rt.db.session() as session:
+        milestone = partnerships.find_by_thread(session, Milestone, channel_id, thread_ts)
+        return milestone is not None and milestones.withdraw_thanks(session, milestone, ts)
 
 
 def register(app: App) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.errors import Gone, UserError
+from bot.numbering import row_id
 from bot.partnerships import service as partnerships
 from bot.partnerships.ids import Card
 from bot.partnerships.models import Partnership
@@ -144,7 +145,7 @@ def _answer_view(session, checkin: Checkin | None) -> dict:
 
 
 def on_answer_clicked(rt: Runtime, body: dict, action: dict) -> None:
-    open_modal(rt, body, lambda session: _answer_view(session, session.get(Checkin, int(action["value"]))))
+    open_modal(rt, body, lambda session: _answer_view(session, session.get(Checkin, row_id(action["value"]))))
 
 
 def on_card_post_update(rt: Runtime, body: dict, action: dict) -> None:
@@ -181,7 +182,7 @@ def on_blocker_clear(rt: Runtime, body: dict, action: dict) -> None:
     actor = actor_of(body)
     with rt.db.session() as session:
         partnership = partnerships.require_partnership(session, channel_of(body))
-        blocker = answers.clear_blocker(session, partnership, int(action["value"]), actor.user_id, rt.clock.now())
+        blocker = answers.clear_blocker(session, partnership, row_id(action["value"]), actor.user_id, rt.clock.now())
         text = blocker_cleared_text(blocker)
     tell(rt, body, text)
 

@@ -24,6 +24,7 @@ SETTING_NAMES = (
     "DATABASE_URL",
     "SLACK_API_URL",
     "PORT",
+    "METRICS_PORT",
     "LOG_LEVEL",
     "LOG_FORMAT",
     "DEFAULT_TIMEZONE",

@@ -197,3 +197,42 @@ def test_a_send_cut_off_by_an_outage_goes_out_once_when_it_is_back(own_postgres,
         assert len(fake.calls_to("chat.postMessage")) == 1  # looked for, found, not posted again
     finally:
         app.stop()
+
+
+def test_an_event_claimed_just_before_an_outage_is_delivered_again_and_done_once(
+    own_postgres, fake, clock, monkeypatch
+):
+    """The narrow window: the event's claim is committed, then the database goes before its work commits. The
+    event is not answered 200 (Slack would never deliver it again): Slack's retry takes the claim over once the
+    lease of the worker that failed has run out, does the work, and later retries are only acknowledged."""
+    from handlers import events
+
+    clock.set(MONDAY_8AM)
+    joined_for_real, outages = events.on_member_joined, []
+
+    def outage_after_the_claim(event, context):
+        if not outages:  # the first delivery only
+            outages.append(own_postgres.stop())
+        joined_for_real(event, context)
+
+    monkeypatch.setattr(events, "on_member_joined", outage_after_the_claim)
+    app = AppServer(database_url=own_postgres.url, api_url=fake.api_url, clock=clock).start()
+    slack = SlackDriver(app.url, SIGNING_SECRET, fake)
+    try:
+        set_up_partnership(slack, fake, app)
+        fake.add_user("UNEW", "T_EXT")
+        delivered = slack.event(joined("UNEW"), event_id="EvWINDOW1")
+        assert not 200 <= delivered.status < 300, "answered 200: Slack would not deliver it again"
+        own_postgres.start()
+        # A retry while the failed worker's lease still runs is told to come back later, not acknowledged.
+        assert slack.event(joined("UNEW"), event_id="EvWINDOW1", retry_num=1).status == 503
+        assert count(app, Member, Member.user_id == "UNEW") == 0
+        clock.advance(seconds=31)
+        assert slack.event(joined("UNEW"), event_id="EvWINDOW1", retry_num=2).status == 200
+        assert count(app, Member, Member.user_id == "UNEW") == 1
+        clock.advance(seconds=60)
+        assert slack.event(joined("UNEW"), event_id="EvWINDOW1", retry_num=3).status == 200
+        assert count(app, Member, Member.user_id == "UNEW") == 1
+        assert len([c for c in fake.calls_to("users.info") if c.args.get("user") == "UNEW"]) == 1
+    finally:
+        app.stop()

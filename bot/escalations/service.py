@@ -19,7 +19,7 @@ from bot.claims import schedule_send
 from bot.errors import BadInput, UserError
 from bot.escalations import sla
 from bot.escalations.lifecycle import ACTIVE, ALLOWED, STATES, who_text
-from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, EscalationUpdate, Transition
+from bot.escalations.models import CATEGORIES, ROOT_CAUSES, Escalation, Transition
 from bot.gather import Gather
 from bot.numbering import add_numbered, by_number
 from bot.partnerships.models import Member, Partnership
@@ -284,29 +284,6 @@ def find_escalation(session: Session, partnership: Partnership, number_text: str
     if found is None:
         raise BadInput(f"There is no escalation {number_text} here.")
     return found
-
-
-def add_update(
-    session: Session,
-    escalation: Escalation,
-    *,
-    team_id: str,
-    user_id: str,
-    text: str,
-    now: datetime,
-    message_ts: str | None = None,
-) -> EscalationUpdate | None:
-    if message_ts and session.scalar(
-        select(EscalationUpdate.id).where(
-            EscalationUpdate.escalation_id == escalation.id, EscalationUpdate.message_ts == message_ts
-        )
-    ):
-        return None
-    update = EscalationUpdate(
-        escalation_id=escalation.id, team_id=team_id, user_id=user_id, text=text, message_ts=message_ts, at=now
-    )
-    session.add(update)
-    return update
 
 
 @dataclass(frozen=True)

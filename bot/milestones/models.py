@@ -51,11 +51,13 @@ class MilestoneMove(Base):
 
 
 class MilestoneThanks(Base):
-    """Someone thanked (mentioned) in a milestone's thread: a contributor for its celebration."""
+    """Someone thanked (mentioned) in a reply in a milestone's thread: a contributor for its celebration. One
+    row per reply that thanks them, so deleting or editing that reply takes back only its own thanks."""
 
     __tablename__ = "milestone_thanks"
-    __table_args__ = (UniqueConstraint("milestone_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("milestone_id", "user_id", "message_ts"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # the reply; empty for thanks kept before 0016

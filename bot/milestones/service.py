@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
@@ -179,14 +179,36 @@ def contributors(session: Session, partnership: Partnership, milestone: Mileston
     return sides
 
 
-def note_thanks(session: Session, milestone: Milestone, text: str, author: str) -> list[str]:
+def note_thanks(session: Session, milestone: Milestone, text: str, author: str, message_ts: str) -> list[str]:
     """People mentioned in a reply in the milestone's thread are thanked contributors (not the author)."""
     thanked = [user for user in dict.fromkeys(_MENTION.findall(text)) if user != author]
     for user in thanked:
         if not session.scalar(
             select(MilestoneThanks.id).where(
-                MilestoneThanks.milestone_id == milestone.id, MilestoneThanks.user_id == user
+                MilestoneThanks.milestone_id == milestone.id,
+                MilestoneThanks.user_id == user,
+                MilestoneThanks.message_ts == message_ts,
             )
         ):
-            session.add(MilestoneThanks(milestone_id=milestone.id, user_id=user))
+            session.add(MilestoneThanks(milestone_id=milestone.id, user_id=user, message_ts=message_ts))
     return thanked
+
+
+def withdraw_thanks(session: Session, milestone: Milestone, message_ts: str) -> bool:
+    """A reply deleted from the thread thanks nobody any more (another reply thanking the same person still
+    does). False when that reply had thanked nobody."""
+    return (
+        session.execute(
+            delete(MilestoneThanks).where(
+                MilestoneThanks.milestone_id == milestone.id, MilestoneThanks.message_ts == message_ts
+            )
+        ).rowcount
+        > 0
+    )
+
+
+def edit_thanks(session: Session, milestone: Milestone, text: str, author: str, message_ts: str) -> list[str]:
+    """An edited reply thanks whom it mentions now."""
+    withdraw_thanks(session, milestone, message_ts)
+    session.flush()
+    return note_thanks(session, milestone, text, author, message_ts)
