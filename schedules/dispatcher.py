@@ -18,7 +18,7 @@ from bot import logs
 from bot.claims import SendJob, claim_send, due_send_ids, finish_send, give_back, next_due_at, retry_send
 from bot.errors import DatabaseUnavailable
 from bot.runtime import Runtime
-from bot.slack.gateway import NETWORK_ERRORS, RateLimited, SlackApiError
+from bot.slack.gateway import NETWORK_ERRORS, RateLimited, SlackApiError, owed_work
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ Performer = Callable[[Runtime, SendJob], "str | None"]
 LEASE = timedelta(minutes=15)
 # Sends in flight at once: Slack's limits, which the gateway paces, bound throughput, not these threads.
 WORKERS = 4
+# Planning again while sends are under way, at most this often (seconds): when few sends are due (the rest wait on
+# a rate limit, or all are out), a tick's next batch is owed then, not once this one has all gone out.
+PLAN_PAUSE = 1.0
 MAX_ATTEMPTS = 25
 PERMANENT_ERRORS = frozenset(
     {
@@ -104,16 +107,19 @@ def run_due_sends(
     workers: int = WORKERS,
     linger: float = 0.0,
     leases: Leases | None = None,
+    plan: Callable[[datetime], None] | None = None,
 ) -> int:
     """Perform every send due at `now`, including sends that performing others created, on `workers` threads.
     With `linger` (seconds), keep going while sends put back for a rate limit come due within it of the latest
-    send performed (a tick ending earlier would leave them to the next tick, up to an interval later). Returns
-    how many sends were attempted. Once `leases.closing` is set, nothing more is claimed."""
+    send performed (a tick ending earlier would leave them to the next tick, up to an interval later). With `plan`
+    (the tick's planners), owe more whenever fewer sends are due than workers could take (PLAN_PAUSE apart).
+    Returns how many sends were attempted. Once `leases.closing` is set, nothing more is claimed."""
     leases = leases or Leases()
     performed = 0
     in_flight: dict[Future, int] = {}
     broken: set[int] = set()  # sends that could not even be claimed or recorded: their leases decide, not this run
     until = time.monotonic() + linger
+    plan_at = time.monotonic() + PLAN_PAUSE  # the tick has just planned
     with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
         while True:
             room = 0 if leases.closing.is_set() else 2 * workers - len(in_flight)
@@ -121,6 +127,10 @@ def run_due_sends(
                 moment = max(now, rt.clock.now())
                 with rt.db.session() as session:
                     ids = due_send_ids(session, moment, room, skip=frozenset(in_flight.values()) | broken)
+                if len(ids) < room and plan is not None and time.monotonic() >= plan_at:
+                    plan(rt.clock.now())
+                    plan_at = time.monotonic() + PLAN_PAUSE
+                    continue  # what it owed may be due now
                 for send_id in ids:
                     in_flight[pool.submit(attempt, rt, performers, send_id, now, leases)] = send_id
             if not in_flight:
@@ -189,7 +199,8 @@ def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: da
 
 def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: datetime) -> None:
     try:
-        outcome = performers[job.kind](rt, job) or "sent"
+        with owed_work():
+            outcome = performers[job.kind](rt, job) or "sent"
     except RateLimited as limited:
         with rt.db.session() as session:
             at = rt.clock.now() + timedelta(seconds=limited.retry_after)
