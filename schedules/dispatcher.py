@@ -124,13 +124,12 @@ def run_due_sends(
         while True:
             room = 0 if leases.closing.is_set() else 2 * workers - len(in_flight)
             if room > 0:
-                moment = max(now, rt.clock.now())
-                with rt.db.session() as session:
-                    ids = due_send_ids(session, moment, room, skip=frozenset(in_flight.values()) | broken)
+                skip = frozenset(in_flight.values()) | broken
+                ids = _due(rt, now, room, skip)
                 if len(ids) < room and plan is not None and time.monotonic() >= plan_at:
                     plan(rt.clock.now())
                     plan_at = time.monotonic() + PLAN_PAUSE
-                    continue  # what it owed may be due now
+                    ids = _due(rt, now, room, skip)  # with what it owed that is due now
                 for send_id in ids:
                     in_flight[pool.submit(attempt, rt, performers, send_id, now, leases)] = send_id
             if not in_flight:
@@ -147,6 +146,11 @@ def run_due_sends(
                     performed += outcome
                     if outcome:  # the linger runs from the latest send: the next tick may be an interval away
                         until = time.monotonic() + linger
+
+
+def _due(rt: Runtime, now: datetime, room: int, skip: frozenset[int]) -> list[int]:
+    with rt.db.session() as session:
+        return due_send_ids(session, max(now, rt.clock.now()), room, skip=skip)
 
 
 def _soon_due(rt: Runtime, until: float, closing: threading.Event) -> bool:
