@@ -171,6 +171,7 @@ class SlackGateway:
         thread_ts: str | None = None,
         send_key: str | None = None,
         maybe_sent: bool = False,
+        landing_in: float = 0.0,
     ) -> str:
         """Post and return the message's ts. A user id as channel posts to the app's DM with them.
 
@@ -178,7 +179,9 @@ class SlackGateway:
         it carries the key in its metadata; when `maybe_sent` (an earlier attempt's outcome is unknown), or
         after a 5xx or a lost answer, the channel's recent history is searched for the key first and the
         message found is returned instead of posting again; a 429, or a channel already at its pace, raises
-        RateLimited for the dispatcher to try again later while it serves other channels."""
+        RateLimited for the dispatcher to try again later while it serves other channels. `landing_in`: an earlier
+        holder's post may still be on its way for that long (it was given back mid-call), so a look that finds
+        nothing puts the send back (RateLimited) to look again then, instead of posting a second one."""
         if send_key is None:
             self._pacer.wait(channel)
             self._tiers.wait("chat.postMessage")
@@ -190,6 +193,8 @@ class SlackGateway:
             found = self.find_owed_post(channel=channel, thread_ts=thread_ts, send_key=send_key)
             if found:
                 return found
+            if landing_in > 0:
+                raise RateLimited(landing_in)
         # The workspace's tier first (waiting for it can take a while), then the channel's pace, taken right before
         # the post: a slot taken and then held through a wait would reach Slack late, and the next one on time,
         # closer together than Slack's pace allows.
