@@ -244,8 +244,10 @@ def cold_starts(url: str, label: str, runs: int) -> None:
     row(f"cold start to /healthz 200 ({label})", f"{mine:.2f} s", f"bare Bolt {base:.2f} s", f"{mine / base:.2f}x")
 
 
-def fan_outs(url: str, label: str, workload: fan_out.Workload, replicas: int) -> None:
-    result = fan_out.run(empty(url), workload, replicas)
+def fan_outs(url: str, label: str, workload: fan_out.Workload, replicas: int, trace: bool = False) -> None:
+    result = fan_out.run(empty(url), workload, replicas, trace)
+    if trace:
+        print(result.trace, flush=True)
     floor = workload.floor()
     row(
         f"{workload.channels * workload.rhythms_per_channel} check-ins + {workload.dms} DMs, "
@@ -262,6 +264,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="a PostgreSQL database of your own (emptied)")
     parser.add_argument("--quick", action="store_true", help="smaller workloads, for development")
     parser.add_argument("--only", default="", help="comma-separated: fanout, acks, ticks, cold")
+    parser.add_argument("--trace", action="store_true", help="print the fan-out's timeline: posts a second, 429s")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     workload = fan_out.Workload(20, 5, 40) if args.quick else fan_out.Workload()
@@ -272,9 +275,9 @@ def main() -> None:
     print(f"partnerbot bench {date.today()} on {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
     for label, url in databases:
         if not only or "fanout" in only:
-            fan_outs(url(), label, workload, 1)
+            fan_outs(url(), label, workload, 1, args.trace)
             if label == "PostgreSQL":
-                fan_outs(url(), label, workload, 2)
+                fan_outs(url(), label, workload, 2, args.trace)
         if not only or "acks" in only:
             acks(empty(url()), label, 100 if args.quick else 300)
         if not only or "ticks" in only:

@@ -92,6 +92,13 @@ class Scheduler:
     def _plan_and_send(self) -> int:
         self.leases.give_back(self.rt)  # sends whose outcome an earlier outage kept us from recording
         now = self.rt.clock.now()
+        self._plan(now)
+        more = self._plan if self.linger else None  # ticking for real: plan the next batch while this one goes out
+        return run_due_sends(
+            self.rt, self.performers, now, workers=self.pool, linger=self.linger, leases=self.leases, plan=more
+        )
+
+    def _plan(self, now: datetime) -> None:
         idle = None  # probed when the first probed planner's turn comes
         for plan in self.planners:
             if getattr(plan, "probe", None):
@@ -106,7 +113,6 @@ class Scheduler:
             except Exception:
                 log.exception("planner %s failed; the next tick tries again", plan.__name__)
                 self.rt.metrics.planner_failed(plan.__name__)
-        return run_due_sends(self.rt, self.performers, now, workers=self.pool, linger=self.linger, leases=self.leases)
 
     def _idle_planners(self, now: datetime) -> list[Planner]:
         """The probed planners that have nothing to look at now (one statement for all)."""
