@@ -25,7 +25,7 @@ from pathlib import Path
 import uvicorn
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlalchemy import event, false, func, select, text
+from sqlalchemy import event, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
@@ -35,7 +35,7 @@ from bench import fan_out
 from bot.clock import SystemClock
 from bot.db import Database, make_engine
 from bot.http import build_http_app
-from bot.models import Partnership  # and with it every table, known before seeding
+from bot.models import Partnership  # noqa: F401  and with it every table, known before seeding
 from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, AppServer, free_port
 from tests.harness.fake_slack import FakeSlack
 from tests.harness.flows import set_up_partnership
@@ -152,7 +152,7 @@ def acks(url: str, label: str, n: int) -> None:
 
 
 def ticks(url: str, label: str, small: int, large: int) -> None:
-    from bench.scheduler_tick import START, seed
+    from bench.scheduler_tick import START, seed, unplanned
     from tests.harness.clock import FakeClock
 
     clock = FakeClock(START)
@@ -160,7 +160,8 @@ def ticks(url: str, label: str, small: int, large: int) -> None:
         app = AppServer(database_url=url, api_url=fake.api_url, clock=clock).start()
         try:
             seed(app.runtime.db, small)
-            app.scheduler.tick()
+            while unplanned(app.runtime.db):  # new partnerships are planned a batch a tick: the steady state after
+                app.scheduler.tick()
             idle_small = statistics.median(timed(app.scheduler.tick) for _ in range(30))
             seed(app.runtime.db, large - small)
             first = timed(app.scheduler.tick)
@@ -180,11 +181,6 @@ def ticks(url: str, label: str, small: int, large: int) -> None:
         f"first tick after {large - small} partnerships appear ({label})",
         f"{first / 1000:.2f} s; all planned in {len(catching_up)} ticks, {sum(catching_up) / 1000:.1f} s of ticking",
     )
-
-
-def unplanned(db: Database) -> int:
-    with db.session() as session:
-        return session.scalar(select(func.count()).where(Partnership.celebrations_planned == false()))
 
 
 def timed(action) -> float:
@@ -248,8 +244,10 @@ def cold_starts(url: str, label: str, runs: int) -> None:
     row(f"cold start to /healthz 200 ({label})", f"{mine:.2f} s", f"bare Bolt {base:.2f} s", f"{mine / base:.2f}x")
 
 
-def fan_outs(url: str, label: str, workload: fan_out.Workload, replicas: int) -> None:
-    result = fan_out.run(empty(url), workload, replicas)
+def fan_outs(url: str, label: str, workload: fan_out.Workload, replicas: int, trace: bool = False) -> None:
+    result = fan_out.run(empty(url), workload, replicas, trace)
+    if trace:
+        print(result.trace, flush=True)
     floor = workload.floor()
     row(
         f"{workload.channels * workload.rhythms_per_channel} check-ins + {workload.dms} DMs, "
@@ -266,6 +264,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="a PostgreSQL database of your own (emptied)")
     parser.add_argument("--quick", action="store_true", help="smaller workloads, for development")
     parser.add_argument("--only", default="", help="comma-separated: fanout, acks, ticks, cold")
+    parser.add_argument("--trace", action="store_true", help="print the fan-out's timeline: posts a second, 429s")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
     workload = fan_out.Workload(20, 5, 40) if args.quick else fan_out.Workload()
@@ -276,9 +275,9 @@ def main() -> None:
     print(f"partnerbot bench {date.today()} on {platform.node()}: {os.cpu_count()} cores, {platform.platform()}")
     for label, url in databases:
         if not only or "fanout" in only:
-            fan_outs(url(), label, workload, 1)
+            fan_outs(url(), label, workload, 1, args.trace)
             if label == "PostgreSQL":
-                fan_outs(url(), label, workload, 2)
+                fan_outs(url(), label, workload, 2, args.trace)
         if not only or "acks" in only:
             acks(empty(url()), label, 100 if args.quick else 300)
         if not only or "ticks" in only:

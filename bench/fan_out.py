@@ -51,6 +51,7 @@ class FanOut:
     lost: int
     rate_limited: int
     members_calls: int
+    trace: str = ""  # with --trace: where the time went (posts a second, 429s by cause, idle stretches)
 
 
 logging.getLogger("apscheduler").setLevel(logging.ERROR)  # a tick outlasting the interval is expected here
@@ -127,9 +128,30 @@ def pending(server: AppServer) -> int:
         )
 
 
-def run(database_url: str, workload: Workload, replicas: int = 1) -> FanOut:
+def timeline(exchanges: list[tuple[float, str, int]], started: float, refusals: Counter) -> str:
+    """Posts Slack took and refused in each second of the run, what refused them, and the seconds none went out."""
+    seconds = Counter()
+    refused = Counter()
+    for at, method, status in exchanges:
+        if method == "chat.postMessage":
+            (seconds if status == 200 else refused)[int(at - started)] += 1
+    last = max([*seconds, *refused], default=0)
+    lines = [f"429s by cause: {dict(refusals)}"]
+    lines.append("second: posts taken / refused")
+    for chunk in range(0, last + 1, 10):
+        cells = [f"{seconds[s]:2d}/{refused[s]:<2d}" for s in range(chunk, min(chunk + 10, last + 1))]
+        lines.append(f"{chunk:4d}: " + " ".join(cells))
+    idle = [s for s in range(last + 1) if seconds[s] == 0]
+    lines.append(f"seconds with no post taken: {len(idle)} {idle[:40]}")
+    return "\n".join(lines)
+
+
+def run(database_url: str, workload: Workload, replicas: int = 1, trace: bool = False) -> FanOut:
     clock = SystemClock()
+    exchanges: list[tuple[float, str, int]] = []
     with limited_fake() as fake:
+        if trace:
+            fake.observers.append(lambda call, status, body, took: exchanges.append((call.at, call.method, status)))
         servers = [
             AppServer(database_url=database_url, api_url=fake.api_url, clock=clock, pace_posts=True).start()
             for _ in range(replicas)
@@ -173,4 +195,5 @@ def run(database_url: str, workload: Workload, replicas: int = 1) -> FanOut:
             lost=lost,
             rate_limited=fake.rate_limited,
             members_calls=len(fake.calls_to("conversations.members")),
+            trace=timeline(exchanges, started, fake.refusals) if trace else "",
         )

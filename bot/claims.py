@@ -82,6 +82,9 @@ class ScheduledSend(Base):
     # An earlier attempt may have reached Slack without our knowing (a lost answer, a lease that ran out):
     # the next one looks for the post (by its key in Slack's message metadata) before posting.
     unsure: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Given back while its holder's post may still have been on its way (a shutdown): until then, a look through
+    # the channel's history that finds nothing proves nothing, so nobody posts it before looking again after.
+    landing_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(200))
 
@@ -99,11 +102,12 @@ class SendJob:
     attempts: int
     lease_token: str
     maybe_sent: bool = False  # an earlier attempt may have posted: look for it first (SlackGateway.post_message)
+    landing_in: float = 0.0  # seconds an earlier holder's post may still take to reach Slack (ScheduledSend.landing_by)
 
     @property
     def once(self) -> dict:
         """What the gateway needs to make this send's post exactly once: `post_message(..., **job.once)`."""
-        return {"send_key": self.key, "maybe_sent": self.maybe_sent}
+        return {"send_key": self.key, "maybe_sent": self.maybe_sent, "landing_in": self.landing_in}
 
 
 def schedule_send(
@@ -197,8 +201,18 @@ def claim_send(session: Session, send_id: int, now: datetime, lease: timedelta) 
     if taken != 1:
         return None
     row = session.get(ScheduledSend, send_id)
+    landing_in = max(0.0, (row.landing_by - now).total_seconds()) if row.landing_by else 0.0
     return SendJob(
-        row.id, row.key, row.kind, row.subject_id, dict(row.payload), row.due_at, row.attempts, token, bool(row.unsure)
+        row.id,
+        row.key,
+        row.kind,
+        row.subject_id,
+        dict(row.payload),
+        row.due_at,
+        row.attempts,
+        token,
+        bool(row.unsure),
+        landing_in,
     )
 
 
@@ -223,16 +237,15 @@ def finish_send(session: Session, job: SendJob, now: datetime, status: str, erro
     )
 
 
-def give_back(session: Session, jobs: list[SendJob]) -> int:
+def give_back(session: Session, jobs: list[SendJob], landing_by: datetime | None = None) -> int:
     """This holder stops working on `jobs` (it is shutting down, or could not record their outcome): free them
     for anyone at once, instead of when the lease runs out. Each may have posted, so the next attempt looks first;
-    the attempt is not counted. Returns how many were still held by this holder."""
-    given = 0
-    for job in jobs:
-        given += session.execute(
-            _held(job).values(lease_until=None, lease_token=None, unsure=True, attempts=ScheduledSend.attempts - 1)
-        ).rowcount
-    return given
+    `landing_by`: a post of theirs may still be on its way until then. The attempt is not counted. Returns how
+    many were still held by this holder."""
+    values = dict(lease_until=None, lease_token=None, unsure=True, attempts=ScheduledSend.attempts - 1)
+    if landing_by is not None:
+        values["landing_by"] = landing_by
+    return sum(session.execute(_held(job).values(**values)).rowcount for job in jobs)
 
 
 def retry_send(

@@ -113,14 +113,15 @@ def run(settings) -> int:
     shutdown = Shutdown(scheduler)
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    scheduler.start()  # catches up at once: check-ins due while we were down go out if still in their window
+    # The scheduler starts once requests are being taken: its first tick (which catches up at once: check-ins due
+    # while we were down go out if still in their window) would otherwise hold the start-up up, sharing one GIL.
     try:
         if settings.socket_mode:
             from bot.socket_mode import serve_socket_mode
 
-            serve_socket_mode(app, runtime, settings, lambda: shutdown.at is not None)
+            serve_socket_mode(app, runtime, settings, lambda: shutdown.at is not None, serving=scheduler.start)
         else:
-            serve_http(app, runtime, settings, shutdown, SHUTDOWN_GRACE)
+            serve_http(app, runtime, settings, shutdown, SHUTDOWN_GRACE, scheduler.start)
     finally:
         shutdown()
         log.info("stopping: no new work; what is under way has %ss to finish", SHUTDOWN_GRACE)
@@ -146,12 +147,18 @@ def done_by(wait: Callable[[], None], deadline: float) -> bool:
     return not waiting.is_alive()
 
 
-def serve_http(app, runtime, settings, shutdown: Shutdown, grace: float) -> None:
+def serve_http(app, runtime, settings, shutdown: Shutdown, grace: float, serving: Callable[[], None]) -> None:
+    """Serve until shut down; `serving` is called once the socket takes requests."""
     import uvicorn
 
     from bot.http import build_http_app
 
     class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if not self.should_exit and shutdown.at is None:
+                serving()
+
         def handle_exit(self, sig, frame) -> None:
             shutdown()  # the scheduler stops at the signal, while uvicorn finishes the requests under way
             super().handle_exit(sig, frame)

@@ -23,6 +23,7 @@ from typing import Any, Callable, Generic, TypeVar
 from sqlalchemy import JSON, Boolean, Date, DateTime, Select, Time, bindparam, inspect, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import instance_state, manager_of_class
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
@@ -66,8 +67,10 @@ def _json_row_postgresql(element, compiler, **kw):
 
 def _to_datetime(value: str) -> datetime:
     # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" (UTC, no zone); PostgreSQL writes ISO 8601 with an offset.
-    moment = datetime.fromisoformat(value)
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    # A status decodes hundreds: naming UTC in the text is several times cheaper than datetime.replace.
+    if value[-6:-5] in ("+", "-") and value[-3:-2] == ":":
+        return datetime.fromisoformat(value).astimezone(timezone.utc)
+    return datetime.fromisoformat(value + "+00:00")
 
 
 def _from_json(value):
@@ -208,7 +211,7 @@ class Gather:
             self,
             index,
             lambda value: [
-                model(**row._asdict()) for row in _sorted(self._shape(index).decode(value, first == 1), sort)
+                _transient(model, row) for row in _sorted(self._shape(index).decode(value, first == 1), sort)
             ],
         )
 
@@ -246,6 +249,18 @@ def _packed(query: Select, shape: _Shape, one: json_row, many: json_rows, first:
         query = query.with_only_columns(many).order_by(None).where(shape.columns[0].in_(chosen))
         return query.scalar_subquery()
     return query.with_only_columns(many).order_by(None).scalar_subquery()
+
+
+def _transient(model: type[T], row) -> T:
+    """An instance with the row's columns, made the way the ORM makes one it loads (its state set up, the values
+    placed in its dict without attribute events): an order of magnitude cheaper than calling the constructor.
+    Listeners of the model's `init` event still hear of it, as they would of `model(**columns)`."""
+    manager = manager_of_class(model)
+    instance = manager.new_instance()
+    columns = row._asdict()
+    manager.dispatch.init(instance_state(instance), (), columns)
+    instance.__dict__.update(columns)
+    return instance
 
 
 def _sorted(rows: list, sort: Callable | None) -> list:

@@ -11,6 +11,7 @@ from bot.incentives.models import IncentiveAnswer, IncentiveReview, IncentiveTer
 from bot.kpis.models import Kpi, KpiActual
 from bot.kudos.models import Kudos
 from bot.milestones.models import Milestone, MilestoneMove, MilestoneThanks
+from bot.moments import NextMoment
 from bot.partnerships.models import Charter, CharterEdit, Holiday, Member, Partnership, TeamSide
 from bot.partnerships.roster import RosterEntry, RosterRefresh
 from bot.rhythms.models import Answer, Blocker, Checkin, Rhythm
@@ -47,6 +48,7 @@ __all__ = [
     "Milestone",
     "MilestoneMove",
     "MilestoneThanks",
+    "NextMoment",
     "Partnership",
     "ProcessedEvent",
     "RateBudget",

@@ -31,13 +31,23 @@ class MeasuredSocketModeHandler(SocketModeHandler):
         self.metrics.request_done(req.payload, answer.status, time.perf_counter() - arrived)
 
 
-def serve_socket_mode(app, runtime, settings, stopping: Callable[[], bool], connect: Callable | None = None) -> None:
-    """Serve until `stopping()`. `connect(app, settings, metrics)` opens the connection to Slack and returns
+def serve_socket_mode(
+    app,
+    runtime,
+    settings,
+    stopping: Callable[[], bool],
+    connect: Callable | None = None,
+    serving: Callable[[], None] = lambda: None,
+) -> None:
+    """Serve until `stopping()`; `serving` is called once connected (the scheduler starts then, so its first tick
+    does not hold the connection up). `connect(app, settings, metrics)` opens the connection to Slack and returns
     what has `close()` (a stand-in in tests)."""
     ops = OpsServer(runtime.db, runtime.metrics, settings.metrics_port).start()
     try:
         log.info("serving in Socket Mode; GET /healthz and /metrics on port %s", ops.port)
         handler = (connect or _connect)(app, settings, runtime.metrics)
+        if not stopping():
+            serving()
         try:
             while not stopping():
                 time.sleep(0.2)

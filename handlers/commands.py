@@ -27,7 +27,7 @@ from handlers.router import CommandContext, CommandSet, Reply, Router
 general = CommandSet()
 
 
-@general.add("help", summary="this list", example="/partner help")
+@general.add("help", summary="this list", example="/partner help", static=True)
 def show_help(ctx: CommandContext) -> Reply:
     return Reply(*help_blocks(ROUTER.help_entries()))
 

@@ -70,7 +70,7 @@ def setup(ctx: CommandContext) -> None:
 @commands.add("status", summary="one-glance summary of the partnership", example="/partner status")
 def status(ctx: CommandContext) -> Reply:
     rt = ctx.runtime
-    with rt.db.session() as session:
+    with rt.db.snapshot() as session:  # it only reads: on SQLite, no write lock taken (or waited for)
         partnership = partnerships.require_partnership(session, ctx.channel_id)
         return Reply(*status_blocks(session, partnership, rt.clock.now()))
 

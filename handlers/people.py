@@ -40,8 +40,11 @@ def require_in_channel(session: Session, channel_id: str, actor: Actor) -> None:
 
 
 def rosters_first(body, context: BoltContext, next):
-    """Middleware: before a command, button or form of a channel, its roster is made fresh (a Slack call at most
-    hourly per channel), outside any unit of work, so `require_in_channel` reads a current roster."""
+    """Middleware: before a button or form of a channel, its roster is made fresh (a Slack call at most hourly per
+    channel), outside any unit of work, so `require_in_channel` reads a current roster. A slash command has it done
+    by the router, once it knows the subcommand needs it (help does not)."""
+    if body.get("command"):
+        return next()
     channel = channel_of(body) or _form_channel(body)
     if channel[:1] in ("C", "G"):
         keep_fresh(runtime(context), channel)

@@ -13,6 +13,7 @@ from bot.errors import BadInput, UserError
 from bot.numbering import number_typed
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
+from bot.slack.rosters import keep_fresh
 from bot.slack.text import from_slack, has_control
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,9 @@ class Subcommand:
     example: str
     handler: Handler
     default: bool = False  # the group's word alone runs this one (`/partner rhythm` = `rhythm list`)
+    # Its answer depends on nothing stored or said in the channel (help): worked out once, then answered
+    # without the database, the roster or anyone's side.
+    static: bool = False
 
     @property
     def usage(self) -> str:
@@ -165,9 +169,9 @@ class CommandSet:
     def __init__(self) -> None:
         self.subcommands: list[Subcommand] = []
 
-    def add(self, words: str, *args: Arg, summary: str, example: str, default: bool = False):
+    def add(self, words: str, *args: Arg, summary: str, example: str, default: bool = False, static: bool = False):
         def declare(handler: Handler) -> Handler:
-            self.subcommands.append(Subcommand(tuple(words.split()), args, summary, example, handler, default))
+            self.subcommands.append(Subcommand(tuple(words.split()), args, summary, example, handler, default, static))
             return handler
 
         return declare
@@ -191,12 +195,13 @@ class Router:
         self.subcommands: list[Subcommand] = list(subcommands)
         self._by_words = {sub.words: sub for sub in self.subcommands}
         self._groups = {sub.words[0] for sub in self.subcommands}
+        self._static: dict[tuple[str, ...], Reply] = {}  # each static subcommand's answer, once worked out
 
     def dispatch(self, ctx: CommandContext, text: str) -> None:
         sub = None
         try:
             sub, values = self.parse(text)
-            reply = sub.handler(ctx, *values)
+            reply = self._answer(sub, ctx, values)
         except UserError as error:
             if isinstance(error, BadInput) and sub is not None and not error.usage:
                 error.usage = sub.usage  # what was typed does not fit: show how this command is written
@@ -208,6 +213,17 @@ class Router:
             ctx.ack(reply or Reply("Done."))
         elif reply is not None:
             ctx.runtime.gateway.respond(ctx.response_url, text=reply.text, blocks=reply.blocks)
+
+    def _answer(self, sub: Subcommand, ctx: CommandContext, values: list[Any]) -> Reply | None:
+        if sub.static:
+            if sub.words not in self._static:
+                self._static[sub.words] = sub.handler(ctx, *values)
+            return self._static[sub.words]
+        if ctx.channel_id[:1] in ("C", "G"):
+            # Who may take part is checked against the channel's roster: made current first (a Slack call at
+            # most hourly per channel), outside any unit of work. Buttons and forms have it done by middleware.
+            keep_fresh(ctx.runtime, ctx.channel_id)
+        return sub.handler(ctx, *values)
 
     def parse(self, text: str) -> tuple[Subcommand, list[Any]]:
         """The subcommand a line means and its parsed arguments; a UserError with the right usage otherwise."""

@@ -15,7 +15,7 @@ import math
 import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Protocol
@@ -105,6 +105,7 @@ class FakeSlack:
         # What the bot posted, per channel (a DM under its D... id), for conversations.history/replies.
         self.messages: dict[str, list[dict]] = {}
         self.rate_limited = 0  # 429s answered because a limit was exceeded (not scripted or random ones)
+        self.refusals: Counter[str] = Counter()  # those 429s and the random ones, by cause (the bench's --trace)
         self._channel_limit: tuple[float, float] | None = None
         self._channel_buckets: dict[str, _Bucket] = {}
         self._method_buckets: dict[str, _Bucket] = {}
@@ -271,18 +272,20 @@ class FakeSlack:
         with self._lock:
             chance = self._random_429.get(method)
             if chance and self._random.random() < chance[0]:
+                self.refusals["random"] += 1
                 return chance[1]
-            buckets = [self._method_buckets.get(method)]
+            buckets = {"workspace": self._method_buckets.get(method)}
             channel = args.get("channel")
             if self._channel_limit and method in _PER_CHANNEL and isinstance(channel, str):
-                buckets.append(self._channel_buckets.setdefault(channel, _Bucket(*self._channel_limit)))
-            buckets = [b for b in buckets if b is not None]
-            wait = max((b.wait() for b in buckets), default=0.0)
+                buckets["channel"] = self._channel_buckets.setdefault(channel, _Bucket(*self._channel_limit))
+            waits = {cause: bucket.wait() for cause, bucket in buckets.items() if bucket is not None}
+            wait = max(waits.values(), default=0.0)
             if wait:  # a refused call counts against no limit
                 self.rate_limited += 1
+                self.refusals[" and ".join(cause for cause, w in waits.items() if w)] += 1
                 return max(1, math.ceil(wait))
-            for bucket in buckets:
-                bucket.tokens -= 1
+            for cause in waits:
+                buckets[cause].tokens -= 1
             return None
 
     def _store(self, method: str, args: dict, answer: dict) -> None:

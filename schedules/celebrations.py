@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import false, select
+from sqlalchemy import select
 
+from bot import moments
 from bot.celebrations import service as celebrations
 from bot.celebrations.blocks import anniversary_text, no_p1_text
 from bot.claims import SendJob
@@ -13,16 +14,21 @@ from bot.milestones.blocks import reminder_text
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from schedules.scheduler import PLAN_BATCH
+from schedules.scheduler import PLAN_BATCH, probed
 
 
+@probed(lambda now: moments.any_due("celebrations", now))
 def plan_celebrations(rt: Runtime, now: datetime) -> None:
     """New partnerships are owed their automatic celebrations once (picked up within a tick of setup), one
     batch a tick so that many new partnerships at once never hold up the sends already due."""
     with rt.db.session() as session:
-        unplanned = select(Partnership).where(Partnership.celebrations_planned == false()).limit(PLAN_BATCH)
-        for partnership in session.scalars(unplanned).all():
-            celebrations.plan_for(session, partnership)
+        looks = moments.due(session, "celebrations", now, PLAN_BATCH)
+        ids = [partnership_id for partnership_id, _ in looks]
+        found = {p.id: p for p in session.scalars(select(Partnership).where(Partnership.id.in_(ids)))}
+        for partnership_id, seen in looks:
+            if not found[partnership_id].celebrations_planned:
+                celebrations.plan_for(session, found[partnership_id])
+            moments.move(session, "celebrations", partnership_id, seen, moments.NEVER)
 
 
 def anniversary(rt: Runtime, job: SendJob) -> str | None:

@@ -18,7 +18,7 @@ from bot import logs
 from bot.claims import SendJob, claim_send, due_send_ids, finish_send, give_back, next_due_at, retry_send
 from bot.errors import DatabaseUnavailable
 from bot.runtime import Runtime
-from bot.slack.gateway import NETWORK_ERRORS, RateLimited, SlackApiError
+from bot.slack.gateway import NETWORK_ERRORS, RateLimited, SlackApiError, owed_work
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,9 @@ Performer = Callable[[Runtime, SendJob], "str | None"]
 LEASE = timedelta(minutes=15)
 # Sends in flight at once: Slack's limits, which the gateway paces, bound throughput, not these threads.
 WORKERS = 4
+# Planning again while sends are under way, at most this often (seconds): when few sends are due (the rest wait on
+# a rate limit, or all are out), a tick's next batch is owed then, not once this one has all gone out.
+PLAN_PAUSE = 1.0
 MAX_ATTEMPTS = 25
 PERMANENT_ERRORS = frozenset(
     {
@@ -84,11 +87,16 @@ class Leases:
         Raises DatabaseUnavailable when that cannot be recorded: the caller tries again later or lets leases run out.
         """
         with self._lock:
-            jobs = [*self._dropped.values(), *(self._working.values() if working_too else ())]
+            dropped, working = [*self._dropped.values()], [*(self._working.values() if working_too else ())]
+        jobs = dropped + working
         if not jobs:
             return 0
         with rt.db.session() as session:
-            given = give_back(session, jobs)
+            # A send still being worked on may have a post on its way to Slack that lands after the next holder
+            # looked for it in the channel's history: until that call would have timed out, a look that finds
+            # nothing does not let it post. What was dropped had its answer (only recording it failed).
+            landing_by = rt.clock.now() + timedelta(seconds=rt.gateway.timeout)
+            given = give_back(session, dropped) + give_back(session, working, landing_by)
         with self._lock:
             for job in jobs:
                 self._dropped.pop(job.id, None)
@@ -104,23 +112,29 @@ def run_due_sends(
     workers: int = WORKERS,
     linger: float = 0.0,
     leases: Leases | None = None,
+    plan: Callable[[datetime], None] | None = None,
 ) -> int:
     """Perform every send due at `now`, including sends that performing others created, on `workers` threads.
     With `linger` (seconds), keep going while sends put back for a rate limit come due within it of the latest
-    send performed (a tick ending earlier would leave them to the next tick, up to an interval later). Returns
-    how many sends were attempted. Once `leases.closing` is set, nothing more is claimed."""
+    send performed (a tick ending earlier would leave them to the next tick, up to an interval later). With `plan`
+    (the tick's planners), owe more whenever fewer sends are due than workers could take (PLAN_PAUSE apart).
+    Returns how many sends were attempted. Once `leases.closing` is set, nothing more is claimed."""
     leases = leases or Leases()
     performed = 0
     in_flight: dict[Future, int] = {}
     broken: set[int] = set()  # sends that could not even be claimed or recorded: their leases decide, not this run
     until = time.monotonic() + linger
+    plan_at = time.monotonic() + PLAN_PAUSE  # the tick has just planned
     with ThreadPoolExecutor(workers, thread_name_prefix="send") as pool:
         while True:
             room = 0 if leases.closing.is_set() else 2 * workers - len(in_flight)
             if room > 0:
-                moment = max(now, rt.clock.now())
-                with rt.db.session() as session:
-                    ids = due_send_ids(session, moment, room, skip=frozenset(in_flight.values()) | broken)
+                skip = frozenset(in_flight.values()) | broken
+                ids = _due(rt, now, room, skip)
+                if len(ids) < room and plan is not None and time.monotonic() >= plan_at:
+                    plan(rt.clock.now())
+                    plan_at = time.monotonic() + PLAN_PAUSE
+                    ids = _due(rt, now, room, skip)  # with what it owed that is due now
                 for send_id in ids:
                     in_flight[pool.submit(attempt, rt, performers, send_id, now, leases)] = send_id
             if not in_flight:
@@ -137,6 +151,11 @@ def run_due_sends(
                     performed += outcome
                     if outcome:  # the linger runs from the latest send: the next tick may be an interval away
                         until = time.monotonic() + linger
+
+
+def _due(rt: Runtime, now: datetime, room: int, skip: frozenset[int]) -> list[int]:
+    with rt.db.session() as session:
+        return due_send_ids(session, max(now, rt.clock.now()), room, skip=skip)
 
 
 def _soon_due(rt: Runtime, until: float, closing: threading.Event) -> bool:
@@ -189,7 +208,8 @@ def attempt(rt: Runtime, performers: dict[str, Performer], send_id: int, now: da
 
 def perform(rt: Runtime, performers: dict[str, Performer], job: SendJob, now: datetime) -> None:
     try:
-        outcome = performers[job.kind](rt, job) or "sent"
+        with owed_work():
+            outcome = performers[job.kind](rt, job) or "sent"
     except RateLimited as limited:
         with rt.db.session() as session:
             at = rt.clock.now() + timedelta(seconds=limited.retry_after)

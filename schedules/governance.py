@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from bot import moments
 from bot.claims import ScheduledSend, SendJob, schedule_send
 from bot.governance import appraisal as appraisals
 from bot.governance import digest as digests
@@ -19,52 +20,79 @@ from bot.governance.blocks import digest_blocks
 from bot.governance.home_blocks import home_view
 from bot.governance.models import Appraisal
 from bot.partnerships import service as partnerships
-from bot.partnerships.models import Charter, Partnership
+from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
 from bot.slack.gateway import SlackApiError
 from bot.slack.governance_posts import note_refusal, post_to_governance
 from bot.workdays import local_date, work_calendar, work_calendars
 from schedules.messages import tell
+from schedules.scheduler import PLAN_BATCH, probed
 
 
+@probed(lambda now: moments.any_due("digest", now))
 def plan_digests(rt: Runtime, now: datetime) -> None:
     """Owe each partnership the digest of the period running now, once its moment has come (keyed by the
-    period, so any number of replicas owe it once)."""
+    period, so any number of replicas owe it once). Only partnerships whose moment has come are read, a batch a
+    tick; each look stores the next moment."""
     with rt.db.session() as session:
-        found = session.scalars(
-            select(Partnership)
-            .join(Charter, Charter.partnership_id == Partnership.id)
-            .where(Charter.digest_cadence != "off")
-            .options(joinedload(Partnership.charter))
-        ).all()
-        calendars = work_calendars(session, found)  # one read for all: this runs every tick
-        # The digests owed lately (a period is a quarter at most): not owed again, so a tick after the moment
-        # sends no insert per partnership.
+        looks = moments.due(session, "digest", now, PLAN_BATCH)
+        if not looks:
+            return
+        ids = [partnership_id for partnership_id, _ in looks]
+        found = {
+            p.id: p
+            for p in session.scalars(
+                select(Partnership).where(Partnership.id.in_(ids)).options(joinedload(Partnership.charter))
+            )
+        }
+        calendars = work_calendars(session, list(found.values()))
+        # The digests owed lately (a period is a quarter at most): not owed again.
         owed = set(
             session.scalars(
                 select(ScheduledSend.key).where(
-                    ScheduledSend.kind == "digest", ScheduledSend.due_at > now - timedelta(days=100)
+                    ScheduledSend.kind == "digest",
+                    ScheduledSend.subject_id.in_(ids),
+                    ScheduledSend.due_at > now - timedelta(days=100),
                 )
             )
         )
-        for partnership in found:
-            cadence = partnership.charter.digest_cadence
-            moment = digests.send_moment(cadence, local_date(now, partnership.timezone), calendars[partnership.id])
-            if moment is None or not partnership.created_at <= moment[1] <= now:
-                continue
-            first, at = moment
-            key = f"digest:{partnership.id}:{cadence}:{first.isoformat()}"
-            if key in owed:
-                continue
-            since = at - (first - digests.previous_period_start(cadence, first))
-            schedule_send(
-                session,
-                key=key,
-                kind="digest",
-                due_at=at,
-                subject_id=partnership.id,
-                payload={"since": since.isoformat()},
-            )
+        for partnership_id, seen in looks:
+            partnership = found[partnership_id]
+            calendar = calendars[partnership_id]
+            cadence = partnership.charter.digest_cadence if partnership.charter else "off"
+            _owe_digest(session, partnership, cadence, calendar, owed, now)
+            moments.move(session, "digest", partnership_id, seen, _next_digest(cadence, calendar, now))
+
+
+def _owe_digest(session, partnership: Partnership, cadence: str, calendar, owed: set[str], now: datetime) -> None:
+    moment = digests.send_moment(cadence, local_date(now, partnership.timezone), calendar)
+    if moment is None or not partnership.created_at <= moment[1] <= now:
+        return
+    first, at = moment
+    key = f"digest:{partnership.id}:{cadence}:{first.isoformat()}"
+    if key in owed:
+        return
+    since = at - (first - digests.previous_period_start(cadence, first))
+    schedule_send(
+        session, key=key, kind="digest", due_at=at, subject_id=partnership.id, payload={"since": since.isoformat()}
+    )
+
+
+# Periods looked ahead for a digest moment: a year of weeks, past any run of holidays a partnership could set.
+DIGEST_LOOKAHEAD = 60
+
+
+def _next_digest(cadence: str, calendar, now: datetime) -> datetime:
+    """The first digest moment after `now`: the period running now's, else a later period's."""
+    if cadence == "off":
+        return moments.NEVER
+    day = local_date(now, calendar.timezone)
+    for _ in range(DIGEST_LOOKAHEAD):
+        moment = digests.send_moment(cadence, day, calendar)
+        if moment is not None and moment[1] > now:
+            return moment[1]
+        day = digests.period_of(cadence, day)[1] + timedelta(days=1)
+    return moments.NEVER
 
 
 def send_digest(rt: Runtime, job: SendJob) -> str | None:
@@ -91,18 +119,33 @@ def send_digest(rt: Runtime, job: SendJob) -> str | None:
 # -- the appraisal ----------------------------------------------------------------------------------------
 
 
+@probed(lambda now: moments.any_due("appraisal", now))
 def plan_appraisals(rt: Runtime, now: datetime) -> None:
-    """Five business days before each council meeting, open its appraisal (once) and owe its pre-read."""
+    """Five business days before each council meeting, open its appraisal (once) and owe its pre-read. Only
+    partnerships whose moment has come are read, a batch a tick; each look stores the next pre-read moment."""
     with rt.db.session() as session:
-        found = session.scalars(select(Partnership).options(joinedload(Partnership.charter))).all()
-        calendars = work_calendars(session, found)  # one read for all: this runs every tick
-        for partnership in found:
-            calendar = calendars[partnership.id]
+        looks = moments.due(session, "appraisal", now, PLAN_BATCH)
+        if not looks:
+            return
+        found = {
+            p.id: p
+            for p in session.scalars(
+                select(Partnership)
+                .where(Partnership.id.in_([partnership_id for partnership_id, _ in looks]))
+                .options(joinedload(Partnership.charter))
+            )
+        }
+        calendars = work_calendars(session, list(found.values()))
+        for partnership_id, seen in looks:
+            partnership, calendar = found[partnership_id], calendars[partnership_id]
             charter = partnership.charter
             if charter.next_appraisal_on is None:
                 charter.next_appraisal_on = appraisals.first_meeting(partnership, calendar)
             if now >= appraisals.preread_moment(charter.next_appraisal_on, calendar):
                 appraisals.owe_preread(session, partnership, charter.next_appraisal_on, calendar, now)
+            # Not yet past when the meeting could not be opened (it was already): looked at again next tick.
+            moments.move(session, "appraisal", partnership_id, seen,
+                         appraisals.preread_moment(charter.next_appraisal_on, calendar))  # fmt: skip
 
 
 def send_preread(rt: Runtime, job: SendJob) -> str | None:
@@ -213,10 +256,12 @@ def send_meeting(rt: Runtime, job: SendJob) -> str | None:
 # -- the App Home -----------------------------------------------------------------------------------------
 
 
+@probed(homes.any_recheck_due)
 def plan_home_refresh(rt: Runtime, now: datetime) -> None:
-    """Republish the Home of everyone who opened it whenever what they wait on changes."""
+    """Republish the Home of everyone who opened it whenever what they wait on changes: only Homes marked by a
+    change, or whose recheck moment came, are looked at, a batch a tick."""
     with rt.db.session() as session:
-        for user_id, version in homes.changed_views(session, now, rt.settings.answer_key_secret()):
+        for user_id, version in homes.changed_views(session, now, rt.settings.answer_key_secret(), PLAN_BATCH):
             homes.owe_publish(session, user_id, version, now)
 
 

@@ -3,52 +3,56 @@ the leads and sponsors of both sides asked, and the report posted when it closes
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot import moments
 from bot.claims import SendJob
 from bot.incentives import service as incentives
 from bot.incentives.blocks import ask_blocks, report_blocks
 from bot.incentives.models import IncentiveReview, IncentiveTerms
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from bot.workdays import WorkCalendar, local_date, work_calendar
+from bot.workdays import work_calendars
 from schedules.messages import tell
+from schedules.scheduler import PLAN_BATCH, probed
 
 
+@probed(lambda now: moments.any_due("incentive_review", now))
 def plan_incentive_reviews(rt: Runtime, now: datetime) -> None:
-    """Open each partnership's quarter's review once it is due. Three small queries a tick, whatever the number of
-    partnerships: a partnership's holidays are only read when its review may be opening."""
+    """Open each partnership's quarter's review once it is due. Only partnerships whose moment has come are read,
+    a batch a tick; each look stores when the next quarter's review opens."""
     with rt.db.session() as session:
-        chosen = dict(session.execute(select(IncentiveTerms.partnership_id, IncentiveTerms.review_month)).all())
-        opened = set(
+        looks = moments.due(session, "incentive_review", now, PLAN_BATCH)
+        if not looks:
+            return
+        ids = [partnership_id for partnership_id, _ in looks]
+        found = {p.id: p for p in session.scalars(select(Partnership).where(Partnership.id.in_(ids)))}
+        chosen = dict(
             session.execute(
-                select(IncentiveReview.partnership_id, IncentiveReview.key).where(
-                    IncentiveReview.opened_at >= now - timedelta(days=200)
+                select(IncentiveTerms.partnership_id, IncentiveTerms.review_month).where(
+                    IncentiveTerms.partnership_id.in_(ids)
                 )
             ).all()
         )
-        rows = session.execute(
-            select(Partnership.id, Partnership.timezone, Partnership.business_days, Partnership.created_at)
-        ).all()
-        this_month: dict[str, date] = {}
-        for partnership_id, tz, business_days, set_up_at in rows:
-            month = incentives.month_of(chosen.get(partnership_id), set_up_at, tz)
-            if tz not in this_month:
-                this_month[tz] = local_date(now, tz).replace(day=1)
-            latest = incentives.latest_review_month(this_month[tz], month)
-            if (partnership_id, latest.strftime("%Y-%m")) in opened or latest <= local_date(set_up_at, tz):
-                continue  # this quarter's review is open already, or the first quarter since setup is not over
-            # Without holidays the opening can only be earlier: a cheap first look.
-            due = incentives.due_review(set_up_at, month, WorkCalendar(tz, tuple(business_days)), now)
-            if due is None or (partnership_id, due[0]) in opened:
-                continue
-            partnership = session.get(Partnership, partnership_id)
-            calendar = work_calendar(session, partnership)
-            due = incentives.due_review(set_up_at, month, calendar, now)
+        opened = set(
+            session.execute(
+                select(IncentiveReview.partnership_id, IncentiveReview.key).where(
+                    IncentiveReview.partnership_id.in_(ids), IncentiveReview.opened_at >= now - timedelta(days=200)
+                )
+            ).all()
+        )
+        calendars = work_calendars(session, list(found.values()))
+        for partnership_id, seen in looks:
+            partnership, calendar = found[partnership_id], calendars[partnership_id]
+            month = incentives.month_of(chosen.get(partnership_id), partnership.created_at, partnership.timezone)
+            due = incentives.due_review(partnership.created_at, month, calendar, now)
             if due is not None and (partnership_id, due[0]) not in opened:
                 incentives.open_review(session, partnership, calendar, key=due[0], now=due[1])
+            terms = IncentiveTerms(review_month=chosen.get(partnership_id))  # not stored: what next_review reads
+            moments.move(session, "incentive_review", partnership_id, seen,
+                         incentives.next_review(partnership, terms, calendar, now))  # fmt: skip
 
 
 def ask(rt: Runtime, job: SendJob) -> str | None:

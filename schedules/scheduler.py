@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import ColumnElement, select
 
 from bot import logs
 from bot.errors import DatabaseUnavailable
@@ -23,6 +24,21 @@ log = logging.getLogger(__name__)
 
 # A planner looks at the rows of its area and owes the sends that have come due (schedule_send).
 Planner = Callable[[Runtime, datetime], None]
+# Whether a planner has anything to look at now: a boolean SQL expression (an EXISTS over its index).
+Probe = Callable[[datetime], ColumnElement[bool]]
+
+
+def probed(probe: Probe) -> Callable[[Planner], Planner]:
+    """A planner run only when `probe` finds something for it: the probes of all planners are one statement in one
+    read transaction, so an idle tick does not open a transaction per planner."""
+
+    def attach(plan: Planner) -> Planner:
+        plan.probe = probe
+        return plan
+
+    return attach
+
+
 # What one planner plans in a tick, at most: the sends it owes go out before the next tick plans more.
 PLAN_BATCH = 200
 # On shutdown, how long sends already under way may take to finish before they are given back to other replicas.
@@ -76,7 +92,19 @@ class Scheduler:
     def _plan_and_send(self) -> int:
         self.leases.give_back(self.rt)  # sends whose outcome an earlier outage kept us from recording
         now = self.rt.clock.now()
+        self._plan(now)
+        more = self._plan if self.linger else None  # ticking for real: plan the next batch while this one goes out
+        return run_due_sends(
+            self.rt, self.performers, now, workers=self.pool, linger=self.linger, leases=self.leases, plan=more
+        )
+
+    def _plan(self, now: datetime) -> None:
+        idle = None  # probed when the first probed planner's turn comes
         for plan in self.planners:
+            if getattr(plan, "probe", None):
+                idle = self._idle_planners(now) if idle is None else idle
+                if plan in idle:
+                    continue
             try:
                 with logs.context():  # a planner's lines are about what it looks up, not the last planner's
                     plan(self.rt, now)
@@ -85,7 +113,15 @@ class Scheduler:
             except Exception:
                 log.exception("planner %s failed; the next tick tries again", plan.__name__)
                 self.rt.metrics.planner_failed(plan.__name__)
-        return run_due_sends(self.rt, self.performers, now, workers=self.pool, linger=self.linger, leases=self.leases)
+
+    def _idle_planners(self, now: datetime) -> list[Planner]:
+        """The probed planners that have nothing to look at now (one statement for all)."""
+        probed_ = [plan for plan in self.planners if getattr(plan, "probe", None)]
+        if not probed_:
+            return []
+        with self.rt.db.snapshot() as session:
+            found = session.execute(select(*(plan.probe(now) for plan in probed_))).one()
+        return [plan for plan, due in zip(probed_, found, strict=True) if not due]
 
     def run_due(self) -> int:
         """Perform what is owed right now (e.g. `/partner rhythm run N`) without waiting for the tick."""

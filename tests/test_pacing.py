@@ -1,6 +1,6 @@
 """Per-channel pacing of posts, with time moved by hand."""
 
-from bot.slack.pacing import ChannelPacer
+from bot.slack.pacing import ChannelPacer, TierPacer
 
 
 class Clock:
@@ -38,4 +38,19 @@ def test_sends_refused_together_are_told_to_come_back_one_interval_apart():
     for wait in told:  # each comes back when told, and finds its slot free
         clock.now = 100.0 + wait
         assert pacer.try_take("C1") == 0.0
+    assert clock.slept == []  # never sleeps: the caller moves on
+
+
+def test_callers_wanting_one_channels_member_list_are_told_one_moment():
+    """Every check-in of a channel needs its member list: one slot of the method's tier does for all of them, so
+    they are told the first one's moment, not a later one each behind every other channel's."""
+    clock = Clock()
+    tiers = TierPacer({"conversations.members": (1, 0.5)}, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert tiers.try_take("conversations.members", "C1") == 0.0
+    assert tiers.try_take("conversations.members", "C2") == 0.5
+    assert tiers.try_take("conversations.members", "C2") == 0.5  # C2's next check-in: the same
+    assert tiers.try_take("conversations.members", "C3") == 1.0  # another channel: the next slot
+    clock.now += 0.5
+    assert tiers.try_take("conversations.members", "C2") == 0.0  # back when told: the slot is free
+    assert tiers.try_take("users.info", "U1") == 0.0  # a method without a tier here is not held
     assert clock.slept == []  # never sleeps: the caller moves on

@@ -18,6 +18,7 @@ from bot.clock import SystemClock
 from bot.db import Database
 from bot.models import ScheduledSend
 from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET, AppServer, free_port
+from tests.harness.clock import FakeClock
 from tests.harness.waiting import eventually
 
 SENDS = 10  # more than the dispatcher's 4 workers hold at once, so some are never claimed before the signal
@@ -114,3 +115,65 @@ def test_sigterm_finishes_or_gives_back_every_send_and_another_replica_takes_the
     posted = sorted(message["text"] for number in range(SENDS) for message in fake.history(f"C_SHUT{number}"))
     assert posted == sorted(f"post {number}" for number in range(SENDS))  # each once: nothing twice, nothing lost
     print(f"\nSIGTERM to exit: {took:.2f} s")
+
+
+def test_a_post_still_on_its_way_at_the_deadline_is_not_posted_again_by_the_replica_that_takes_it_over(
+    db_url, fake, tmp_path
+):
+    """Slack takes the post only after the grace has ended: the send is given back while its post is on its way.
+    The replica that takes it over finds nothing in the channel yet and must not post it; once that call would
+    have timed out, it looks again and records the post that landed."""
+    port = free_port()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "DATABASE_URL": db_url,
+        "PORT": str(port),
+        "LOG_LEVEL": "INFO",
+    }
+    replica = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+    def healthy():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+                return json.loads(response.read())["status"] == "ok"
+        except OSError:
+            assert replica.poll() is None
+            return False
+
+    try:
+        eventually(healthy, timeout=60, what="partnerbot run serving")
+        fake.delay("chat.postMessage", 9)  # Slack takes it 9 s after it was sent; the grace ends after 5
+        db = Database(db_url)
+        with db.session() as session:
+            owe_post(session, key="landing", due_at=datetime.now(timezone.utc), channel="C_LAND", text="once")
+        db.engine.dispose()
+        eventually(lambda: len(posts_tried(fake)) == 1, timeout=60, what="the post on its way")
+        replica.send_signal(signal.SIGTERM)
+        output, _ = replica.communicate(timeout=60)  # a hang guard only
+    finally:
+        if replica.poll() is None:
+            replica.kill()
+            replica.communicate()
+    assert replica.returncode == 0, output
+    [given] = sends(db_url).values()
+    assert given.status == "pending" and given.unsure and given.lease_token is None, output  # given back, unsure
+
+    clock = FakeClock(datetime.now(timezone.utc))
+    second = AppServer(database_url=db_url, api_url=fake.api_url, clock=clock).start()
+    try:
+        second.scheduler.tick()  # takes it over at once: nothing found yet (or the post, if it landed meanwhile)
+        assert len(posts_tried(fake)) == 1  # either way, no second post
+        eventually(lambda: len(fake.history("C_LAND")) == 1, timeout=30, what="the first replica's post landing")
+        clock.advance(seconds=second.runtime.gateway.timeout + 1)  # past when the first replica's call timed out
+        second.scheduler.tick()
+    finally:
+        second.stop()
+    [message] = fake.history("C_LAND")
+    assert len(posts_tried(fake)) == 1
+    [sent] = sends(db_url).values()
+    assert sent.status == "sent"

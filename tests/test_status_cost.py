@@ -60,3 +60,20 @@ def test_all_escalations_list_one_page_with_how_many_more(slack, app, clock, par
     assert blocks[-1]["type"] == "context" and "…and 260 more" in shown
     assert len(blocks) <= 50 and all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     assert not any("description" in statement for statement in seen)  # the page leaves descriptions unread
+
+
+def test_a_roster_known_fresh_is_not_read_again_and_is_refreshed_after_its_hour(slack, app, fake, clock, partnership):
+    slack.command("status")  # the first command in the channel finds out how fresh its roster is
+    with statements(app.runtime.db.engine) as seen:
+        assert slack.command("status").status == 200
+        assert slack.command("members").status == 200
+    assert not [statement for statement in seen if "roster_refreshes" in statement]
+    assert fake.calls_to("conversations.members") == []
+
+    clock.advance(minutes=61)  # the hour is up: the next command asks Slack for the members again, once
+    assert slack.command("status").status == 200
+    assert slack.command("status").status == 200
+    assert [call.args["channel"] for call in fake.calls_to("conversations.members")] == [partnership]
+    with statements(app.runtime.db.engine) as seen:  # and the new hour is known to be fresh as well
+        assert slack.command("status").status == 200
+    assert not [statement for statement in seen if "roster_refreshes" in statement]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from bot.actions.models import Action
@@ -27,11 +27,12 @@ from bot.governance.models import Appraisal, HomeView
 from bot.governance.service import HealthReading, is_council, reading_read
 from bot.incentives import service as incentives
 from bot.incentives.models import IncentiveReview
+from bot.kpis.periods import ASK_AT as KPI_ASK_AT
 from bot.kpis.reporting import Owed, owed_actuals, reporters
 from bot.milestones.models import Milestone
 from bot.partnerships.models import Member, Partnership
 from bot.rhythms.models import Answer, Checkin, Rhythm
-from bot.workdays import local_date, work_calendar
+from bot.workdays import local_date, local_instant, work_calendar
 
 
 @dataclass
@@ -251,11 +252,38 @@ def home(session: Session, user_id: str, now: datetime, key_secret: bytes, *, wi
     return Home(mine, waiting, shown, governance)
 
 
-def fingerprint(session: Session, user_id: str, now: datetime, key_secret: bytes) -> str:
+def look(session: Session, user_id: str, now: datetime, key_secret: bytes) -> tuple[str, datetime | None]:
+    """The fingerprint of what waits on this person now, and when it next changes with time alone (None: only
+    a change of rows changes it, which home_marks notes)."""
     mine = belongings(session, user_id)
     for b in mine:
         b.council = is_council(session, b.partnership, b.member)
-    return waiting_on(session, mine, now, key_secret).fingerprint()
+    waiting = waiting_on(session, mine, now, key_secret)
+    return waiting.fingerprint(), next_change(mine, waiting, now)
+
+
+def next_change(mine: list[Belonging], waiting: Waiting, now: datetime) -> datetime | None:
+    """The first moment after `now` at which the waiting list may change with no row changing: a check-in's or
+    a cycle's window closing, an action falling overdue or a meeting passing at local midnight, and for those
+    asked for KPI actuals a period closing (local midnight) or its ask going out (10:00 local)."""
+    moments = [c.closes_at for _, c in waiting.checkins] + [c.closes_at for _, c in waiting.cycles]
+    moments += [_midnight_after(a.due_date, p.timezone) for p, a, late in waiting.actions if not late]
+    moments += [_midnight_after(a.meeting_on, p.timezone) for p, a in waiting.forms]
+    for b in mine:
+        if b.member in reporters(b.partnership, b.member.side):
+            moments += [_next_local(now, b.partnership.timezone, at) for at in (time(0), KPI_ASK_AT)]
+    later = [moment for moment in moments if moment > now]
+    return min(later, default=None)
+
+
+def _midnight_after(day: date, tz: str) -> datetime:
+    return local_instant(day + timedelta(days=1), time(0), tz)
+
+
+def _next_local(now: datetime, tz: str, at: time) -> datetime:
+    today = local_date(now, tz)
+    moment = local_instant(today, at, tz)
+    return moment if moment > now else local_instant(today + timedelta(days=1), at, tz)
 
 
 def opened(session: Session, *, team_id: str, user_id: str, now: datetime, key_secret: bytes) -> int:
@@ -266,20 +294,38 @@ def opened(session: Session, *, team_id: str, user_id: str, now: datetime, key_s
     view = session.scalar(select(HomeView).where(HomeView.user_id == user_id).with_for_update())
     view.version += 1
     view.opened_at = now
-    view.fingerprint = fingerprint(session, user_id, now, key_secret)
+    view.fingerprint, view.recheck_at = look(session, user_id, now, key_secret)
     return view.version
 
 
-def changed_views(session: Session, now: datetime, key_secret: bytes) -> list[tuple[str, int]]:
-    """(user, version) for each Home whose waiting list changed since it was last published. Replicas that see
-    the same change compute the same version, and the send keyed by it is owed once."""
+def changed_views(session: Session, now: datetime, key_secret: bytes, limit: int) -> list[tuple[str, int]]:
+    """(user, version) for each Home due for a recheck whose waiting list changed since it was last published, at
+    most `limit` Homes looked at. Replicas that see the same change compute the same version, and the send keyed
+    by it is owed once."""
     due = []
-    for view in session.scalars(select(HomeView)).all():
-        current = fingerprint(session, view.user_id, now, key_secret)
+    for view in session.scalars(
+        select(HomeView).where(_recheck_due(now)).order_by(HomeView.recheck_at, HomeView.id).limit(limit)
+    ).all():
+        seen = view.recheck_at
+        current, following = look(session, view.user_id, now, key_secret)
         if current != view.fingerprint:
             view.fingerprint, view.version = current, view.version + 1
             due.append((view.user_id, view.version))
+        session.flush()  # what this look changed itself goes first, so its moment is the last word
+        # Unless a change marked it again meanwhile: then the next tick looks again.
+        session.execute(
+            update(HomeView).where(HomeView.id == view.id, HomeView.recheck_at == seen).values(recheck_at=following)
+        )
     return due
+
+
+def any_recheck_due(now: datetime) -> ColumnElement[bool]:
+    """Whether any Home is due for a recheck: the tick's probe, through the same index."""
+    return exists().where(_recheck_due(now))
+
+
+def _recheck_due(now: datetime) -> ColumnElement[bool]:
+    return HomeView.recheck_at <= now
 
 
 def owe_publish(session: Session, user_id: str, version: int, now: datetime) -> None:

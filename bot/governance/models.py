@@ -98,3 +98,6 @@ class HomeView(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), default="")
     version: Mapped[int] = mapped_column(default=0)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the Home-refresh planner next looks at it: brought forward when something it shows changed
+    # (bot.governance.home_marks), else when something it shows changes with time; None: nothing will.
+    recheck_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

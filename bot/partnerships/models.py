@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, column, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, column, event, false
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.db import Base, UTCDateTime
 
@@ -170,3 +170,15 @@ class Holiday(Base):
     day: Mapped[date] = mapped_column(Date)
     name: Mapped[str] = mapped_column(String(100), default="")
     added_by: Mapped[str] = mapped_column(String(32))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes_for_the_tick(session: Session, _context) -> None:
+    """Whatever writes a partnership's settings or something that waits on its people tells the tick, in the same
+    transaction: the planners then read only what is due instead of every row each tick. Registered here because
+    every process that writes has this module loaded; the modules themselves are imported on first use."""
+    from bot import moments
+    from bot.governance import home_marks
+
+    moments.look_again(session)
+    home_marks.mark_changed(session)

@@ -53,8 +53,14 @@ def has_roster(session: Session, channel_id: str) -> bool:
 
 def needs_refresh(session: Session, channel_id: str, now: datetime) -> bool:
     """True when the channel's member list was never taken from Slack, or was taken over an hour ago."""
+    until = fresh_until(session, channel_id)
+    return until is None or now > until
+
+
+def fresh_until(session: Session, channel_id: str) -> datetime | None:
+    """Until when the channel's member list is trusted (None: never taken from Slack)."""
     refreshed_at = session.scalar(select(RosterRefresh.refreshed_at).where(RosterRefresh.channel_id == channel_id))
-    return refreshed_at is None or now - refreshed_at > FRESH_FOR
+    return None if refreshed_at is None else refreshed_at + FRESH_FOR
 
 
 def replace_roster(session: Session, channel_id: str, user_ids, now: datetime) -> None:

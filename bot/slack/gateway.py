@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterator
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -24,7 +26,7 @@ from bot.slack.pacing import ChannelPacer, Pacer, TierPacer
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SlackGateway", "SlackApiError", "Identity", "RateLimited", "NETWORK_ERRORS"]
+__all__ = ["SlackGateway", "SlackApiError", "Identity", "RateLimited", "NETWORK_ERRORS", "owed_work"]
 
 # What a dropped connection or a timeout looks like from slack-sdk's urllib client.
 NETWORK_ERRORS = (URLError, TimeoutError, socket.timeout, ConnectionError)
@@ -42,6 +44,22 @@ class RateLimited(Exception):
         super().__init__(f"{method} rate limited; retry in {retry_after:.1f}s")
         self.retry_after = retry_after
         self.method = method
+
+
+_owed = contextvars.ContextVar("owed_work", default=False)
+
+
+@contextmanager
+def owed_work() -> Iterator[None]:
+    """The Slack calls of a send the scheduler owes, which can be put back and tried later. In here, a method whose
+    workspace tier has no slot free (a channel's member list, a person's profile) raises RateLimited instead of
+    sleeping: the worker moves on to sends that need no such call (a roster already known, a DM) instead of
+    holding a fan-out to that tier's pace (Tier 4: under two calls a second for the whole workspace)."""
+    token = _owed.set(True)
+    try:
+        yield
+    finally:
+        _owed.reset(token)
 
 
 class AnyServerErrorRetryHandler(RetryHandler):
@@ -153,6 +171,7 @@ class SlackGateway:
         thread_ts: str | None = None,
         send_key: str | None = None,
         maybe_sent: bool = False,
+        landing_in: float = 0.0,
     ) -> str:
         """Post and return the message's ts. A user id as channel posts to the app's DM with them.
 
@@ -160,7 +179,9 @@ class SlackGateway:
         it carries the key in its metadata; when `maybe_sent` (an earlier attempt's outcome is unknown), or
         after a 5xx or a lost answer, the channel's recent history is searched for the key first and the
         message found is returned instead of posting again; a 429, or a channel already at its pace, raises
-        RateLimited for the dispatcher to try again later while it serves other channels."""
+        RateLimited for the dispatcher to try again later while it serves other channels. `landing_in`: an earlier
+        holder's post may still be on its way for that long (it was given back mid-call), so a look that finds
+        nothing puts the send back (RateLimited) to look again then, instead of posting a second one."""
         if send_key is None:
             self._pacer.wait(channel)
             self._tiers.wait("chat.postMessage")
@@ -172,6 +193,8 @@ class SlackGateway:
             found = self.find_owed_post(channel=channel, thread_ts=thread_ts, send_key=send_key)
             if found:
                 return found
+            if landing_in > 0:
+                raise RateLimited(landing_in)
         # The workspace's tier first (waiting for it can take a while), then the channel's pace, taken right before
         # the post: a slot taken and then held through a wait would reach Slack late, and the next one on time,
         # closer together than Slack's pace allows.
@@ -358,8 +381,17 @@ class SlackGateway:
         """The user's home team, which tells their side in a Slack Connect channel."""
         return self.user_info(user_id).team_id
 
+    def _within_tier(self, method: str, on_behalf_of: str) -> None:
+        """Wait for a slot of the method's workspace tier; in owed work, take one free now or raise RateLimited."""
+        if not _owed.get():
+            self._tiers.wait(method)
+            return
+        wait = self._tiers.try_take(method, on_behalf_of)
+        if wait:
+            raise RateLimited(wait, method)
+
     def user_info(self, user_id: str) -> "UserInfo":
-        self._tiers.wait("users.info")
+        self._within_tier("users.info", user_id)
         user = self.client.users_info(user=user_id)["user"]
         return UserInfo(
             user_id=user["id"],
@@ -370,7 +402,7 @@ class SlackGateway:
 
     def channel_members(self, channel: str) -> set[str]:
         """Everyone in the channel, both organisations included, across every page."""
-        self._tiers.wait("conversations.members")
+        self._within_tier("conversations.members", channel)
         pages = self.client.conversations_members(channel=channel, limit=500)  # iterating follows next_cursor
         return {member for page in pages for member in page.get("members") or []}
 

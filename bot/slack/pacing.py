@@ -105,6 +105,9 @@ class TierPacer:
         tiers = TIERS if tiers is None else tiers
         bucket = bucket or (lambda burst, interval: ChannelPacer(burst, interval, **clock))
         self._methods = {method: bucket(burst, interval) for method, (burst, interval) in tiers.items()}
+        self._monotonic = clock.get("monotonic", time.monotonic)
+        self._lock = threading.Lock()
+        self._told: dict[tuple[str, str], float] = {}  # (method, for whom) -> the moment that caller was told
 
     @classmethod
     def unlimited(cls) -> "TierPacer":
@@ -113,6 +116,28 @@ class TierPacer:
     def wait(self, method: str) -> float:
         pacer = self._methods.get(method)
         return pacer.wait(method) if pacer else 0.0
+
+    def try_take(self, method: str, on_behalf_of: str | None = None) -> float:
+        """0 when a call is within the method's limit now (its slot taken); else seconds to come back after.
+
+        Callers asking for the same thing (`on_behalf_of`: the channel whose member list every one of its
+        check-ins needs) are told the same moment, the first one's: one slot does for all of them, and each
+        told a later moment of its own would leave that channel's sends waiting behind every other channel's."""
+        pacer = self._methods.get(method)
+        if pacer is None:
+            return 0.0
+        with self._lock:
+            now = self._monotonic()
+            told = self._told.get((method, on_behalf_of), 0.0) if on_behalf_of else 0.0
+            if told > now:
+                return told - now
+        wait = pacer.try_take(method)
+        if wait and on_behalf_of:
+            with self._lock:
+                self._told[(method, on_behalf_of)] = now + wait
+                if len(self._told) > 10_000:  # forget moments long past
+                    self._told = {key: at for key, at in self._told.items() if at > now}
+        return wait
 
     def give_back(self, method: str) -> None:
         pacer = self._methods.get(method)

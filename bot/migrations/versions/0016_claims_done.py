@@ -13,7 +13,7 @@ from alembic import op
 from bot.db import UTCDateTime
 
 revision = "0016_claims_done"
-down_revision = "0015"
+down_revision = "0016_next_moments"
 branch_labels = None
 depends_on = None
 
