@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.zones import zone_named
 
 # How to obtain each setting, used in the one-line start-up errors.
 HOW_TO_GET = {
@@ -107,10 +108,8 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _timezone_known(cls, value: str):
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown timezone {value!r}") from None
+        if zone_named(value) is None:
+            raise ValueError(f"unknown timezone {value!r}")
         return value
 
     @property

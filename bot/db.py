@@ -67,8 +67,9 @@ POOL_SIZE, MAX_OVERFLOW = 10, 10
 # A pooled connection is pinged before use. A server that is frozen (stopped, swapping, a dead VM whose kernel
 # still acknowledges) never answers the ping and no TCP timeout fires, since every byte is acknowledged: the
 # ping is given PING_TIMEOUT, then its socket is shut, and the database is told as unavailable at once rather
-# than reconnected to (which would spend CONNECT_TIMEOUT more: past Slack's 3 s).
-PING_TIMEOUT = 1.0
+# than reconnected to (which would spend CONNECT_TIMEOUT more: past Slack's 3 s). Not less: on a loaded host a
+# healthy ping's thread may wait that long for its turn, and a false alarm tells people the database is down.
+PING_TIMEOUT = 2.0
 # The server's own limits, for statements that reach it: no request of a Slack bot needs 10 s, and waiting
 # on a lock longer than Slack waits for an answer helps nobody (both are told as "can't reach it right now").
 STATEMENT_TIMEOUT_MS, LOCK_TIMEOUT_MS = 10_000, 3_000

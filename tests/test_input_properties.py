@@ -410,3 +410,50 @@ def test_the_homes_views_open_for_any_button_value_or_say_why_not(world, fake, f
         assert opened[-1].args["view"]["callback_id"] in {"home_escalation_view", "home_decision_view"}
     assert set(changes(before, snapshot(app))) <= ROSTER_TABLES
     fake.reset()
+
+
+def test_a_form_whose_state_names_a_number_beyond_the_database_is_refused(world, fake, failures):
+    """Every form whose state carries an id or an index, given one the database cannot hold (PostgreSQL refuses
+    to compare with 2³¹, SQLite with 10²⁰): refused as out of date, never a failure, nothing changed."""
+    app, slack = world
+    tried = 0
+    for callback in _submittable(app.forms):
+        view = app.forms[callback]
+        state = json.loads(view.get("private_metadata") or "{}")
+        for field in [name for name, value in state.items() if isinstance(value, int) and not isinstance(value, bool)]:
+            for huge in (2**31, 10**20):
+                tampered = {**view, "private_metadata": json.dumps({**state, field: huge})}
+                before = snapshot(app)
+                response = slack.submit_view(tampered, _plain_values(tampered))
+                assert response.status == 200, (callback, field, response.body)
+                assert failures.seen == [], (callback, field)
+                assert set(changes(before, snapshot(app))) <= ROSTER_TABLES, (callback, field)
+                tried += 1
+                fake.reset()
+    assert tried >= 10  # the forms about a row: check-in, escalation, decision, review, point, appraisal, KPI...
+
+
+def _plain_values(view: dict) -> dict:
+    """Every field filled in plainly: the first option of a choice, "x" in text, a date and a person."""
+    values = {}
+    for block in view["blocks"]:
+        if block.get("type") != "input":
+            continue
+        element, field = block["element"], block["block_id"]
+        options = [o["value"] for o in element.get("options", [])]
+        kind = element["type"]
+        values[field] = {
+            "plain_text_input": "x",
+            "number_input": "1",
+            "static_select": options[0] if options else None,
+            "radio_buttons": options[0] if options else None,
+            "checkboxes": options[:1],
+            "multi_static_select": options[:1],
+            "users_select": "ULEAD",
+            "multi_users_select": ["ULEAD"],
+            "conversations_select": "C_GOV",
+            "channels_select": "C_GOV",
+            "datepicker": "2027-01-04",
+            "timepicker": "09:00",
+        }.get(kind)
+    return values

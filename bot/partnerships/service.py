@@ -6,7 +6,6 @@ import re
 import secrets
 from datetime import datetime, time, timedelta
 from typing import Callable, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import event, func, select, update
@@ -20,6 +19,7 @@ from bot.partnerships.models import ROLES, SIDES, Charter, CharterEdit, Member, 
 from bot.partnerships.targets import DEFAULT_TARGETS, KINDS, SEVERITIES, EscalationTargets
 from bot.validation import Typed
 from bot.workdays import next_weekday_at
+from bot.zones import zone_named
 
 
 class PartnershipSettings(BaseModel):
@@ -36,10 +36,8 @@ class PartnershipSettings(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str):
-        try:
-            ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not an IANA timezone; try e.g. Europe/London") from None
+        if zone_named(value.strip()) is None:
+            raise ValueError(f"'{value}' is not an IANA timezone; try e.g. Europe/London")
         return value.strip()
 
     @field_validator("business_days")

@@ -8,9 +8,9 @@ from __future__ import annotations
 from calendar import monthrange  # imported by name: functions below take a parameter called `calendar`
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.workdays import WorkCalendar, local_date, local_instant
+from bot.zones import zone_named
 
 CADENCES = (
     "business_days",
@@ -33,9 +33,7 @@ class Cadence:
 
 
 def validate(cadence: Cadence, calendar: WorkCalendar) -> str | None:
-    try:
-        ZoneInfo(calendar.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if zone_named(calendar.timezone) is None:
         return f"{calendar.timezone!r} is not a known timezone."
     if cadence.kind not in CADENCES:
         return f"Unknown cadence {cadence.kind!r}."

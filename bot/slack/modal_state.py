@@ -5,15 +5,25 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from bot.errors import UserError
+from bot.numbering import LARGEST_NUMBER
 
 METADATA_LIMIT = 3000  # Slack's limit on private_metadata
 
 
 class ModalState(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="after")
+    def _numbers_the_database_holds(self) -> Self:
+        # Ids and indexes are the database's integers: a larger one is no row of ours (and PostgreSQL would
+        # refuse to even compare with it).
+        for name, value in self:
+            if isinstance(value, int) and not -LARGEST_NUMBER - 1 <= value <= LARGEST_NUMBER:
+                raise ValueError(f"{name} is out of range")
+        return self
 
     def dump(self) -> str:
         encoded = self.model_dump_json()
