@@ -28,4 +28,4 @@ def test_a_send_the_scheduler_owes_is_put_back_instead_of_sleeping_out_a_methods
     assert limited.value.method == "conversations.members" and 0 < limited.value.retry_after <= 0.6
     assert slept == [] and len(fake.calls_to("conversations.members")) == 1  # nothing asked, nobody held
     assert gateway.channel_members("C2") == {"U1"}  # not owed work: it waits for the slot instead
-    assert len(slept) == 1 and len(fake.calls_to("conversations.members")) == 2
+    assert 0 < slept[0] <= 0.6 and len(fake.calls_to("conversations.members")) == 2

@@ -1,6 +1,6 @@
 """Per-channel pacing of posts, with time moved by hand."""
 
-from bot.slack.pacing import ChannelPacer, TierPacer
+from bot.slack.pacing import ARRIVAL_MARGIN, ChannelPacer, TierPacer
 
 
 class Clock:
@@ -54,3 +54,17 @@ def test_callers_wanting_one_channels_member_list_are_told_one_moment():
     assert tiers.try_take("conversations.members", "C2") == 0.0  # back when told: the slot is free
     assert tiers.try_take("users.info", "U1") == 0.0  # a method without a tier here is not held
     assert clock.slept == []  # never sleeps: the caller moves on
+
+
+def test_a_call_that_waited_for_its_tier_goes_out_a_margin_after_its_slot_and_the_slots_keep_their_pace():
+    """Slack counts a call when it arrives: after a quiet spell its bucket runs the first call's latency behind
+    ours, so a call that waited for its slot goes out ARRIVAL_MARGIN after it; the pace itself is unchanged."""
+    clock = Clock()
+    tiers = TierPacer({"chat.postMessage": (2, 0.5)}, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert [tiers.wait("chat.postMessage") for _ in range(2)] == [0.0, 0.0]
+    assert clock.slept == []  # a free slot: out at once
+    assert tiers.wait("chat.postMessage") == 0.5
+    assert clock.slept == [0.5, ARRIVAL_MARGIN]
+    clock.now = 101.0  # the next slot, as if the margin had not been slept: slots stay one interval apart
+    assert tiers.wait("chat.postMessage") == 0.0
+    assert tiers.wait("chat.postMessage") == 0.5
