@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from slack_bolt import App
-from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_bolt.adapter.starlette.handler import to_starlette_response
 from slack_sdk.signature import SignatureVerifier
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +17,7 @@ from bot import logs
 from bot.db import Database
 from bot.metrics import CONTENT_TYPE_LATEST, Metrics
 from bot.ops_server import health
-from bot.slack.incoming import malformed
+from bot.slack.incoming import bolt_request, malformed
 
 
 def build_http_app(
@@ -36,7 +36,7 @@ def build_http_app(
             if metrics is not None:
                 metrics.request_done({}, status, time.perf_counter() - arrived)
             return PlainTextResponse(problem if signed else "", status_code=status)
-        bolt_request = to_bolt_request(request, body)
+        bolt_request = bolt_request_of(request, body)
         with logs.context(**about(bolt_request.body)):
             # Bolt's dispatch blocks until the listener acks; keep it off the event loop.
             bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
@@ -59,6 +59,10 @@ def build_http_app(
     if metrics is not None:
         routes.append(Route("/metrics", scrape, methods=["GET"]))
     return Starlette(routes=routes)
+
+
+def bolt_request_of(request: Request, body: bytes):
+    return bolt_request(body.decode("utf-8"), request.headers, request.query_params)
 
 
 def about(body: dict) -> dict:

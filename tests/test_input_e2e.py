@@ -196,3 +196,13 @@ def test_control_characters_never_reach_the_database(slack, fake, app, partnersh
     with app.runtime.db.session() as session:
         assert session.execute(select(Escalation.title, Escalation.description)).one() == ("Printer down", "ab[31m\nc")
         assert session.scalar(select(Blocker.text)) == "lab closed"
+
+
+def test_the_word_payload_in_a_command_is_just_a_word(slack, fake, app, partnership):
+    # Bolt's own parser takes any form body containing "payload" for an interaction and reads nothing from it.
+    answer = slack.command("holiday add 2027-01-04 payload freeze")
+    assert answer.status == 200 and "is a holiday" in answer.text
+    assert "payload freeze" in slack.command("holiday list").shown
+    slack.command("kudos <@UEXT1> for the payload fix")
+    eventually(lambda: [c for c in fake.calls_to("chat.postMessage") if "payload fix" in c.args["text"]], what="kudos")
+    assert slack.command("help payload").status == 200

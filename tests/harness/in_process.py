@@ -8,10 +8,9 @@ from __future__ import annotations
 import time
 from concurrent.futures import Executor, Future
 
-from slack_bolt.request import BoltRequest
-
 from bot.app import build_app, build_runtime
 from bot.config import load_settings
+from bot.slack.incoming import bolt_request
 from bot.slack.pacing import ChannelPacer, TierPacer
 from schedules import build_scheduler
 from tests.harness.app_server import BOT_TOKEN, SIGNING_SECRET
@@ -69,5 +68,5 @@ class InProcessDriver(SlackDriver):
             **{name.lower(): value for name, value in (headers or {}).items()},
         }
         started = time.perf_counter()
-        answer = self.bolt.dispatch(BoltRequest(body=body, headers=request_headers))
+        answer = self.bolt.dispatch(bolt_request(body, request_headers))
         return Response(answer.status, answer.body or "", time.perf_counter() - started)
