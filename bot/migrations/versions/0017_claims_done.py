@@ -1,8 +1,8 @@
 """An event's claim is provisional until its work is done (processed_events.done_at); a milestone's thanks
 remember the thread reply that gave them (milestone_thanks.message_ts), so deleting or editing it takes them back.
 
-Revision ID: 0016_claims_done
-Revises: 0015
+Revision ID: 0017_claims_done
+Revises: 0016_next_moments
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 from bot.db import UTCDateTime
 
-revision = "0016_claims_done"
+revision = "0017_claims_done"
 down_revision = "0016_next_moments"
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """A send given back while its post may still be on its way to Slack: when that post would have landed
 
-Revision ID: 0016_fanout
-Revises: 0015
+Revision ID: 0018_fanout
+Revises: 0017_claims_done
 Create Date: 2026-12-02
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import bot.db
 
-revision = "0016_fanout"
-down_revision = "0016_claims_done"
+revision = "0018_fanout"
+down_revision = "0017_claims_done"
 branch_labels = None
 depends_on = None
 
