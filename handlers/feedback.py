@@ -9,6 +9,7 @@ from slack_bolt import App
 from bot.actions import service as actions
 from bot.db import inserted_by
 from bot.errors import Gone, UserError
+from bot.feedback import cycles
 from bot.feedback import service as feedback
 from bot.feedback.blocks import (
     NO_CYCLE,
@@ -82,7 +83,7 @@ def report(ctx: CommandContext) -> Reply:
         if running is not None:
             people = {side: len(members) for side, members in partnerships.members_by_side(partnership).items()}
             progress = running_cycle_text(partnership, running, answers_by_side(session, running), people)
-        cycle = feedback.latest_closed_cycle(session, partnership)
+        cycle = cycles.latest_closed_cycle(session, partnership)
         if cycle is None:
             return Reply(progress or no_report_text())
         built = feedback.build_report(session, partnership, cycle)
@@ -93,7 +94,7 @@ def report(ctx: CommandContext) -> Reply:
 def give_view(session, partnership: Partnership, member, cycle_id: int | None, now) -> dict:
     cycle = session.get(FeedbackCycle, cycle_id) if cycle_id else None
     if cycle is None or cycle.status != "open":  # an old ask's button: the running cycle instead
-        cycle = feedback.cycle_for_giving(session, partnership, now)
+        cycle = cycles.cycle_for_giving(session, partnership, now)
     if cycle is None:
         raise UserError(NO_CYCLE)
     return feedback_modal(partnership, member.side, cycle)
@@ -153,7 +154,7 @@ def on_cycle_submitted(ack, body, view, context):
     try:
         with rt.db.session() as session:
             partnership = partnerships.require_partnership(session, channel_id)
-            feedback.set_cycle(
+            cycles.set_cycle(
                 session,
                 partnership,
                 member_for(session, partnership, actor_of(body), now),

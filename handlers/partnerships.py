@@ -9,7 +9,7 @@ from slack_bolt import App
 
 from bot.db import inserted_by
 from bot.errors import UserError
-from bot.feedback import service as feedback
+from bot.feedback import cycles
 from bot.partnerships import service as partnerships
 from bot.partnerships.blocks import (
     charter_blocks,
@@ -243,7 +243,7 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
         if partnership is not None:
             partnerships.update_settings(session, partnership, member_for(session, partnership, actor, now), settings)
             rhythms.reschedule(session, partnership, work_calendar(session, partnership), now)
-            feedback.reschedule(session, partnership, now)
+            cycles.reschedule(session, partnership, now)
             text, blocks = partnership_card(partnership)
             if partnership.card_ts:
                 rt.gateway.update_message(channel=channel_id, ts=partnership.card_ts, text=text, blocks=blocks)

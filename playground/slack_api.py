@@ -11,55 +11,14 @@ harness does not depend on what it is testing.
 from __future__ import annotations
 
 import json
-import math
-import random
 import threading
 import time
-from collections import Counter, deque
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import deque
+from http.server import ThreadingHTTPServer
 from typing import Callable, Protocol
-from urllib.parse import parse_qsl, urlsplit
 
-# Form-encoded clients send these as JSON strings; tests want the objects.
-_JSON_FIELDS = ("blocks", "attachments", "view", "files")
-
-
-@dataclass
-class Call:
-    method: str  # e.g. "chat.postMessage"; "response_url" for response_url posts
-    token: str | None
-    args: dict
-    path: str
-    at: float  # time.monotonic() when received
-
-
-@dataclass
-class _Script:
-    kind: str  # "fail" | "error" | "delay" | "after_storing" (answer normally, then fail or hang)
-    status: int = 200
-    retry_after: int | None = None
-    body: dict | None = None
-    seconds: float = 0.0
-
-
-class _Bucket:
-    """Slack's limits as the fake enforces them: `burst` calls at once, then `per_second`."""
-
-    def __init__(self, burst: float, per_second: float):
-        self.burst, self.per_second = burst, per_second
-        self.tokens, self.counted = float(burst), time.monotonic()
-
-    def wait(self) -> float:
-        """Seconds until a call would be within the limit (0: now)."""
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.counted) * self.per_second)
-        self.counted = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.per_second
-
-
-# Methods limited per channel as well as per workspace (Slack: about one post a second per channel).
-_PER_CHANNEL = ("chat.postMessage",)
+from playground.slack_limits import Limits
+from playground.slack_wire import Call, Handler, Script
 
 
 class Workspace(Protocol):
@@ -100,17 +59,11 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.upload_names: dict[str, str] = {}
         self.members_page_size = 100
-        self._scripts: dict[str, deque[_Script]] = {}
+        self._scripts: dict[str, deque[Script]] = {}
         self._taken: dict[str, int] = {}  # calls each method's `next` has handed out
         # What the bot posted, per channel (a DM under its D... id), for conversations.history/replies.
         self.messages: dict[str, list[dict]] = {}
-        self.rate_limited = 0  # 429s answered because a limit was exceeded (not scripted or random ones)
-        self.refusals: Counter[str] = Counter()  # those 429s and the random ones, by cause (the bench's --trace)
-        self._channel_limit: tuple[float, float] | None = None
-        self._channel_buckets: dict[str, _Bucket] = {}
-        self._method_buckets: dict[str, _Bucket] = {}
-        self._random_429: dict[str, tuple[float, int]] = {}
-        self._random = random.Random(0)
+        self.limits = Limits()
         self.workspace = workspace
         self.record = record  # False: keep no call list (observers still see every exchange)
         self.observers: list[Observer] = []
@@ -123,7 +76,7 @@ class FakeSlack:
 
     # -- lifecycle -------------------------------------------------------
     def start(self, port: int = 0) -> "FakeSlack":
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = type("Handler", (Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self._server.daemon_threads = True  # a hung (delayed) request must not block shutdown
         port = self._server.server_address[1]
@@ -229,39 +182,47 @@ class FakeSlack:
     ) -> None:
         if body is None:
             body = {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
-        self._script(method, times, _Script("fail", status=status, retry_after=retry_after, body=body))
+        self._script(method, times, Script("fail", status=status, retry_after=retry_after, body=body))
 
     def error(self, method: str, error: str, times: int = 1) -> None:
-        self._script(method, times, _Script("error", body={"ok": False, "error": error}))
+        self._script(method, times, Script("error", body={"ok": False, "error": error}))
 
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
-        self._script(method, times, _Script("delay", seconds=seconds))
+        self._script(method, times, Script("delay", seconds=seconds))
 
     def fail_after_storing(self, method: str, status: int = 500, times: int = 1) -> None:
         """Do what was asked (a post is stored) and then answer `status` as if it had failed."""
         body = {"ok": False, "error": "fatal_error"}
-        self._script(method, times, _Script("after_storing", status=status, body=body))
+        self._script(method, times, Script("after_storing", status=status, body=body))
 
     def hang_after_storing(self, method: str, seconds: float, times: int = 1) -> None:
         """Do what was asked (a post is stored), then keep the caller waiting `seconds` before answering."""
-        self._script(method, times, _Script("after_storing", seconds=seconds))
+        self._script(method, times, Script("after_storing", seconds=seconds))
 
     def limit_per_channel(self, burst: float, per_second: float) -> None:
         """Answer 429 (with Retry-After) to posts beyond `burst`, then `per_second`, in any one channel."""
         with self._lock:
-            self._channel_limit = (burst, per_second)
-            self._channel_buckets.clear()
+            self.limits.per_channel(burst, per_second)
 
     def limit_method(self, method: str, burst: float, per_second: float) -> None:
         """A workspace-wide limit on one method (Slack's method tiers): 429 with Retry-After beyond it."""
         with self._lock:
-            self._method_buckets[method] = _Bucket(burst, per_second)
+            self.limits.per_method(method, burst, per_second)
 
     def random_429s(self, method: str, fraction: float, retry_after: int = 1, seed: int = 0) -> None:
         """Refuse a random `fraction` of calls to `method` with 429, as Slack does now and then."""
         with self._lock:
-            self._random_429[method] = (fraction, retry_after)
-            self._random = random.Random(seed)
+            self.limits.at_random(method, fraction, retry_after, seed)
+
+    @property
+    def rate_limited(self) -> int:
+        """429s answered because a limit was exceeded (not scripted or random ones)."""
+        return self.limits.rate_limited
+
+    @property
+    def refusals(self):
+        """Those 429s and the random ones, by cause (the bench's --trace)."""
+        return self.limits.refusals
 
     def history(self, channel: str) -> list[dict]:
         with self._lock:
@@ -270,23 +231,7 @@ class FakeSlack:
     def _limited(self, method: str, args: dict) -> int | None:
         """The Retry-After of a 429 this call earns, or None when it may go through."""
         with self._lock:
-            chance = self._random_429.get(method)
-            if chance and self._random.random() < chance[0]:
-                self.refusals["random"] += 1
-                return chance[1]
-            buckets = {"workspace": self._method_buckets.get(method)}
-            channel = args.get("channel")
-            if self._channel_limit and method in _PER_CHANNEL and isinstance(channel, str):
-                buckets["channel"] = self._channel_buckets.setdefault(channel, _Bucket(*self._channel_limit))
-            waits = {cause: bucket.wait() for cause, bucket in buckets.items() if bucket is not None}
-            wait = max(waits.values(), default=0.0)
-            if wait:  # a refused call counts against no limit
-                self.rate_limited += 1
-                self.refusals[" and ".join(cause for cause, w in waits.items() if w)] += 1
-                return max(1, math.ceil(wait))
-            for cause in waits:
-                buckets[cause].tokens -= 1
-            return None
+            return self.limits.retry_after(method, args)
 
     def _store(self, method: str, args: dict, answer: dict) -> None:
         """Keep what the bot posted, with its metadata, so history can be read back like Slack's."""
@@ -328,7 +273,7 @@ class FakeSlack:
             found = [{k: v for k, v in m.items() if k != "metadata"} for m in found]
         return {"ok": True, "messages": found, "has_more": False, "response_metadata": {"next_cursor": ""}}
 
-    def _script(self, method: str, times: int, script: _Script) -> None:
+    def _script(self, method: str, times: int, script: Script) -> None:
         with self._lock:
             self._scripts.setdefault(method, deque()).extend([script] * times)
 
@@ -342,7 +287,7 @@ class FakeSlack:
         micros = 1_700_000_000_000_000 + self._next() * 100  # unique and increasing, like Slack's
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
-    def _receive(self, call: Call) -> _Script | None:
+    def _receive(self, call: Call) -> Script | None:
         """Record the attempt and pop the next scripted behaviour, if any."""
         with self._lock:
             if self.record:
@@ -467,126 +412,3 @@ class FakeSlack:
                 user = self.users.get(args.get("user"))
             return {"ok": True, "user": dict(user)} if user else {"ok": False, "error": "user_not_found"}
         return {"ok": True}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeSlack  # set on a per-server subclass in FakeSlack.start
-
-    def log_message(self, format, *args):  # keep test output clean
-        pass
-
-    def do_GET(self):
-        self._handle()
-
-    def do_POST(self):
-        self._handle()
-
-    def _handle(self) -> None:
-        received = time.monotonic()
-        split = urlsplit(self.path)
-        if split.path.startswith("/api/"):
-            method = split.path[len("/api/") :]
-        elif split.path.startswith("/response/"):
-            method = "response_url"
-        elif split.path.startswith("/upload/") and self.command == "POST":
-            self._upload(split.path[len("/upload/") :], received)
-            return
-        else:
-            self._send(404, {"ok": False, "error": "unknown_path"})
-            return
-        args, token = self._parse(split.query)
-        call = Call(method=method, token=token, args=args, path=split.path, at=received)
-
-        script = self.fake._receive(call)
-        if script is not None and script.kind == "delay":
-            time.sleep(script.seconds)  # handler threads are independent, so only this request hangs
-        elif script is not None and script.kind == "after_storing":
-            self.fake._record(call)
-            answer = self.fake._answer(method, args)  # Slack did it; only its answer is lost
-            if script.seconds:
-                time.sleep(script.seconds)
-                self.fake._observe(call, 200, answer)
-                self._send(200, answer)
-            else:
-                self.fake._observe(call, script.status, script.body)
-                self._send(script.status, script.body)
-            return
-        elif script is not None:
-            headers = {"Retry-After": str(script.retry_after)} if script.retry_after is not None else {}
-            self.fake._observe(call, script.status, script.body)  # before answering: the caller moves on after
-            self._send(script.status, script.body, headers)
-            return
-
-        retry_after = self.fake._limited(method, args) if method != "response_url" else None
-        if retry_after is not None:
-            body = {"ok": False, "error": "ratelimited"}
-            self.fake._observe(call, 429, body)
-            self._send(429, body, {"Retry-After": str(retry_after)})
-            return
-
-        self.fake._record(call)
-        if method == "response_url":
-            if self.fake.workspace is not None:
-                self.fake.workspace.respond(split.path[len("/response/") :], args)
-            self.fake._observe(call, 200, None)
-            self._send(200, None)  # Slack answers response_url posts with plain "ok"
-        else:
-            answer = self.fake._answer(method, args)
-            self.fake._observe(call, 200, answer)
-            self._send(200, answer)
-
-    def _upload(self, file_id: str, received: float) -> None:
-        """The upload_url step: the file's bytes, posted raw (or as a multipart form's one file)."""
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        call = Call(method="file.upload", token=None, args={"file_id": file_id, "length": len(raw)}, path=self.path,
-                    at=received)  # fmt: skip
-        with self.fake._lock:
-            known = file_id in self.fake.upload_names
-            if known:
-                self.fake.uploads[file_id] = raw
-        self.fake._record(call)
-        self.fake._observe(call, 200 if known else 404, None)
-        if self.fake.workspace is not None and known and hasattr(self.fake.workspace, "keep_upload"):
-            self.fake.workspace.keep_upload(file_id, self.fake.upload_names[file_id], raw)
-        self._send(200 if known else 404, {"ok": known} if not known else None)
-
-    def _parse(self, query: str) -> tuple[dict, str | None]:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        args: dict = dict(parse_qsl(query, keep_blank_values=True))
-        content_type = (self.headers.get("Content-Type") or "").lower()
-        if raw and "json" in content_type:
-            body = json.loads(raw.decode("utf-8"))
-            if isinstance(body, dict):
-                args.update(body)
-        elif raw:
-            args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-        for field in _JSON_FIELDS:
-            if isinstance(args.get(field), str):
-                try:
-                    args[field] = json.loads(args[field])
-                except ValueError:
-                    pass  # not JSON after all; keep what the client sent
-        token = args.pop("token", None)
-        auth = self.headers.get("Authorization") or ""
-        if auth.lower().startswith("bearer "):
-            token = auth[len("bearer ") :].strip()
-        return args, token
-
-    def _send(self, status: int, body: dict | None, headers: dict | None = None) -> None:
-        if body is None:
-            payload, content_type = b"ok", "text/plain; charset=utf-8"
-        else:
-            payload, content_type = json.dumps(body).encode("utf-8"), "application/json; charset=utf-8"
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("x-oauth-scopes", ",".join(self.fake.scopes))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (e.g. timed out on a scripted delay)

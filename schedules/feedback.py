@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.celebrations import service as celebrations
 from bot.claims import SendJob, owe_post
+from bot.feedback import cycles
 from bot.feedback import service as feedback
 from bot.feedback.blocks import ask_blocks, repeat_text, report_blocks, silence_text
 from bot.feedback.models import FeedbackCycle
@@ -21,9 +22,9 @@ from schedules.scheduler import PLAN_BATCH
 def plan_cycles(rt: Runtime, now: datetime) -> None:
     """One batch a tick, in one transaction, so the sends it owes go out before the next tick plans more."""
     with rt.db.session() as session:
-        feedback.schedule_unplanned(session, now, limit=PLAN_BATCH)
-        for partnership in feedback.due_partnerships(session, now, limit=PLAN_BATCH):
-            feedback.open_due_cycle(session, partnership, now)
+        cycles.schedule_unplanned(session, now, limit=PLAN_BATCH)
+        for partnership in cycles.due_partnerships(session, now, limit=PLAN_BATCH):
+            cycles.open_due_cycle(session, partnership, now)
 
 
 def ask(rt: Runtime, job: SendJob) -> str | None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.celebrations.blocks import feedback_high_text, streak_text
 from bot.claims import owe_post, schedule_send
 from bot.escalations.models import Escalation
+from bot.feedback import cycles
 from bot.feedback import service as feedback
 from bot.feedback.models import FeedbackCycle
 from bot.kudos.models import Kudos
@@ -108,7 +109,7 @@ def owe_streak(session: Session, partnership: Partnership, now: datetime) -> Non
 def owe_feedback_highs(session: Session, partnership: Partnership, cycle: FeedbackCycle, now: datetime) -> None:
     """A direction's overall score above every earlier cycle's is a new high (the first cycle sets the bar)."""
     report = feedback.build_report(session, partnership, cycle)
-    earlier = [c for c in feedback.closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id]
+    earlier = [c for c in cycles.closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id]
     for direction in report.directions:
         if direction.overall is None or not earlier:
             continue

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot.actions.blocks import owner_text
+from bot.feedback.cycles import WEEK_CHOICES
 from bot.feedback.ids import Action, CycleState, Form, GiveState, PointState
 from bot.feedback.models import DIMENSIONS, POINT_KINDS, FeedbackCycle, FeedbackPoint
-from bot.feedback.service import ANONYMITY_THRESHOLD, WEEK_CHOICES, Direction, LatestScores, Report, perception_gap
+from bot.feedback.service import ANONYMITY_THRESHOLD, Direction, LatestScores, Report, perception_gap
 from bot.partnerships.models import Partnership, other_side
 from bot.slack.forms import (
     button,
