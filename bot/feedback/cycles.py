@@ -13,6 +13,7 @@ from bot.claims import schedule_send
 from bot.db import insert_once
 from bot.errors import UserError
 from bot.feedback.models import FeedbackCycle
+from bot.feedback.progress import running_cycle
 from bot.numbering import next_number
 from bot.partnerships.models import Member, Partnership
 from bot.partnerships.service import first_working_morning, require_lead
@@ -110,22 +111,10 @@ def cycle_for_giving(session: Session, partnership: Partnership, now: datetime) 
     """Feedback given any time counts in the running cycle, or — before the first one asks — in the one
     about to open, which is opened early for it. None when cycles are off."""
 
-    def open_cycle():
-        return session.scalar(
-            select(FeedbackCycle)
-            .where(
-                FeedbackCycle.partnership_id == partnership.id,
-                FeedbackCycle.status == "open",
-                FeedbackCycle.closes_at > now,
-            )
-            .order_by(FeedbackCycle.opens_at)
-            .limit(1)
-        )
-
-    found = open_cycle()
+    found = running_cycle(session, partnership, now)
     if found is None and partnership.feedback_weeks and partnership.feedback_next_open_at is not None:
         open_due_cycle(session, partnership, partnership.feedback_next_open_at)
-        found = open_cycle()
+        found = running_cycle(session, partnership, now)
     return found
 
 
