@@ -48,6 +48,7 @@ def build_app(rt: Runtime, scheduler: DueWork) -> App:
 
     secret = rt.settings.slack_signing_secret
     app = App(
+        name="partnerbot",  # without a name Bolt reads the whole call stack's source files to make one up (~50 ms)
         client=rt.gateway.client,
         signing_secret=secret.get_secret_value() if secret else None,
         # Socket Mode connections are authenticated by the app token; there is no signature to check.

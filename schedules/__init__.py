@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 from bot.runtime import Runtime
-from schedules import (
-    actions,
-    celebrations,
-    decisions,
-    escalations,
-    feedback,
-    governance,
-    incentives,
-    kpis,
-    messages,
-    rhythms,
-)
-from schedules.scheduler import Scheduler
+from schedules.dispatcher import Performer
+from schedules.scheduler import Planner, Scheduler
 
 
 def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
+    return Scheduler(rt, jobs=jobs, interval_seconds=interval_seconds)
+
+
+def jobs() -> tuple[list[Planner], dict[str, Performer]]:
+    """Every area's planners and performers. Imported when the scheduler first needs them (its first tick, which
+    comes once the server takes requests), not at start-up: a cold start serves sooner without them."""
+    from schedules import (
+        actions,
+        celebrations,
+        decisions,
+        escalations,
+        feedback,
+        governance,
+        incentives,
+        kpis,
+        messages,
+        rhythms,
+    )
+
     performers = {
         **messages.PERFORMERS,
         **rhythms.PERFORMERS,
@@ -41,4 +49,4 @@ def build_scheduler(rt: Runtime, interval_seconds: float = 10) -> Scheduler:
         kpis.plan_kpi_asks,
         incentives.plan_incentive_reviews,
     ]
-    return Scheduler(rt, planners=planners, performers=performers, interval_seconds=interval_seconds)
+    return planners, performers

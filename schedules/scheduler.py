@@ -10,15 +10,17 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import ColumnElement, select
 
 from bot import logs
 from bot.errors import DatabaseUnavailable
 from bot.runtime import Runtime
 from schedules.dispatcher import WORKERS, Leases, Performer, run_due_sends
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +51,14 @@ class Scheduler:
     def __init__(
         self,
         rt: Runtime,
-        planners: list[Planner],
-        performers: dict[str, Performer],
+        jobs: Callable[[], tuple[list[Planner], dict[str, Performer]]],
         interval_seconds: float = 10,
         workers: int = WORKERS,
     ):
         self.rt = rt
-        self.planners = planners
-        self.performers = performers
+        self._jobs = jobs
+        self._jobs_loaded: tuple[list[Planner], dict[str, Performer]] | None = None
+        self._loading = threading.Lock()
         self.interval_seconds = interval_seconds
         self.workers = workers
         # Once ticking for real, each tick keeps sending what a rate limit put back for up to an interval,
@@ -70,6 +72,21 @@ class Scheduler:
         self._runs = 0  # ticks and run_due calls under way
         self._idle = threading.Condition()
         self._stopped_at: float | None = None
+
+    @property
+    def planners(self) -> list[Planner]:
+        return self._loaded()[0]
+
+    @property
+    def performers(self) -> dict[str, Performer]:
+        return self._loaded()[1]
+
+    def _loaded(self) -> tuple[list[Planner], dict[str, Performer]]:
+        """The jobs, loaded once on first use (a tick and a command's run_due may both be first)."""
+        with self._loading:
+            if self._jobs_loaded is None:
+                self._jobs_loaded = self._jobs()
+            return self._jobs_loaded
 
     def tick(self) -> int:
         """Plan what has come due, then perform every due send. Safe to run in several replicas at once.
@@ -141,6 +158,8 @@ class Scheduler:
                 self._idle.notify_all()
 
     def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler  # not needed to take requests: imported late
+
         self.linger, self.pool = self.interval_seconds, self.workers
         self._ticker = BackgroundScheduler(timezone=timezone.utc)
         # One tick at a time per process; a late tick runs once, however late (the default grace is 1 s).
