@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 
+from bot.db import Database
 from bot.partnerships import service as partnerships
 from bot.status import status_blocks
 from tests.harness.history import add_history
@@ -77,3 +79,21 @@ def test_a_roster_known_fresh_is_not_read_again_and_is_refreshed_after_its_hour(
     with statements(app.runtime.db.engine) as seen:  # and the new hour is known to be fresh as well
         assert slack.command("status").status == 200
     assert not [statement for statement in seen if "roster_refreshes" in statement]
+
+
+def test_a_status_read_over_and_over_is_prepared_by_postgresql(slack, app, clock, partnership):
+    """psycopg prepares a statement after its fifth run on a connection and forgets all it prepared at every
+    ROLLBACK: reads that ended that way had PostgreSQL parse and plan a status's 14 kB of SQL every time."""
+    if app.runtime.db.engine.dialect.name != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    add_history(app.runtime.db, partnership, clock.now())
+    db = Database(app.runtime.db.url)  # its own pool: one connection, used by every read below
+    try:
+        for _ in range(6):
+            with db.snapshot() as session:
+                status_blocks(session, partnerships.require_partnership(session, partnership), clock.now())
+        with db.snapshot() as session:
+            prepared = session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    finally:
+        db.engine.dispose()
+    assert any("json_agg" in statement for statement in prepared), prepared
