@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from sqlalchemy import DateTime, MetaData, Table, create_engine, delete, event, inspect
 from sqlalchemy.engine import Engine, ExceptionContext
@@ -19,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from bot.db_liveness import ping_within
 from bot.errors import DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -64,12 +62,6 @@ class UTCDateTime(TypeDecorator):
 CONNECT_TIMEOUT = 2
 POOL_TIMEOUT = 2
 POOL_SIZE, MAX_OVERFLOW = 10, 10
-# A pooled connection is pinged before use. A server that is frozen (stopped, swapping, a dead VM whose kernel
-# still acknowledges) never answers the ping and no TCP timeout fires, since every byte is acknowledged: the
-# ping is given PING_TIMEOUT, then its socket is shut, and the database is told as unavailable at once rather
-# than reconnected to (which would spend CONNECT_TIMEOUT more: past Slack's 3 s). Not less: on a loaded host a
-# healthy ping's thread may wait that long for its turn, and a false alarm tells people the database is down.
-PING_TIMEOUT = 2.0
 # The server's own limits, for statements that reach it: no request of a Slack bot needs 10 s, and waiting
 # on a lock longer than Slack waits for an answer helps nobody (both are told as "can't reach it right now").
 STATEMENT_TIMEOUT_MS, LOCK_TIMEOUT_MS = 10_000, 3_000
@@ -159,51 +151,8 @@ def _make_engine(url: str) -> Engine:
         pool_timeout=POOL_TIMEOUT,
         connect_args=POSTGRES_CONNECT_ARGS,
     )
-    engine.dialect.do_ping = _ping_within(engine.dialect.do_ping, PING_TIMEOUT)
+    engine.dialect.do_ping = ping_within(engine.dialect.do_ping)  # a frozen server is told as one that is down
     return engine
-
-
-def _ping_within(ping: Callable[[Any], bool], seconds: float) -> Callable[[Any], bool]:
-    """`ping`, given up after `seconds`: the connection's socket is shut (the blocked read returns), the pool
-    discards the connection, and DatabaseUnavailable is raised. psycopg has no client-side timeout of its own."""
-
-    def ping_within(dbapi_connection) -> bool:
-        lock, state = threading.Lock(), {"done": False, "cut": False}
-
-        def cut() -> None:
-            with lock:  # never cut a connection whose ping has just answered
-                if state["done"]:
-                    return
-                state["cut"] = True
-            _shut(dbapi_connection)
-
-        timer = threading.Timer(seconds, cut)
-        timer.daemon = True
-        timer.start()
-        try:
-            answered = ping(dbapi_connection)
-        except Exception:
-            if not state["cut"]:
-                raise
-            answered = False
-        finally:
-            with lock:
-                state["done"] = True
-            timer.cancel()
-        if state["cut"]:
-            raise DatabaseUnavailable(f"the database did not answer within {seconds:g}s")
-        return answered
-
-    return ping_within
-
-
-def _shut(dbapi_connection) -> None:
-    try:
-        fd = dbapi_connection.pgconn.socket
-        with socket.socket(fileno=os.dup(fd)) as sock:  # shutdown acts on the socket, whichever descriptor
-            sock.shutdown(socket.SHUT_RDWR)
-    except Exception:  # already closed: the ping fails by itself
-        pass
 
 
 def _note_new_rows(session: Session, _context) -> None:
@@ -237,7 +186,12 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._snapshots = self.engine.execution_options(snapshot=True)
+        snapshot: dict[str, Any] = {"snapshot": True}
+        if self.engine.dialect.name == "postgresql":
+            # At READ COMMITTED each statement sees what was committed before it began, in a transaction or not:
+            # for reads, BEGIN and COMMIT would be two round trips that change nothing.
+            snapshot["isolation_level"] = "AUTOCOMMIT"
+        self._snapshots = self.engine.execution_options(**snapshot)
         event.listen(self._sessions, "after_flush", _note_new_rows)
 
     @contextmanager
