@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, exists, insert, inspect, select, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, bindparam, exists, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -76,13 +76,31 @@ def _has_come(kind: str, now: datetime) -> tuple:
 
 def move(session: Session, kind: str, partnership_id: int, seen: datetime, to: datetime) -> None:
     """Store the next moment, unless the moment changed since it was read (`seen`): a change of settings that
-    asked for a new look meanwhile wins, and the next tick looks again with the new settings."""
-    session.flush()  # this look's own changes (which ask for a look) go first, so its moment is the last word
-    session.execute(
-        update(NextMoment)
-        .where(NextMoment.kind == kind, NextMoment.partnership_id == partnership_id, NextMoment.due_at == seen)
-        .values(due_at=to)
+    asked for a new look meanwhile wins, and the next tick looks again with the new settings.
+
+    Stored when the session commits, all of its moves in one executemany (a catching-up tick moves hundreds),
+    after the session's last flush: this look's own changes (which ask for a look) go first, so its moment is the
+    last word."""
+    session.info.setdefault("moves", []).append({"k": kind, "p": partnership_id, "seen": seen, "to": to})
+
+
+_MOVE = (
+    update(NextMoment.__table__)
+    .where(
+        NextMoment.kind == bindparam("k"),
+        NextMoment.partnership_id == bindparam("p"),
+        NextMoment.due_at == bindparam("seen", type_=UTCDateTime()),
     )
+    .values(due_at=bindparam("to", type_=UTCDateTime()))
+)
+
+
+def store_moves(session: Session) -> None:
+    """Before a commit: the moves of this session's looks, after whatever it still has to flush."""
+    moves = session.info.pop("moves", None)
+    if moves:
+        session.flush()
+        session.connection().execute(_MOVE, moves)
 
 
 def look_again(session: Session) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import event, false, func, select
 
 from bench.scheduler_tick import START, seed
 from bot.claims import owe_post
+from bot.moments import EARLIEST, KINDS, NextMoment
 from bot.partnerships.models import Charter, Holiday, Member, Partnership
 from schedules.scheduler import PLAN_BATCH
 from tests.harness.waiting import eventually
@@ -92,3 +93,25 @@ def test_an_idle_tick_does_no_work_per_person_who_opened_their_home(app, slack, 
 
     assert idle_tick_statements(app) == one
     assert len(fake.calls_to("views.publish")) == published
+
+
+def test_a_tick_catching_up_stores_its_next_moments_in_a_statement_a_planner(app, clock):
+    """Each look stores its partnership's next moment: a tick planning a batch of new partnerships stores them all
+    at its commit (one executemany), not one round trip a partnership."""
+    clock.set(START)
+    seed(app.runtime.db, 30)
+    stored = []
+
+    def note(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("UPDATE NEXT_MOMENTS"):
+            stored.append(statement)
+
+    event.listen(app.runtime.db.engine, "before_cursor_execute", note)
+    try:
+        app.scheduler.tick()
+    finally:
+        event.remove(app.runtime.db.engine, "before_cursor_execute", note)
+    with app.runtime.db.session() as session:
+        looked = session.scalar(select(func.count()).select_from(NextMoment).where(NextMoment.due_at > EARLIEST))
+    assert looked == 30 * len(KINDS)  # every look of the tick stored its moment
+    assert len(stored) <= len(KINDS), len(stored)

@@ -182,3 +182,11 @@ def _note_changes_for_the_tick(session: Session, _context) -> None:
 
     moments.look_again(session)
     home_marks.mark_changed(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _store_next_moments(session: Session) -> None:
+    """The planners' looks of this unit of work store their next moments, all at once (bot.moments.move)."""
+    from bot import moments
+
+    moments.store_moves(session)
