@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import JSON, Index, String, delete, false, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from bot.db import Base, UTCDateTime, insert_once
+from bot.db import Base, UTCDateTime, insert_many_once, insert_once
 
 
 class ProcessedEvent(Base):
@@ -120,20 +120,36 @@ def schedule_send(
     payload: dict | None = None,
 ) -> bool:
     """Owe a send once. True if this call created it; False if it was already owed (or done)."""
-    return (
-        insert_once(
-            session,
-            ScheduledSend.__table__,
-            key=key,
-            kind=kind,
-            due_at=due_at,
-            subject_id=subject_id,
-            payload=payload or {},
-            status="pending",
-            attempts=0,
-        )
-        is not None
-    )
+    return schedule_sends(session, [Owed(key, kind, due_at, subject_id, payload)]) == 1
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A send to owe, for `schedule_sends`."""
+
+    key: str
+    kind: str
+    due_at: datetime
+    subject_id: int | None = None
+    payload: dict | None = None
+
+
+def schedule_sends(session: Session, sends: list[Owed]) -> int:
+    """Owe each send once, all in a statement (a planner owing a batch of partnerships theirs): how many of them
+    this call created."""
+    rows = [
+        {
+            "key": send.key,
+            "kind": send.kind,
+            "due_at": send.due_at,
+            "subject_id": send.subject_id,
+            "payload": send.payload or {},
+            "status": "pending",
+            "attempts": 0,
+        }
+        for send in sends
+    ]
+    return len(insert_many_once(session, ScheduledSend.__table__, rows)) if rows else 0
 
 
 def owe_post(

@@ -320,16 +320,29 @@ def insert_once(session: Session, table: Table, **values):
     Claims (event ids, scheduled occurrences) rely on this: the database, not the process,
     decides who got there first, so restarts and replicas never do the same work twice.
     """
+    inserted = insert_many_once(session, table, [values])
+    return inserted[0] if inserted else None
+
+
+# Rows a statement of insert_many_once inserts at most: SQLite allows 32,766 parameters in a statement.
+_ROWS_A_STATEMENT = 500
+
+
+def insert_many_once(session: Session, table: Table, rows: list[dict]) -> list:
+    """`insert_once` for many rows (all with the same columns) in a statement or a few: the primary keys of the
+    rows that were not there yet."""
     dialect = session.get_bind().dialect.name
     # imported here: a start on SQLite need not load PostgreSQL's dialect (nor the reverse)
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    # RETURNING, not rowcount: psycopg reports -1 for this statement under SQLAlchemy 2.1.
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    row = session.execute(statement).first()
-    if row is None:
-        return None
-    session.info.setdefault("new_rows", []).append((table, dict(zip(row._fields, row, strict=True))))
-    return row[0]
+    inserted = []
+    for start in range(0, len(rows), _ROWS_A_STATEMENT):
+        chunk = rows[start : start + _ROWS_A_STATEMENT]
+        # RETURNING, not rowcount: psycopg reports -1 for this statement under SQLAlchemy 2.1.
+        statement = insert(table).values(chunk).on_conflict_do_nothing().returning(*table.primary_key.columns)
+        for row in session.execute(statement):
+            session.info.setdefault("new_rows", []).append((table, dict(zip(row._fields, row, strict=True))))
+            inserted.append(row[0])
+    return inserted

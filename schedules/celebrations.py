@@ -24,10 +24,9 @@ def plan_celebrations(rt: Runtime, now: datetime) -> None:
     with rt.db.session() as session:
         looks = moments.due(session, "celebrations", now, PLAN_BATCH)
         ids = [partnership_id for partnership_id, _ in looks]
-        found = {p.id: p for p in session.scalars(select(Partnership).where(Partnership.id.in_(ids)))}
+        found = session.scalars(select(Partnership).where(Partnership.id.in_(ids))).all()
+        celebrations.plan_for(session, [p for p in found if not p.celebrations_planned])
         for partnership_id, seen in looks:
-            if not found[partnership_id].celebrations_planned:
-                celebrations.plan_for(session, found[partnership_id])
             moments.move(session, "celebrations", partnership_id, seen, moments.NEVER)
 
 

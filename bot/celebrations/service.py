@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.celebrations.blocks import feedback_high_text, streak_text
-from bot.claims import owe_post, schedule_send
+from bot.claims import Owed, owe_post, schedule_sends
 from bot.escalations.models import Escalation
 from bot.feedback import cycles
 from bot.feedback import service as feedback
@@ -28,11 +28,11 @@ def _post(session: Session, partnership: Partnership, key: str, due_at: datetime
     owe_post(session, key=f"celebrate:{partnership.id}:{key}", due_at=due_at, channel=partnership.channel_id, text=text)
 
 
-def plan_for(session: Session, partnership: Partnership) -> None:
-    """Owe a new partnership its first anniversary and its days-without-a-P1 counts."""
-    owe_anniversary(session, partnership, 1)
-    owe_no_p1(session, partnership, partnership.created_at)
-    partnership.celebrations_planned = True
+def plan_for(session: Session, partnerships: list[Partnership]) -> None:
+    """Owe new partnerships their first anniversary and their days-without-a-P1 counts: all in one statement."""
+    schedule_sends(session, [send for p in partnerships for send in (_anniversary(p, 1), *_no_p1(p, p.created_at))])
+    for partnership in partnerships:
+        partnership.celebrations_planned = True
 
 
 def anniversary_day(started: date, years: int) -> date:
@@ -43,9 +43,12 @@ def anniversary_day(started: date, years: int) -> date:
 
 
 def owe_anniversary(session: Session, partnership: Partnership, years: int) -> None:
+    schedule_sends(session, [_anniversary(partnership, years)])
+
+
+def _anniversary(partnership: Partnership, years: int) -> Owed:
     day = anniversary_day(local_date(partnership.created_at, partnership.timezone), years)
-    schedule_send(
-        session,
+    return Owed(
         key=f"celebrate:{partnership.id}:anniversary:{years}",
         kind="celebrate_anniversary",
         due_at=local_instant(day, time(10, 0), partnership.timezone),
@@ -55,16 +58,21 @@ def owe_anniversary(session: Session, partnership: Partnership, years: int) -> N
 
 
 def owe_no_p1(session: Session, partnership: Partnership, since: datetime) -> None:
+    schedule_sends(session, _no_p1(partnership, since))
+
+
+def _no_p1(partnership: Partnership, since: datetime) -> list[Owed]:
     """Counted from setup, and again from each P1: the keys carry the start, so each run celebrates anew."""
-    for days in NO_P1_DAYS:
-        schedule_send(
-            session,
+    return [
+        Owed(
             key=f"celebrate:{partnership.id}:no_p1:{days}:{since.isoformat()}",
             kind="celebrate_no_p1",
             due_at=since + timedelta(days=days),
             subject_id=partnership.id,
             payload={"days": days, "since": since.isoformat()},
         )
+        for days in NO_P1_DAYS
+    ]
 
 
 def p1_since(session: Session, partnership: Partnership, since: datetime) -> bool:
