@@ -36,6 +36,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
 
     context.provide(app, rt, scheduler)
     app.error(replies.on_unhandled)
+    app.middleware(commands.answer_static)  # before anything a static answer does not need
     app.middleware(people.rosters_first)
     areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, governance)
     areas += (appraisal, decisions, kpis, incentives)

@@ -3,7 +3,7 @@ every subcommand is declared in its area's handler module and routed here."""
 
 from __future__ import annotations
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext, BoltResponse
 
 from bot.partnerships.blocks import help_blocks
 from handlers import (
@@ -63,6 +63,28 @@ def context_of(command: dict, ack, context: BoltContext) -> CommandContext:
         response_url=command.get("response_url", ""),
         _ack=ack,
     )
+
+
+def answer_static(body, next):
+    """Middleware: a `/partner` command whose answer is static (help), once worked out, is answered here in the
+    request thread, from Bolt's own Ack: no listener thread to hand it to and to be woken by. It touches no
+    database, like the listener's answer it repeats."""
+    if body.get("command") == "/partner":
+        reply = ROUTER.static_answer(body.get("text", ""))
+        if reply is not None:
+            return _static_responses.get(id(reply)) or _static_response(reply)
+    return next()
+
+
+# Each static answer as Bolt's response, built once (help's blocks are 6 kB of JSON).
+_static_responses: dict[int, BoltResponse] = {}
+
+
+def _static_response(reply: Reply) -> BoltResponse:
+    ack = Ack()
+    ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")  # as CommandContext.ack answers it
+    _static_responses[id(reply)] = ack.response  # its body serialised by Bolt once, here
+    return ack.response
 
 
 def on_partner(ack, command, context):

@@ -214,6 +214,15 @@ class Router:
         elif reply is not None:
             ctx.runtime.gateway.respond(ctx.response_url, text=reply.text, blocks=reply.blocks)
 
+    def static_answer(self, text: str) -> Reply | None:
+        """The answer `text` gets, when it names a static subcommand whose answer has been worked out already
+        (by `dispatch`, the first time it was asked); None for anything else, which `dispatch` answers."""
+        try:
+            sub, values = self.parse(text)
+        except UserError:
+            return None
+        return self._static.get(sub.words) if sub.static and not values else None
+
     def _answer(self, sub: Subcommand, ctx: CommandContext, values: list[Any]) -> Reply | None:
         if sub.static:
             if sub.words not in self._static:

@@ -56,3 +56,25 @@ def test_help_is_answered_while_the_database_is_unreachable(slack, app, partners
         event.remove(engine, "checkout", refuse)
     assert help_.status == 200 and "partnerbot commands" in help_.text
     assert status.status == 200 and "can't reach its database" in status.text  # a command that reads is told
+
+
+def test_help_once_worked_out_is_answered_without_a_listener_thread(slack, app, partnership):
+    """The first `/partner help` is worked out by its listener; later ones (bare `/partner` too) are answered by
+    middleware in the request thread, with the same response, and no listener is run for them."""
+    first = slack.command("help")
+    runner = app.bolt.listener_runner
+    ran = []
+    run = runner.run
+
+    def counted(*args, **kwargs):
+        ran.append(kwargs.get("listener_name"))
+        return run(*args, **kwargs)
+
+    runner.run = counted
+    try:
+        again, bare, status = slack.command("help"), slack.command(""), slack.command("status")
+    finally:
+        runner.run = run
+    assert again.status == bare.status == 200 and again.json == bare.json == first.json
+    assert ran == ["on_partner"]  # status alone went to a listener
+    assert "status" in status.text.lower()

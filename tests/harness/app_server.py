@@ -48,7 +48,7 @@ class AppServer:
 
     def start(self) -> "AppServer":
         self.runtime.db.upgrade()
-        bolt = build_app(self.runtime, self.scheduler)
+        self.bolt = bolt = build_app(self.runtime, self.scheduler)
         config = uvicorn.Config(
             build_http_app(bolt, self.runtime.db, SIGNING_SECRET, metrics=self.runtime.metrics),
             host="127.0.0.1",
