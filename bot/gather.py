@@ -27,6 +27,8 @@ from sqlalchemy.orm.attributes import instance_state, manager_of_class
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+from bot.precompiled import Precompiled
+
 T = TypeVar("T")
 Build = Callable[["Params"], Select]
 
@@ -148,7 +150,7 @@ class Handle(Generic[T]):
 
 
 # (kind, the query function's code, options) of each part -> (the statement, each part's shape)
-_built: dict[tuple, tuple[Select, list]] = {}
+_built: dict[tuple, tuple[Precompiled, list]] = {}
 
 
 class Gather:
@@ -230,10 +232,10 @@ class Gather:
                 column, shape = build(Params(f"g{i}_"))
                 columns.append(column.label(f"c{i}"))
                 shapes.append(shape)
-            found = _built[key] = (select(*columns), shapes)
+            found = _built[key] = (Precompiled(select(*columns)), shapes)
         statement, self._shapes = found
         params = {f"g{i}_{name}": value for i, part in enumerate(self._parts) for name, value in part[2].items()}
-        self._values = tuple(session.execute(statement, params).one()) if self._parts else ()
+        self._values = statement.one(session, params) if self._parts else ()
 
     def value(self, index: int):
         if self._values is None:
