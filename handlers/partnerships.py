@@ -23,6 +23,7 @@ from bot.partnerships.blocks import (
     setup_modal,
     team_assigned_text,
 )
+from bot.partnerships.copies import require_copy
 from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
 from bot.partnerships.models import ROLES, SIDES, Partnership
 from bot.rhythms import service as rhythms
@@ -71,7 +72,7 @@ def setup(ctx: CommandContext) -> None:
 def status(ctx: CommandContext) -> Reply:
     rt = ctx.runtime
     with rt.db.snapshot() as session:  # it only reads: on SQLite, no write lock taken (or waited for)
-        partnership = partnerships.require_partnership(session, ctx.channel_id)
+        partnership = require_copy(session, ctx.channel_id)  # nothing is written: a copy is cheaper to read
         return Reply(*status_blocks(session, partnership, rt.clock.now()))
 
 
