@@ -13,7 +13,8 @@ column type's own result processor, the same values `session.execute` would give
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select
@@ -22,20 +23,45 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 
+@dataclass(frozen=True)
+class _Fixed:
+    sql: str
+    positions: tuple[str, ...] | None  # the order of positional parameters (None: by name)
+    keys: set[str]  # the names of the values given
+    processors: Mapping[str, Callable[[Any], Any]]
+    constants: dict[str, Any]  # every other parameter, processed
+
+
 class _ForDialect:
     def __init__(self, statement: Select, dialect: Dialect) -> None:
         self.dialect = dialect
         self.compiled: SQLCompiler = statement.compile(dialect=dialect)  # type: ignore[assignment]
         self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
         self.converters: list[Callable[[Any], Any] | None] | None = None  # known from the first run's cursor
+        self.fixed: _Fixed | None = None  # known from the first run, when the values given do not change the SQL
 
     def parameters(self, values: dict):
+        """The SQL and the driver's parameters for these values. Expanding IN lists of constants expand the same way
+        every time: their expansion and processed values are kept, and later runs only process the values given."""
+        fixed = self.fixed
+        if fixed is not None and fixed.keys == values.keys():
+            processors, parameters = fixed.processors, dict(fixed.constants)
+            for key, value in values.items():
+                parameters[key] = processors[key](value) if key in processors else value
+            return fixed.sql, parameters if fixed.positions is None else tuple(
+                map(parameters.__getitem__, fixed.positions)
+            )
         state = self.compiled.construct_expanded_state(values)
-        processors, given = state.processors, state.parameters
-        processed = {key: processors[key](value) if key in processors else value for key, value in given.items()}
+        processors = state.processors
+        parameters = {
+            key: processors[key](value) if key in processors else value for key, value in state.parameters.items()
+        }
+        if values.keys() <= state.parameters.keys() and not values.keys() & state.parameter_expansion.keys():
+            constants = {key: value for key, value in parameters.items() if key not in values}
+            self.fixed = _Fixed(state.statement, state.positiontup, set(values), processors, constants)
         if state.positiontup is None:
-            return state.statement, processed
-        return state.statement, tuple(processed[key] for key in state.positiontup)
+            return state.statement, parameters
+        return state.statement, tuple(parameters[key] for key in state.positiontup)
 
     def convert(self, cursor_description, row) -> tuple:
         if self.converters is None:
