@@ -20,6 +20,7 @@ from typing import Callable, Optional
 from slack_bolt import App
 from slack_bolt.context.ack import Ack
 from slack_bolt.listener.thread_runner import ThreadListenerRunner
+from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 # Work after acks done at once: enough to keep Slack and the database busy, few enough that the database's
@@ -116,12 +117,26 @@ class ListenerPool(Executor):
         self._threads.shutdown(wait, cancel_futures=cancel_futures)
 
 
+def _never(_request: BoltRequest) -> bool:
+    return False
+
+
 class WakingListenerRunner(ThreadListenerRunner):
     def __init__(self, *args, slots: WorkSlots, **kwargs):
         super().__init__(*args, **kwargs)
         self.slots = slots
+        # Requests whose listener only reads and answers in its ack run it in the request thread, as Bolt does
+        # with `process_before_response`: there is nothing after the ack to hand to another thread.
+        self.answered_inline: Callable[[BoltRequest], bool] = _never
+        self._inline = ThreadListenerRunner(**{**kwargs, "process_before_response": True})
 
     def run(self, request, response, listener_name, listener, starting_time=None):
+        if not self.process_before_response and not request.lazy_only and self.answered_inline(request):
+            inline = self._inline  # with the handlers as they are now (`app.error` sets them after this runner)
+            inline.listener_error_handler = self.listener_error_handler
+            inline.listener_start_handler = self.listener_start_handler
+            inline.listener_completion_handler = self.listener_completion_handler
+            return inline.run(request, response, listener_name, listener, starting_time)
         if not self.process_before_response and not request.lazy_only:
             current = request.context.get("ack")
             if current is None or current.response is None:
@@ -153,3 +168,12 @@ def wake_on_ack(app: App, workers: int = WORKERS) -> WorkSlots:
         slots=slots,
     )
     return slots
+
+
+def answer_inline(app: App, answered_inline: Callable[[BoltRequest], bool]) -> None:
+    """Have requests for which `answered_inline` says so run their listener in the request thread: only for
+    listeners that read, answer with their ack, and do nothing after it (the HTTP answer waits for their return)."""
+    runner = app.listener_runner
+    if not isinstance(runner, WakingListenerRunner):
+        raise TypeError("answer_inline needs wake_on_ack's runner")
+    runner.answered_inline = answered_inline

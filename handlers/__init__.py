@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.ack_runner import answer_inline
 from bot.runtime import Runtime
 
 
@@ -37,6 +38,7 @@ def register_all(app: App, rt: Runtime, scheduler: Any) -> None:
     context.provide(app, rt, scheduler)
     app.error(replies.on_unhandled)
     app.middleware(commands.answer_static)  # before anything a static answer does not need
+    answer_inline(app, commands.answered_inline)
     app.middleware(people.rosters_first)
     areas = (events, partnerships, rhythms, time_off, escalations, actions, feedback, milestones, kudos, governance)
     areas += (appraisal, decisions, kpis, incentives)

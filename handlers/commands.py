@@ -3,7 +3,7 @@ every subcommand is declared in its area's handler module and routed here."""
 
 from __future__ import annotations
 
-from slack_bolt import Ack, App, BoltContext, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 
 from bot.partnerships.blocks import help_blocks
 from handlers import (
@@ -74,6 +74,12 @@ def answer_static(body, next):
         if reply is not None:
             return _static_responses.get(id(reply)) or _static_response(reply)
     return next()
+
+
+def answered_inline(request: BoltRequest) -> bool:
+    """Whether a request is a `/partner` subcommand declared `inline` (bot.ack_runner.answer_inline)."""
+    body = request.body
+    return body.get("command") == "/partner" and ROUTER.answered_inline(body.get("text", ""))
 
 
 # Each static answer as Bolt's response, built once (help's blocks are 6 kB of JSON).

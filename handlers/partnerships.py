@@ -68,7 +68,7 @@ def setup(ctx: CommandContext) -> None:
     )
 
 
-@commands.add("status", summary="one-glance summary of the partnership", example="/partner status")
+@commands.add("status", summary="one-glance summary of the partnership", example="/partner status", inline=True)
 def status(ctx: CommandContext) -> Reply:
     rt = ctx.runtime
     with rt.db.snapshot() as session:  # it only reads: on SQLite, no write lock taken (or waited for)

@@ -157,6 +157,9 @@ class Subcommand:
     # Its answer depends on nothing stored or said in the channel (help): worked out once, then answered
     # without the database, the roster or anyone's side.
     static: bool = False
+    # It only reads, and answers with the Reply it returns (it never acks first to go on with slower work): run in
+    # the request thread, with no listener thread to hand it to and be woken by (bot.ack_runner.answer_inline).
+    inline: bool = False
 
     @property
     def usage(self) -> str:
@@ -169,9 +172,19 @@ class CommandSet:
     def __init__(self) -> None:
         self.subcommands: list[Subcommand] = []
 
-    def add(self, words: str, *args: Arg, summary: str, example: str, default: bool = False, static: bool = False):
+    def add(
+        self,
+        words: str,
+        *args: Arg,
+        summary: str,
+        example: str,
+        default: bool = False,
+        static: bool = False,
+        inline: bool = False,
+    ):
         def declare(handler: Handler) -> Handler:
-            self.subcommands.append(Subcommand(tuple(words.split()), args, summary, example, handler, default, static))
+            sub = Subcommand(tuple(words.split()), args, summary, example, handler, default, static, inline)
+            self.subcommands.append(sub)
             return handler
 
         return declare
@@ -223,6 +236,14 @@ class Router:
             return None
         return self._static.get(sub.words) if sub.static and not values else None
 
+    def answered_inline(self, text: str) -> bool:
+        """Whether `text` names a subcommand declared `inline` (a mistyped one is not: `dispatch` answers it)."""
+        try:
+            sub, _ = self.parse(text)
+        except UserError:
+            return False
+        return sub.inline
+
     def _answer(self, sub: Subcommand, ctx: CommandContext, values: list[Any]) -> Reply | None:
         if sub.static:
             if sub.words not in self._static:
@@ -232,7 +253,10 @@ class Router:
             # Who may take part is checked against the channel's roster: made current first (a Slack call at
             # most hourly per channel), outside any unit of work. Buttons and forms have it done by middleware.
             keep_fresh(ctx.runtime, ctx.channel_id)
-        return sub.handler(ctx, *values)
+        reply = sub.handler(ctx, *values)
+        if sub.inline and ctx.acked:
+            raise RuntimeError(f"/partner {' '.join(sub.words)} is declared inline but acked before its answer")
+        return reply
 
     def parse(self, text: str) -> tuple[Subcommand, list[Any]]:
         """The subcommand a line means and its parsed arguments; a UserError with the right usage otherwise."""

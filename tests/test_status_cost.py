@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import event, text
 from bot.db import Database
 from bot.partnerships import service as partnerships
 from bot.status import status_blocks
+from handlers.router import CommandContext, CommandSet, Reply, Router
 from tests.harness.history import add_history
 
 
@@ -97,3 +99,49 @@ def test_a_status_read_over_and_over_is_prepared_by_postgresql(slack, app, clock
     finally:
         db.engine.dispose()
     assert any("json_agg" in statement for statement in prepared), prepared
+
+
+def threads_reading(engine, command):
+    """The names of the threads that sent statements while `command` ran."""
+    names: list[str] = []
+
+    def note(*_args):
+        names.append(threading.current_thread().name)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = command()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status == 200
+    return names
+
+
+def test_status_is_answered_in_the_request_thread(slack, app, partnership):
+    """Declared `inline`, status reads and answers in the thread that answers Slack: no listener thread to hand
+    it to and be woken by. A command not so declared still runs on a listener thread."""
+    slack.command("status")  # the roster made fresh
+    engine = app.runtime.db.engine
+    for_status = threads_reading(engine, lambda: slack.command("status"))
+    for_others = threads_reading(engine, lambda: slack.command("escalations"))
+    assert for_status and not any(name.startswith("listener") for name in for_status), for_status
+    assert for_others and all(name.startswith("listener") for name in for_others), for_others
+
+
+def test_a_command_declared_inline_may_not_ack_before_its_answer():
+    commands = CommandSet()
+
+    @commands.add("slow", summary="acks, then works", example="/partner slow", inline=True)
+    def slow(ctx):
+        ctx.ack()
+        return Reply("done later")
+
+    acked = []
+    ctx = CommandContext(
+        runtime=None, scheduler=None, user_id="U1", team_id="T1", channel_id="D1", trigger_id="", response_url="",
+        _ack=lambda **kwargs: acked.append(kwargs),
+    )  # fmt: skip
+    router = Router(commands)
+    assert router.answered_inline("slow") and not router.answered_inline("slwo")
+    with pytest.raises(RuntimeError, match="declared inline"):
+        router.dispatch(ctx, "slow")
