@@ -5,8 +5,9 @@ a nested tuple as large as the statement. It then builds the parameters and the 
 a screen's gathered statement (one SELECT of dozens of subqueries, run on every `/partner status`), that costs
 more than SQLite takes to run it, and about a third of what PostgreSQL takes.
 
-A `Precompiled` statement is compiled once per dialect. Each run builds only its parameters: the dialect's own
-expansion of IN lists and bind processors, from SQLAlchemy's public `construct_expanded_state`. The SQL goes
+A `Precompiled` statement is compiled once per dialect. Each run builds only its parameters: the expansion of IN
+lists by SQLAlchemy's `construct_expanded_state`, then each value through its type's bind processor for the
+dialect, as SQLAlchemy's own execution does. The SQL goes
 through `exec_driver_sql`, so engine events, error wrapping (an outage is still an `OperationalError`) and
 psycopg's preparation of repeated statements work as for any other. The row comes back converted by each
 column type's own result processor, the same values `session.execute` would give."""
@@ -37,6 +38,14 @@ class _ForDialect:
         self.dialect = dialect
         self.compiled: SQLCompiler = statement.compile(dialect=dialect)  # type: ignore[assignment]
         self.types = [column.type.dialect_impl(dialect) for column in statement.selected_columns]
+        # Each parameter's bind processor (a timestamp into SQLite's text, say), by name as SQLAlchemy keeps them;
+        # the expanded parameters of IN lists add theirs at each expansion.
+        self.processors: dict[str, Callable[[Any], Any]] = {}
+        for bind, name in self.compiled.bind_names.items():
+            if bind not in self.compiled.literal_execute_params:
+                process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+                if process is not None:
+                    self.processors[name] = process
         self.converters: list[Callable[[Any], Any] | None] | None = None  # known from the first run's cursor
         self.fixed: _Fixed | None = None  # known from the first run, when the values given do not change the SQL
 
@@ -52,7 +61,7 @@ class _ForDialect:
                 map(parameters.__getitem__, fixed.positions)
             )
         state = self.compiled.construct_expanded_state(values)
-        processors = state.processors
+        processors = {**self.processors, **state.processors}
         parameters = {
             key: processors[key](value) if key in processors else value for key, value in state.parameters.items()
         }

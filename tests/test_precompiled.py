@@ -70,6 +70,24 @@ def test_the_same_row_as_session_execute_for_each_set_of_values(db, history):
     assert latest.tzinfo is not None
 
 
+def test_timestamps_are_bound_as_the_dialect_stores_them(db, history):
+    """A bound moment equal to a stored one compares equal: on SQLite both are the same text (a timestamp bound
+    as Python's sqlite3 would write it, with "+00:00", sorts after the stored one and is off at the boundary)."""
+    with db.snapshot() as session:
+        raised = sorted(session.scalars(select(Escalation.raised_at).where(Escalation.partnership_id == history[0])))
+    after = select(func.count()).where(
+        Escalation.partnership_id == bindparam("pid"), Escalation.raised_at > bindparam("since")
+    )
+    precompiled = Precompiled(select(after.scalar_subquery()))
+    with db.snapshot() as session:
+        for index, moment in enumerate(raised):
+            expected = len(raised) - index - 1  # strictly after: not the one raised at that very moment
+            assert precompiled.one(session, {"pid": history[0], "since": moment}) == (expected,)
+            assert precompiled.one(session, {"pid": history[0], "since": moment + timedelta(microseconds=1)}) == (
+                expected,
+            )
+
+
 def test_a_list_given_as_a_value_expands_afresh_each_time(db, history):
     states = select(func.count()).where(
         Escalation.partnership_id == bindparam("pid"), Escalation.state.in_(bindparam("states", expanding=True))
