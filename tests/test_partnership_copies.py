@@ -10,9 +10,9 @@ from bot.partnerships import service as partnerships
 from bot.partnerships.copies import require_copy
 from bot.partnerships.models import Member, Partnership, TeamSide
 from bot.status import status_blocks
-from tests.harness.waiting import eventually
 from tests.harness.flows import set_up_partnership
 from tests.harness.history import add_history
+from tests.harness.waiting import eventually
 
 
 def columns(instance) -> dict:
