@@ -3,7 +3,8 @@
     .venv/bin/python -m bench [--database-url postgresql+psycopg://...] [--quick]
 
 SQLite runs in a new temporary file; with --database-url, the PostgreSQL database is emptied first (give one of
-your own, never a shared one) and the fan-out also runs with two replicas. --quick shrinks every workload for
+your own, never a shared one) and the fan-out also runs with two replicas; the idle tick also uses a database
+beside it, named after it with `_few` (created when missing). --quick shrinks every workload for
 development; the issue's figures come from the full workload."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 import uvicorn
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
@@ -161,26 +162,55 @@ def acks(url: str, label: str, n: int) -> None:
         )
 
 
+def beside(url: str, suffix: str) -> str:
+    """An emptied database next to `url`'s: another file for SQLite, another database on the same PostgreSQL
+    server (created when missing, which needs the CREATEDB privilege)."""
+    if url.startswith("sqlite"):
+        return sqlite_url()
+    given = make_url(url)
+    other = given.set(database=f"{given.database}_{suffix}")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        known = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": other.database})
+        if not known:
+            connection.execute(text(f'CREATE DATABASE "{other.database}"'))
+    engine.dispose()
+    return empty(other.render_as_string(hide_password=False))
+
+
 def ticks(url: str, label: str, small: int, large: int) -> None:
+    """The idle tick with `small` and with `large` partnerships, each in a database of its own, ticked in
+    interleaved turns (so that the machine's drift does not land on one side of the ratio); and the catch-up
+    after `large - small` partnerships appear at once."""
     from bench.scheduler_tick import START, seed, unplanned
     from tests.harness.clock import FakeClock
 
+    def planned(app: AppServer) -> None:  # new partnerships are planned a batch a tick: the steady state after
+        while unplanned(app.runtime.db):
+            app.scheduler.tick()
+
     clock = FakeClock(START)
     with FakeSlack(team_id="T_HOME") as fake:
-        app = AppServer(database_url=url, api_url=fake.api_url, clock=clock).start()
+        few = AppServer(database_url=beside(url, "few"), api_url=fake.api_url, clock=clock).start()
+        many = AppServer(database_url=url, api_url=fake.api_url, clock=clock).start()
         try:
-            seed(app.runtime.db, small)
-            while unplanned(app.runtime.db):  # new partnerships are planned a batch a tick: the steady state after
-                app.scheduler.tick()
-            idle_small = statistics.median(timed(app.scheduler.tick) for _ in range(30))
-            seed(app.runtime.db, large - small)
-            first = timed(app.scheduler.tick)
+            for app in (few, many):
+                seed(app.runtime.db, small)
+                planned(app)
+            seed(many.runtime.db, large - small)
+            first = timed(many.scheduler.tick)
             catching_up = [first]  # a tick plans one batch of the new partnerships: until none is left
-            while unplanned(app.runtime.db):
-                catching_up.append(timed(app.scheduler.tick))
-            idle_large = statistics.median(timed(app.scheduler.tick) for _ in range(30))
+            while unplanned(many.runtime.db):
+                catching_up.append(timed(many.scheduler.tick))
+            idle: dict[str, list[float]] = {"few": [], "many": []}
+            for _ in range(ROUNDS):
+                for name, app in (("few", few), ("many", many)):
+                    idle[name] += [timed(app.scheduler.tick) for _ in range(5)]
         finally:
-            app.stop()
+            few.stop()
+            many.stop()
+    idle_small, idle_large = statistics.median(idle["few"]), statistics.median(idle["many"])
     row(
         f"idle scheduler tick, {small} -> {large} partnerships ({label})",
         f"{idle_small:.1f} -> {idle_large:.1f} ms",

@@ -71,7 +71,8 @@ def _to_datetime(value: str) -> datetime:
     # SQLite keeps "YYYY-MM-DD HH:MM:SS.ffffff" (UTC, no zone); PostgreSQL writes ISO 8601 with an offset.
     # A status decodes hundreds: naming UTC in the text is several times cheaper than datetime.replace.
     if value[-6:-5] in ("+", "-") and value[-3:-2] == ":":
-        return datetime.fromisoformat(value).astimezone(timezone.utc)
+        moment = datetime.fromisoformat(value)
+        return moment if value.endswith("+00:00") else moment.astimezone(timezone.utc)  # +00:00 is timezone.utc
     return datetime.fromisoformat(value + "+00:00")
 
 
