@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import ColumnElement, ForeignKey, Index, String, bindparam, exists, insert, inspect, select, update
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, bindparam, func, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from bot.db import Base, UTCDateTime
@@ -66,8 +66,10 @@ def due(session: Session, kind: str, now: datetime, limit: int) -> list[tuple[in
 
 
 def any_due(kind: str, now: datetime) -> ColumnElement[bool]:
-    """Whether any moment of `kind` has come: the tick's probe, through the same index."""
-    return exists().where(*_has_come(kind, now))
+    """Whether any moment of `kind` has come: the tick's probe. The earliest moment of a kind is the first entry of
+    ix_next_moments_due under it, whatever the plan: an EXISTS over `due_at <= now` may be given a plan that scans
+    the table when PostgreSQL keeps one plan for any `now` (a prepared statement)."""
+    return select(func.min(NextMoment.due_at)).where(NextMoment.kind == kind).scalar_subquery() <= now
 
 
 def _has_come(kind: str, now: datetime) -> tuple:

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 
 # A planner looks at the rows of its area and owes the sends that have come due (schedule_send).
 Planner = Callable[[Runtime, datetime], None]
-# Whether a planner has anything to look at now: a boolean SQL expression (an EXISTS over its index).
+# Whether a planner has anything to look at now: a boolean SQL expression, one seek into its index whatever the
+# plan (bot.moments.any_due).
 Probe = Callable[[datetime], ColumnElement[bool]]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Integer, literal_column, select
 from sqlalchemy.orm import Session
 
 from bot.claims import schedule_send
@@ -53,12 +53,19 @@ def reschedule(session: Session, partnership: Partnership, now: datetime) -> Non
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
 
+# Both reads of the tick are written as the partial index ix_partnerships_feedback_due is, its 0 as written: a bound
+# 0 does not prove the index's predicate to SQLite, nor to a plan PostgreSQL keeps for any parameters.
+CYCLES_ON = Partnership.feedback_weeks > literal_column("0", Integer)
+
+
 def due_partnerships(session: Session, now: datetime, limit: int) -> list[Partnership]:
-    """Both reads of the tick are written as the partial index ix_partnerships_feedback_due is."""
+    """The earliest due first. In that order the index is the cheapest way in whatever the planner guesses, so a
+    plan kept for any `now` (psycopg prepares a statement run again and again) does not scan the table."""
     return list(
         session.scalars(
             select(Partnership)
-            .where(Partnership.feedback_next_open_at <= now, Partnership.feedback_weeks > 0)
+            .where(Partnership.feedback_next_open_at <= now, CYCLES_ON)
+            .order_by(Partnership.feedback_next_open_at, Partnership.id)
             .limit(limit)
         )
     )
@@ -67,9 +74,7 @@ def due_partnerships(session: Session, now: datetime, limit: int) -> list[Partne
 def schedule_unplanned(session: Session, now: datetime, limit: int) -> None:
     """Partnerships with cycles on but no opening yet (set up before cycles existed) get their first one."""
     for partnership in session.scalars(
-        select(Partnership)
-        .where(Partnership.feedback_next_open_at.is_(None), Partnership.feedback_weeks > 0)
-        .limit(limit)
+        select(Partnership).where(Partnership.feedback_next_open_at.is_(None), CYCLES_ON).limit(limit)
     ).all():
         partnership.feedback_next_open_at = first_working_morning(partnership, now)
 
