@@ -181,7 +181,8 @@ def test_every_subcommand_with_any_arguments_answers_clearly(world, fake, failur
     assert response.status == 200, response.body
     assert failures.seen == []
     later = [c.args.get("text", "") for c in fake.calls_to("response_url")[answered:]]
-    assert response.text or later or fake.calls_to("views.open"), "no answer at all"
+    posted = fake.calls_to("chat.postMessage")  # kudos: the post in the channel is the answer
+    assert response.text or later or fake.calls_to("views.open") or posted, "no answer at all"
     if _refused([response.text, *later]):
         assert changes(before, snapshot(app)) == {}
     fake.reset()
