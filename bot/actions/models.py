@@ -19,7 +19,7 @@ class Action(Base):
     __table_args__ = (UniqueConstraint("partnership_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]
     title: Mapped[str] = mapped_column(Text)

@@ -25,7 +25,7 @@ class FeedbackCycle(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())

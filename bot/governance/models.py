@@ -44,7 +44,7 @@ class Appraisal(Base):
     __table_args__ = (UniqueConstraint("partnership_id", "number"), UniqueConstraint("partnership_id", "meeting_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     number: Mapped[int]
     meeting_on: Mapped[date] = mapped_column(Date)
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -36,7 +36,7 @@ class IncentiveReview(Base):
     __table_args__ = (UniqueConstraint("partnership_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     partnership: Mapped[Partnership] = relationship()
     key: Mapped[str] = mapped_column(String(40))  # "2027-02" for the quarter's review, "run:…" for one run now
     opened_by: Mapped[str | None] = mapped_column(String(32))  # None when the quarter opened it
@@ -56,7 +56,7 @@ class IncentiveAnswer(Base):
     __table_args__ = (UniqueConstraint("review_id", "team_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("incentive_reviews.id", ondelete="CASCADE"), index=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("incentive_reviews.id", ondelete="CASCADE"))
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
     side: Mapped[str] = mapped_column(String(8))

@@ -21,7 +21,7 @@ class Kpi(Base):
     __table_args__ = (UniqueConstraint("partnership_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     partnership: Mapped[Partnership] = relationship()
     number: Mapped[int]
     name: Mapped[str] = mapped_column(String(100))

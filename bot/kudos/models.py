@@ -18,7 +18,7 @@ class Kudos(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     giver_team: Mapped[str] = mapped_column(String(32))
     giver_user: Mapped[str] = mapped_column(String(32))
     giver_side: Mapped[str] = mapped_column(String(8))

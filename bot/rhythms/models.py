@@ -74,7 +74,7 @@ class Checkin(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rhythm_id: Mapped[int] = mapped_column(ForeignKey("rhythms.id", ondelete="CASCADE"))
-    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"), index=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     partnership: Mapped[Partnership] = relationship()
     scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
