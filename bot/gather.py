@@ -120,14 +120,15 @@ class _Shape:
         found = _from_json(value)
         if not found:
             return []
-        rows = []
-        for row in [found] if single else found:
-            row = list(row)  # the fetched value stays as it came (each get() decodes afresh)
-            for i, decode in self.decoders:
-                if row[i] is not None:
-                    row[i] = decode(row[i])
-            rows.append(self.row(*row))
-        return rows
+        rows = [found] if single else found
+        if not self.decoders:
+            return list(map(self.row._make, rows))
+        # Column by column (a status decodes some 260 rows): one comprehension per decoded column instead of a
+        # copy and a loop per row. The fetched value stays as it came (each get() decodes afresh).
+        columns = list(zip(*rows, strict=True))
+        for i, decode in self.decoders:
+            columns[i] = [None if v is None else decode(v) for v in columns[i]]
+        return list(map(self.row._make, zip(*columns, strict=True)))
 
 
 @lru_cache(maxsize=None)

@@ -83,14 +83,15 @@ def _clamp(value: float) -> float:
 def parts_of(facts: HealthFacts) -> dict[str, float]:
     feedback = [0.0 if s is None else (s - 1) / 4 * 100 for s in facts.feedback_scores]
     targets = 100.0 if facts.targets_due == 0 else 100 * facts.targets_met / facts.targets_due
-    kudos = statistics.mean(
+    # fmean: a float mean without statistics.mean's exact fractions (it costs a status several times more).
+    kudos = statistics.fmean(
         min(count, KUDOS_PER_DIRECTION) / KUDOS_PER_DIRECTION * 100
         for count in (facts.kudos_client_to_vendor, facts.kudos_vendor_to_client)
     )
     return {
         "checkins": _ratio(facts.checkins_on_time, facts.checkins_expected),
         "escalations": _clamp(targets - OVERDUE_ESCALATION_PENALTY * facts.escalations_overdue),
-        "feedback": statistics.mean(feedback) if feedback else NEUTRAL,
+        "feedback": statistics.fmean(feedback) if feedback else NEUTRAL,
         "actions": 100.0 if facts.actions_due == 0 else _clamp(100 * (1 - facts.actions_overdue / facts.actions_due)),
         "repeats": _clamp(100 - REPEAT_PENALTY * facts.repeated_points),
         "kudos": kudos,
@@ -116,7 +117,7 @@ def _facts_for(key: str, facts: HealthFacts) -> dict:
             return {
                 "directions": len(facts.feedback_scores),
                 "silent": sum(s is None for s in facts.feedback_scores),
-                "average": round(statistics.mean(given), 2) if given else None,
+                "average": round(statistics.fmean(given), 2) if given else None,
             }
         case "actions":
             return {"due": facts.actions_due, "overdue": facts.actions_overdue}

@@ -10,6 +10,7 @@ from typing import Callable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.errors import UserError
 from bot.gather import Gather
@@ -271,8 +272,13 @@ def next_and_last_read(
     def finish() -> tuple[Rhythm | None, Checkin | None]:
         checkin = next(iter(last.get()), None)
         if checkin is not None:
-            checkin.rhythm = its_rhythm.get()[0]
-            checkin.answers = its_answers.get()
+            # Set as loaded, both ways, without the attribute events an assignment fires for every answer's
+            # backref: these are copies, not changes (the rhythm's own list of check-ins is left unread).
+            answers = its_answers.get()
+            for answer in answers:
+                set_committed_value(answer, "checkin", checkin)
+            set_committed_value(checkin, "answers", answers)
+            set_committed_value(checkin, "rhythm", its_rhythm.get()[0])
         return next(iter(upcoming.get()), None), checkin
 
     return finish
