@@ -150,6 +150,10 @@ class Handle(Generic[T]):
     def get(self) -> T:
         return self._convert(self._gather.value(self._index))
 
+    def fetched(self):
+        """The value as the statement gave it, before any decoding (equal values: equal rows)."""
+        return self._gather.value(self._index)
+
 
 # (kind, the query function's code, options) of each part -> (the statement, each part's shape)
 _built: dict[tuple, tuple[Precompiled, list]] = {}

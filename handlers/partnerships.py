@@ -23,7 +23,6 @@ from bot.partnerships.blocks import (
     setup_modal,
     team_assigned_text,
 )
-from bot.partnerships.copies import require_copy
 from bot.partnerships.ids import Action, Card, CharterState, Form, SetupState
 from bot.partnerships.models import ROLES, SIDES, Partnership
 from bot.rhythms import service as rhythms
@@ -31,7 +30,7 @@ from bot.runtime import Runtime
 from bot.slack.forms import state_values
 from bot.slack.gateway import SlackApiError
 from bot.slack.rosters import channel_roster
-from bot.status import status_blocks
+from bot.status import channel_status, status_blocks
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import asked_in, learn_people, look_up, member_for
@@ -71,9 +70,7 @@ def setup(ctx: CommandContext) -> None:
 @commands.add("status", summary="one-glance summary of the partnership", example="/partner status", inline=True)
 def status(ctx: CommandContext) -> Reply:
     rt = ctx.runtime
-    with rt.db.snapshot() as session:  # it only reads: on SQLite, no write lock taken (or waited for)
-        partnership = require_copy(session, ctx.channel_id)  # nothing is written: a copy is cheaper to read
-        return Reply(*status_blocks(session, partnership, rt.clock.now()))
+    return Reply(*channel_status(rt.db, ctx.channel_id, rt.clock.now()))  # reads only, in one snapshot
 
 
 @commands.add("members", summary="everyone in the channel with their side and role", example="/partner members")

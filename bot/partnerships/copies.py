@@ -16,11 +16,26 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import logs
 from bot.errors import NotSetUp
-from bot.gather import Gather, gathered
+from bot.gather import Gather, Handle, gathered
 from bot.partnerships.models import Charter, Member, Partnership, TeamSide
 
 
-def copy_read(gather: Gather, channel_id: str) -> Callable[[], Partnership | None]:
+class CopyRead:
+    """A copy's part of a gathered read: the copy once the statement ran, and what it was made from."""
+
+    def __init__(self, handles: tuple[Handle, ...], finish: Callable[[], Partnership | None]) -> None:
+        self._handles, self._finish = handles, finish
+
+    def __call__(self) -> Partnership | None:
+        return self._finish()
+
+    def source(self) -> tuple:
+        """The rows as fetched (the partnership's, its members', charter's and team sides'): two copies made from
+        equal sources are equal in every column of every row."""
+        return tuple(handle.fetched() for handle in self._handles)
+
+
+def copy_read(gather: Gather, channel_id: str) -> CopyRead:
     """The channel's partnership with all its relationships, as part of a gathered read (None: not set up)."""
     found = gather.entities(
         Partnership,
@@ -62,7 +77,7 @@ def copy_read(gather: Gather, channel_id: str) -> Callable[[], Partnership | Non
         set_committed_value(partnership, "team_sides", team_sides.get())
         return partnership
 
-    return finish
+    return CopyRead((found, members, charter, team_sides), finish)
 
 
 def require_copy(session: Session, channel_id: str) -> Partnership:
