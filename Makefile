@@ -5,10 +5,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The project's own modules compiled ahead, as pip compiles an installed package's: an editable install has no
+# bytecode until Python writes some, and where PYTHONDONTWRITEBYTECODE is set it never does, so every start
+# compiled ~150 modules again (a fifth of a cold start). Cheap when nothing changed.
+COMPILE := $(BIN)/python -m compileall -q bot handlers schedules playground
 
 .PHONY: run test setup check clean bench
 
 run: $(STAMP)
+	@$(COMPILE)
 	@if [ -n "$$SLACK_BOT_TOKEN" ] || grep -qsE '^[[:space:]]*SLACK_BOT_TOKEN[[:space:]]*=[[:space:]]*[^[:space:]#]' .env; then \
 		echo "make run: real Slack mode (Slack settings found); without them, make run opens the playground"; \
 		exec $(BIN)/partnerbot run; \
@@ -34,6 +39,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@$(COMPILE)
 	@touch $(STAMP)
 
 clean:

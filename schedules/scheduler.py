@@ -161,10 +161,12 @@ class Scheduler:
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler  # not needed to take requests: imported late
 
+        if self.leases.closing.is_set():  # stopped before it started (it may be started on a thread of its own)
+            return
         self.linger, self.pool = self.interval_seconds, self.workers
-        self._ticker = BackgroundScheduler(timezone=timezone.utc)
+        ticker = self._ticker = BackgroundScheduler(timezone=timezone.utc)
         # One tick at a time per process; a late tick runs once, however late (the default grace is 1 s).
-        self._ticker.add_job(
+        ticker.add_job(
             self.tick,
             "interval",
             seconds=self.interval_seconds,
@@ -174,7 +176,10 @@ class Scheduler:
             misfire_grace_time=None,
             next_run_time=datetime.now(timezone.utc),
         )
-        self._ticker.start()
+        ticker.start()
+        if self.leases.closing.is_set():  # stopped while it was starting: shutdown may have missed this ticker
+            ticker.shutdown(wait=False)
+            return
         log.info("scheduler ticking every %ss", self.interval_seconds)
 
     @property

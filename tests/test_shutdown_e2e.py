@@ -177,3 +177,26 @@ def test_a_post_still_on_its_way_at_the_deadline_is_not_posted_again_by_the_repl
     assert len(posts_tried(fake)) == 1
     [sent] = sends(db_url).values()
     assert sent.status == "sent"
+
+
+def test_a_scheduler_stopped_before_it_started_never_ticks(app):
+    """`partnerbot run` starts the scheduler on a thread of its own once requests are taken: a SIGTERM that came
+    first has stopped it, and the start that follows must not set it ticking."""
+    from schedules import build_scheduler
+
+    scheduler = build_scheduler(app.runtime, interval_seconds=0.01)
+    ticks = []
+    scheduler.tick = lambda: ticks.append(1)  # type: ignore[method-assign]
+    scheduler.stop()
+    scheduler.start()
+    time.sleep(0.2)
+    scheduler.shutdown(0)
+    assert ticks == []
+
+    started = build_scheduler(app.runtime, interval_seconds=0.01)  # and one not stopped first does tick
+    started.tick = lambda: ticks.append(1)  # type: ignore[method-assign]
+    started.start()
+    try:
+        eventually(lambda: ticks)
+    finally:
+        started.shutdown(0)
