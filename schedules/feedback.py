@@ -46,25 +46,35 @@ def ask(rt: Runtime, job: SendJob) -> str | None:
 
 
 def report(rt: Runtime, job: SendJob) -> str | None:
+    """Close the cycle, post its report, then record the report and owe what follows from it: three steps, so no
+    write transaction is open while Slack is called. A closed cycle without a `report_ts` still owes its report:
+    a run that closed it and did not record the post (Slack refused it, or the database failed just after)
+    is run again, and the post, which carries the send's key, is posted or found, once."""
     with rt.db.session() as session:
         cycle = session.get(FeedbackCycle, job.subject_id)
-        if cycle.status != "open":
-            return "dropped"
+        if cycle.report_ts is not None:
+            return None  # an earlier run of this send posted and recorded it
         partnership = cycle.partnership
-        result, repeated = feedback.close_cycle(session, partnership, cycle)
+        if cycle.status == "open":
+            feedback.close_cycle(session, partnership, cycle)  # no more answers; repeats numbered
+        result = feedback.build_report(session, partnership, cycle)
         text, blocks = report_blocks(partnership, result, local_date(rt.clock.now(), partnership.timezone))
-        # Posted inside the transaction: if Slack refuses, the cycle stays open and the report is retried.
-        cycle.report_ts = rt.gateway.post_message(channel=partnership.channel_id, text=text, blocks=blocks, **job.once)
+        channel = partnership.channel_id
+    report_ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks, **job.once)
+    with rt.db.session() as session:
+        cycle = session.get(FeedbackCycle, job.subject_id)
+        partnership = cycle.partnership
+        cycle.report_ts = report_ts
         celebrations.owe_feedback_highs(session, partnership, cycle, job.due_at)
         leads = [(m.team_id, m.user_id) for m in partnerships.leads(partnership)]
-        for point in repeated:
+        for point in feedback.repeated_points(cycle):
             tell(
                 session,
                 key=f"{job.key}:repeat:{point.id}",
                 due_at=job.due_at,
                 partnership=partnership,
                 people=leads,
-                thread_ts=cycle.report_ts,
+                thread_ts=report_ts,
                 text=repeat_text(cycle, point),
             )
         sponsor_ids = [m.user_id for m in partnerships.sponsors(partnership)]
@@ -73,8 +83,8 @@ def report(rt: Runtime, job: SendJob) -> str | None:
                 session,
                 key=f"{job.key}:silence:{side}",
                 due_at=job.due_at,
-                channel=partnership.channel_id,
-                thread_ts=cycle.report_ts,
+                channel=channel,
+                thread_ts=report_ts,
                 text=silence_text(partnership, side, sponsor_ids, [user for _, user in leads]),
             )
     return None

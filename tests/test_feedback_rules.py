@@ -95,8 +95,8 @@ def closed_cycle(session, partnership, number: int, *, anonymous: bool, score: i
         feedback.give(
             session, partnership, cycle, person, form, opens, promised_anonymous=cycle.anonymous, key_secret=b"k"
         )
-    report, _ = feedback.close_cycle(session, partnership, cycle)
-    return cycle, report
+    feedback.close_cycle(session, partnership, cycle)
+    return cycle, feedback.build_report(session, partnership, cycle)
 
 
 def client_direction(report):

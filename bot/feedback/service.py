@@ -118,18 +118,14 @@ def same_point(a: str, b: str) -> bool:
     return fuzz.token_set_ratio(a, b, processor=utils.default_process) >= SAME_POINT_SCORE
 
 
-def mark_repeats(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> list[FeedbackPoint]:
+def mark_repeats(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> None:
     """Number each 'what should change' point: one more than the earlier point it restates was. Chaining
     through earlier counts follows a point as its wording drifts from cycle to cycle."""
     recent = [c for c in closed_cycles(session, partnership, cycle.opens_at) if c.id != cycle.id][:REPEAT_LOOKBACK]
     earlier = [p for c in recent for p in c.points if p.kind == "change"]
-    repeated = []
     for point in (p for p in cycle.points if p.kind == "change"):
         matched = [old.times_raised for old in earlier if old.side == point.side and same_point(point.text, old.text)]
         point.times_raised = max(matched) + 1 if matched else 1
-        if matched:
-            repeated.append(point)
-    return repeated
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -282,14 +278,19 @@ def latest_scores(session: Session, partnership: Partnership) -> LatestScores | 
     return gathered(session, lambda gather: latest_scores_read(gather, partnership))
 
 
-def close_cycle(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> tuple[Report, list[FeedbackPoint]]:
+def close_cycle(session: Session, partnership: Partnership, cycle: FeedbackCycle) -> None:
+    """No more answers: anonymous answers unlinked from their givers, and each point numbered as a repeat or not."""
     cycle.status = "closed"
     if cycle.anonymous:  # the keyed hash was only needed to let people replace an answer: unlink it for good
         for response in cycle.responses:
             response.giver_key = secrets.token_hex(32)
     session.flush()
-    repeated = mark_repeats(session, partnership, cycle)
-    return build_report(session, partnership, cycle), repeated
+    mark_repeats(session, partnership, cycle)
+
+
+def repeated_points(cycle: FeedbackCycle) -> list[FeedbackPoint]:
+    """The closed cycle's 'what should change' points that restate an earlier one (what mark_repeats found)."""
+    return [p for p in cycle.points if p.kind == "change" and p.times_raised >= 2]
 
 
 def perception_gap(report: Report) -> float | None:
