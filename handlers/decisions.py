@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App
 
+from bot.db import inserted_by
 from bot.decisions import service as decisions
 from bot.decisions.blocks import (
     amend_modal,
@@ -32,7 +33,7 @@ from bot.slack.gateway import SlackApiError
 from bot.workdays import work_calendar
 from handlers.context import Actor, actor_of, channel_of, runtime
 from handlers.people import member_for
-from handlers.replies import button, failure_text, form, open_modal, tell_in
+from handlers.replies import button, failure_text, form, open_modal, post_stored, tell_in
 from handlers.router import CommandContext, CommandSet, Reply, choice, text
 
 log = logging.getLogger(__name__)
@@ -106,9 +107,10 @@ def on_share_submitted(ack, body, view, context):
                 now,
             )
             text_, blocks = decision_message(partnership, decision)
-            # Posted inside the transaction: if Slack refuses, nothing is stored.
-            decision.message_ts = rt.gateway.post_message(channel=channel_id, text=text_, blocks=blocks)
-            number = decision.number
+            number, decision_id, inserted = decision.number, decision.id, inserted_by(session)
+        ts = post_stored(rt, inserted, channel=channel_id, text=text_, blocks=blocks)  # refused: nothing is stored
+        with rt.db.session() as session:
+            session.get(Decision, decision_id).message_ts = ts
     except (UserError, SlackApiError) as exc:
         log.warning("decision not shared in %s: %s", channel_id, exc)
         tell_in(rt, channel_id, actor.user_id, not_shared_text(failure_text(exc)))

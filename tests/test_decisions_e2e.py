@@ -12,6 +12,7 @@ from bot.models import Decision, DecisionMove, Partnership, ScheduledSend
 from tests.harness.app_server import AppServer
 from tests.harness.flows import count, said, set_up_partnership
 from tests.harness.slack_driver import shown
+from tests.harness.transactions import posts_while_writing
 from tests.harness.waiting import eventually
 
 UTC = timezone.utc
@@ -273,3 +274,24 @@ def test_the_form_and_the_list_refuse_what_does_not_fit(friday, slack, fake, app
     assert "'maybe' is not a filter" in slack.command("decisions maybe").text
     assert "not a partnership yet" in slack.command("decision x", channel="C_OTHER").text
     assert "`/partner decision [what we're doing]`" in slack.command("help").shown
+
+
+def test_a_decision_is_posted_with_no_write_transaction_open_and_a_refused_one_leaves_nothing(friday, slack, fake, app):
+    set_up_partnership(slack, fake, app)
+    with posts_while_writing(app) as posted:
+        _, post = share(slack, fake, app)
+    assert post["text"] in [text for text, _ in posted]
+    assert not [text for text, inside in posted if inside], posted
+    assert decision(app).message_ts == post["ts"]
+
+    before = (count(app, Decision), count(app, ScheduledSend))
+    fake.error("chat.postMessage", "not_in_channel")
+    slack.command("decision Close the Leeds office", user="ULEAD", team="T_HOME")
+    modal = slack.next_modal()
+    values = {"what": "Close the Leeds office", "why": "Cost", "scope": "within", "window_days": "2"}
+    assert slack.submit_view(modal, values, user="ULEAD", team="T_HOME").status == 200
+    eventually(
+        lambda: any("not shared" in c.args.get("text", "") for c in fake.calls_to("chat.postEphemeral")),
+        what="the person told",
+    )
+    assert (count(app, Decision), count(app, ScheduledSend)) == before  # nothing stored, nothing owed
