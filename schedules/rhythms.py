@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot.celebrations import service as celebrations
 from bot.claims import SendJob, schedule_send
+from bot.partnerships.models import Member
 from bot.partnerships.time_off import is_out_of_office
 from bot.rhythms import answers
 from bot.rhythms import service as rhythms
@@ -49,7 +50,13 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
         asked = rhythms.audience_of(partnership, checkin.rhythm, in_channel)
         expected = [m for m in asked if not is_out_of_office(m, day)]
         text, blocks = checkin_message(partnership, checkin.rhythm, checkin, expected)
-        ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks, **job.once)
+        asked_ids = [m.id for m in asked]
+    # Posted with no transaction open; a run that posted but did not record (the database failed just after) is
+    # run again, and the post, which carries the send's key, is found instead of posted twice.
+    ts = rt.gateway.post_message(channel=channel, text=text, blocks=blocks, **job.once)
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        asked = [session.get(Member, member_id) for member_id in asked_ids]
         rhythms.mark_sent(session, checkin, asked, day, ts, rt.clock.now())
     return None
 
@@ -117,17 +124,19 @@ def nudge_in_thread(rt: Runtime, job: SendJob) -> str | None:
 
 
 def post_summary(rt: Runtime, job: SendJob) -> str | None:
-    with rt.db.session() as session:
+    with rt.db.snapshot() as session:  # it only reads: no write lock while the summary is worked out
         checkin = session.get(Checkin, job.subject_id)
         if checkin.status != "sent":
             return "dropped"
         partnership = checkin.partnership
         summary = answers.summarize(checkin, partnership, local_date(checkin.closes_at, partnership.timezone))
         text, blocks = summary_message(checkin.rhythm, summary)
-        checkin.summary_ts = rt.gateway.post_message(
-            channel=partnership.channel_id, thread_ts=checkin.message_ts, text=text, blocks=blocks, **job.once
-        )
-        celebrations.owe_streak(session, partnership, rt.clock.now())
+        channel, thread_ts = partnership.channel_id, checkin.message_ts
+    summary_ts = rt.gateway.post_message(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, **job.once)
+    with rt.db.session() as session:
+        checkin = session.get(Checkin, job.subject_id)
+        checkin.summary_ts = summary_ts
+        celebrations.owe_streak(session, checkin.partnership, rt.clock.now())
     return None
 
 
