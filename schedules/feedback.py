@@ -15,7 +15,7 @@ from bot.partnerships import service as partnerships
 from bot.runtime import Runtime
 from bot.workdays import local_date
 from schedules.messages import tell
-from schedules.people import channel_people, learn_newcomers
+from schedules.people import channel_people, learn_newcomers, newcomers
 from schedules.scheduler import PLAN_BATCH
 
 
@@ -33,12 +33,13 @@ def ask(rt: Runtime, job: SendJob) -> str | None:
         cycle = session.get(FeedbackCycle, job.subject_id)
         if cycle.status != "open":
             return "dropped"
-        channel = cycle.partnership.channel_id
+        channel, known = cycle.partnership.channel_id, {m.user_id for m in cycle.partnership.members}
     in_channel = channel_people(rt, channel)
+    described = newcomers(rt, known, in_channel)  # Slack is asked about them before the unit of work
     with rt.db.session() as session:
         cycle = session.get(FeedbackCycle, job.subject_id)
         partnership = cycle.partnership
-        learn_newcomers(rt, session, partnership, in_channel)
+        learn_newcomers(rt, session, partnership, described)
         people = [(m.team_id, m.user_id) for m in partnership.members if in_channel is None or m.user_id in in_channel]
         text, blocks = ask_blocks(partnership, cycle)
         tell(session, key=job.key, due_at=job.due_at, partnership=partnership, people=people, text=text, blocks=blocks)

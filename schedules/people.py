@@ -10,7 +10,7 @@ from bot.errors import NoSide
 from bot.partnerships import service as partnerships
 from bot.partnerships.models import Partnership
 from bot.runtime import Runtime
-from bot.slack.gateway import SlackApiError
+from bot.slack.gateway import SlackApiError, UserInfo
 from bot.slack.rosters import channel_roster
 
 log = logging.getLogger(__name__)
@@ -28,19 +28,29 @@ def channel_people(rt: Runtime, channel: str) -> set[str] | None:
 _bots: set[str] = set()
 
 
-def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, in_channel: set[str] | None) -> None:
-    """People in the channel we have never seen are members too: their home team tells their side."""
-    known = {m.user_id for m in partnership.members} | _bots | {rt.identity.user_id}
-    for user_id in sorted((in_channel or set()) - known):
+def newcomers(rt: Runtime, known: set[str], in_channel: set[str] | None) -> list[UserInfo]:
+    """The people in the channel we have never seen, as Slack describes them (bots left out): asked with no
+    transaction open, before the unit of work that makes them members (`learn_newcomers`)."""
+    found = []
+    for user_id in sorted((in_channel or set()) - known - _bots - {rt.identity.user_id}):
         try:
             info = rt.gateway.user_info(user_id)
         except SlackApiError as exc:  # one person Slack cannot describe must not hold up everyone else
-            log.warning("skipping %s in %s: %s", user_id, partnership.channel_id, exc.response.get("error"))
+            log.warning("skipping %s: %s", user_id, exc.response.get("error"))
             continue
         if info.is_bot:
             _bots.add(user_id)
             continue
+        found.append(info)
+    return found
+
+
+def learn_newcomers(rt: Runtime, session: Session, partnership: Partnership, described: list[UserInfo]) -> None:
+    """People in the channel we have never seen are members too: their home team tells their side."""
+    for info in described:
         try:
-            partnerships.ensure_member(session, partnership, team_id=info.team_id, user_id=user_id, now=rt.clock.now())
+            partnerships.ensure_member(
+                session, partnership, team_id=info.team_id, user_id=info.user_id, now=rt.clock.now()
+            )
         except NoSide:  # a further organisation's people wait for a lead to say which company they are
             continue

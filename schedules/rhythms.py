@@ -14,7 +14,7 @@ from bot.rhythms.blocks import checkin_message, nudge_dm, nudge_thread, summary_
 from bot.rhythms.models import Checkin
 from bot.runtime import Runtime
 from bot.workdays import local_date, work_calendar
-from schedules.people import channel_people, learn_newcomers
+from schedules.people import channel_people, learn_newcomers, newcomers
 from schedules.scheduler import PLAN_BATCH
 
 
@@ -40,12 +40,13 @@ def post_checkin(rt: Runtime, job: SendJob) -> str | None:
         if rt.clock.now() >= checkin.closes_at:  # Slack kept refusing until the window passed
             checkin.status = "missed"
             return "dropped"
-        channel = checkin.partnership.channel_id
+        channel, known = checkin.partnership.channel_id, {m.user_id for m in checkin.partnership.members}
     in_channel = channel_people(rt, channel)
+    described = newcomers(rt, known, in_channel)  # Slack is asked about them before the unit of work
     with rt.db.session() as session:
         checkin = session.get(Checkin, job.subject_id)
         partnership = checkin.partnership
-        learn_newcomers(rt, session, partnership, in_channel)
+        learn_newcomers(rt, session, partnership, described)
         day = local_date(checkin.scheduled_for, partnership.timezone)
         asked = rhythms.audience_of(partnership, checkin.rhythm, in_channel)
         expected = [m for m in asked if not is_out_of_office(m, day)]
