@@ -236,6 +236,7 @@ def on_card_status(rt: Runtime, body: dict, action: dict) -> None:
 def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnerships.PartnershipSettings) -> None:
     """Create the partnership (or change its settings) and show it on the pinned card."""
     now = rt.clock.now()
+    home_team_id = rt.identity.team_id  # asked of Slack (once a process) before the unit of work, not in it
     with rt.db.session() as session:
         partnership = partnerships.find_partnership(session, channel_id)
         if partnership is not None:
@@ -243,20 +244,23 @@ def save_setup(rt: Runtime, channel_id: str, actor: Actor, settings: partnership
             rhythms.reschedule(session, partnership, work_calendar(session, partnership), now)
             cycles.reschedule(session, partnership, now)
             text, blocks = partnership_card(partnership)
-            if partnership.card_ts:
-                rt.gateway.update_message(channel=channel_id, ts=partnership.card_ts, text=text, blocks=blocks)
-            return
-        partnership = partnerships.create_partnership(
-            session,
-            channel_id=channel_id,
-            settings=settings,
-            home_team_id=rt.identity.team_id,
-            created_by=actor.user_id,
-            now=now,
-        )
-        text, blocks = partnership_card(partnership)
-        charter_text, charter = charter_blocks(partnership, partnership.charter, can_edit=True, last_edit=None)
-        partnership_id, inserted = partnership.id, inserted_by(session)
+            created, card_ts = False, partnership.card_ts
+        else:
+            partnership = partnerships.create_partnership(
+                session,
+                channel_id=channel_id,
+                settings=settings,
+                home_team_id=home_team_id,
+                created_by=actor.user_id,
+                now=now,
+            )
+            text, blocks = partnership_card(partnership)
+            charter_text, charter = charter_blocks(partnership, partnership.charter, can_edit=True, last_edit=None)
+            created, partnership_id, inserted = True, partnership.id, inserted_by(session)
+    if not created:
+        if card_ts:  # the new settings are committed: the card shows them
+            rt.gateway.update_message(channel=channel_id, ts=card_ts, text=text, blocks=blocks)
+        return
     card_ts = post_stored(rt, inserted, channel=channel_id, text=text, blocks=blocks)  # refused: nothing set up
     with rt.db.session() as session:
         session.get(Partnership, partnership_id).card_ts = card_ts
