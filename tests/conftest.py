@@ -16,7 +16,7 @@ from tests.harness.clock import FakeClock
 from tests.harness.fake_slack import FakeSlack
 from tests.harness.flows import set_up_partnership
 from tests.harness.slack_driver import SlackDriver
-from tests.harness.transactions import posts_while_writing
+from tests.harness.transactions import slack_calls_while_writing
 
 SETTING_NAMES = (
     "SLACK_BOT_TOKEN",
@@ -89,15 +89,15 @@ def clock() -> FakeClock:
 @pytest.fixture
 def app(db_url, fake, clock):
     """The bot, served over HTTP; every test that uses it also checks the rule that Slack is never called inside
-    a write transaction (docs/architecture.md): a post made inside one fails the test."""
+    a write transaction (docs/architecture.md): a call made inside one fails the test."""
     server = AppServer(database_url=db_url, api_url=fake.api_url, clock=clock).start()
     try:
-        with posts_while_writing(server) as posted:
+        with slack_calls_while_writing(server) as calls:
             yield server
     finally:
         server.stop()
-    inside = [text for text, writing in posted if writing]
-    assert not inside, f"posted inside a write transaction: {inside}"
+    inside = [(method, text) for method, text, writing in calls if writing]
+    assert not inside, f"Slack called inside a write transaction: {inside}"
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from bot.models import FeedbackCycle
 from schedules.dispatcher import LEASE
 from tests.harness.flows import give_feedback, set_up_partnership
-from tests.harness.transactions import posts_while_writing
+from tests.harness.transactions import slack_calls_while_writing
 
 UTC = timezone.utc
 CYCLE_1 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # the Monday after setup, 10:00 London (UTC in winter)
@@ -40,11 +40,11 @@ def cycle_one_answered(clock, slack, fake, app) -> None:
 
 def test_the_report_is_posted_with_no_write_transaction_open(clock, slack, fake, app):
     cycle_one_answered(clock, slack, fake, app)
-    with posts_while_writing(app) as posted:
+    with slack_calls_while_writing(app) as calls:
         clock.set(CYCLE_2)
         app.scheduler.tick()
-    assert ("Feedback cycle 1 report", False) in posted, posted
-    assert not [text for text, inside in posted if inside], posted
+    assert ("chat.postMessage", "Feedback cycle 1 report", False) in calls, calls
+    assert not [call for call in calls if call[2]], calls
     [message] = report_messages(fake)
     assert first_cycle(app).report_ts == message["ts"]
 

@@ -10,9 +10,10 @@ from sqlalchemy import event
 
 
 @contextmanager
-def posts_while_writing(app) -> Iterator[list[tuple[str, bool]]]:
-    """Each message the bot posts meanwhile, from any thread: (its text, whether that thread then had a write
-    transaction open). A snapshot (reads only, no write lock) does not count."""
+def slack_calls_while_writing(app) -> Iterator[list[tuple[str, str, bool]]]:
+    """Every Web API call the bot makes meanwhile, from any thread: (the method, the message's text if it has one,
+    whether that thread then had a write transaction open). A snapshot (reads only, no write lock) does not
+    count. Watched where every call of the gateway goes through: each Slack client's `api_call`."""
     writing = threading.local()  # the ids of the connections this thread has in a write transaction
 
     def open_ones() -> set:
@@ -25,25 +26,32 @@ def posts_while_writing(app) -> Iterator[list[tuple[str, bool]]]:
     def ended(connection):
         open_ones().discard(id(connection))
 
-    posted: list[tuple[str, bool]] = []
+    calls: list[tuple[str, str, bool]] = []
     gateway, engine = app.runtime.gateway, app.runtime.db.engine
-    post_message = gateway.post_message
-    wrapped = "post_message" in vars(gateway)  # already watched (by the `app` fixture): watched again, then given back
+    clients = {id(c): c for c in (gateway.client, gateway._owed_client)}.values()
+    given_back = []
+    for client in clients:
+        api_call = client.api_call
+        watched_before = "api_call" in vars(client)  # already watched (by the `app` fixture): given back after
 
-    def noting(**kwargs):
-        posted.append((kwargs["text"], bool(open_ones())))
-        return post_message(**kwargs)
+        def noting(api_method, *args, _api_call=api_call, **kwargs):
+            sent = kwargs.get("json") or kwargs.get("params") or kwargs.get("data") or {}
+            calls.append((api_method, str(sent.get("text", "")), bool(open_ones())))
+            return _api_call(api_method, *args, **kwargs)
+
+        client.api_call = noting
+        given_back.append((client, api_call, watched_before))
 
     listeners = (("begin", began), ("commit", ended), ("rollback", ended))
     for name, listener in listeners:
         event.listen(engine, name, listener)
-    gateway.post_message = noting
     try:
-        yield posted
+        yield calls
     finally:
-        if wrapped:
-            gateway.post_message = post_message
-        else:
-            del gateway.post_message
+        for client, api_call, watched_before in given_back:
+            if watched_before:
+                client.api_call = api_call
+            else:
+                del client.api_call
         for name, listener in listeners:
             event.remove(engine, name, listener)
